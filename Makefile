@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each sets itself up.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench diagrams setup system docker clean gc
+
+run: setup
+	$(VENV)/bin/workbench
+
+test: setup docker
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check workbench tests bench labs
+	$(VENV)/bin/ruff format --check workbench tests bench
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) bench/run_all.py
+
+diagrams: setup
+	$(VENV)/bin/workbench diagram --all-labs --format all -o diagrams
+
+setup: system $(STAMP)
+
+# System packages (graphviz for diagram export, debootstrap for the offline image bakery).
+system:
+	@scripts/system-packages.sh
+
+# A Docker engine for the Docker runtime tests: installed and started without systemd when we are
+# root; otherwise the Docker tests skip (or fail, when WORKBENCH_REQUIRE_DOCKER=1).
+docker:
+	@scripts/ensure-docker.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+gc: setup
+	$(VENV)/bin/workbench gc
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

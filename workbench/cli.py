@@ -1,0 +1,64 @@
+"""The `workbench` command: a thin layer that parses, calls one library function, and prints.
+
+Command modules import only click at module level; heavy libraries (textual, docker, diagrams,
+fastapi) are imported inside the commands that need them, so `workbench --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from workbench import __version__
+from workbench.commands import labs as labs_commands
+from workbench.errors import WorkbenchError
+
+
+@click.group(
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="workbench")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Architecture Workbench: learn microservice architecture by running it.
+
+    With no command, opens the workbench (the terminal UI).
+
+    \b
+    Example:
+      workbench                      # open the workbench
+      workbench labs list            # the labs you can take
+      workbench lab start shop       # run a lab's services
+    """
+    if ctx.invoked_subcommand is None:
+        from workbench.commands.home import open_home
+
+        open_home()
+
+
+# Each area registers its own commands; see workbench/commands/.
+cli.add_command(labs_commands.labs)
+
+
+def main() -> None:
+    """Entry point: expected failures print a message and a hint, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except WorkbenchError as exc:
+        from workbench.commands.output import print_error
+
+        print_error(exc)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,83 @@
+"""`workbench labs ...`: the catalog of labs, and validation for lab authors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def labs() -> None:
+    """List, validate and self-test labs."""
+
+
+@labs.command("list")
+def list_cmd() -> None:
+    """List the labs you can take.
+
+    \b
+    Example:
+      workbench labs list
+    """
+    print_catalog()
+
+
+def print_catalog() -> None:
+    from rich.table import Table
+
+    from workbench.commands.output import console
+    from workbench.lab import list_labs
+
+    table = Table(title="Architecture Workbench labs", title_justify="left")
+    for column in ("lab", "title", "patterns", "difficulty", "minutes", "exercises"):
+        table.add_column(column, justify="right" if column in ("minutes", "exercises") else "left")
+    entries = list_labs()
+    for entry in entries:
+        lab = entry.lab
+        if lab is None:
+            table.add_row(
+                entry.id, f"[red]invalid ({len(entry.problems)} problem(s))[/]", "", "", "", ""
+            )
+            continue
+        table.add_row(
+            lab.id, lab.title, ", ".join(lab.patterns), lab.difficulty.value, str(lab.minutes),
+            str(len(lab.exercises)),
+        )
+    console().print(table)
+    if not entries:
+        console().print("No labs found (set WORKBENCH_LABS_PATH to a folder of labs).")
+    else:
+        console().print("Start one with [bold]workbench lab start LAB[/].")
+
+
+@labs.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate_cmd(paths: tuple[Path, ...]) -> None:
+    """Check lab folders and report every problem, with file, field and line.
+
+    Without PATH, validates every lab in the catalog. Exits 1 when any problem is found.
+
+    \b
+    Example:
+      workbench labs validate labs/saga
+    """
+    from rich.markup import escape
+
+    from workbench.commands.output import console
+    from workbench.lab import validate_lab_dir
+    from workbench.lab.catalog import lab_folders
+
+    folders = list(paths) or lab_folders()
+    total = 0
+    for folder in folders:
+        _lab, problems = validate_lab_dir(folder)
+        total += len(problems)
+        if problems:
+            console().print(f"[red]✗[/] {escape(str(folder))}: {len(problems)} problem(s)")
+            for problem in problems:
+                console().print(f"  {escape(str(problem))}")
+        else:
+            console().print(f"[green]✓[/] {escape(str(folder))}")
+    if total:
+        raise click.exceptions.Exit(1)

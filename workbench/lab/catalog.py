@@ -1,0 +1,58 @@
+"""Finding labs: every folder with a lab.yaml under the labs directories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import LabNotFoundError
+from workbench.lab.loader import LAB_FILE, load_lab, validate_lab_dir
+from workbench.lab.model import Lab
+from workbench.lab.problems import Problem
+from workbench.paths import labs_dirs
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A lab folder and what reading it gave: the lab, or the problems that stop it loading."""
+
+    path: Path
+    lab: Lab | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def id(self) -> str:
+        return self.lab.id if self.lab else self.path.name
+
+
+def lab_folders() -> list[Path]:
+    folders: list[Path] = []
+    for root in labs_dirs():
+        if (root / LAB_FILE).is_file():
+            folders.append(root)
+        elif root.is_dir():
+            folders.extend(sorted(p.parent for p in root.glob(f"*/{LAB_FILE}")))
+    return folders
+
+
+def list_labs() -> list[CatalogEntry]:
+    entries = []
+    for folder in lab_folders():
+        lab, problems = validate_lab_dir(folder)
+        entries.append(CatalogEntry(folder, lab if not problems else None, tuple(problems)))
+    return entries
+
+
+def find_lab(lab_id: str) -> Lab:
+    """The lab with this id (or this path), or a LabNotFoundError listing the labs there are."""
+    candidate = Path(lab_id)
+    if "/" in lab_id or lab_id.startswith("."):
+        if (candidate / LAB_FILE).is_file() or candidate.name == LAB_FILE:
+            return load_lab(candidate)
+    for folder in lab_folders():
+        if folder.name == lab_id:
+            return load_lab(folder)
+    known = ", ".join(f.name for f in lab_folders()) or "none"
+    raise LabNotFoundError(
+        f"no lab called {lab_id!r}", f"labs available: {known} (see `workbench labs list`)"
+    )

@@ -1,0 +1,85 @@
+"""Reading lab.yaml into a `Lab`, collecting every problem at once with its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from workbench.errors import LabInvalidError
+from workbench.lab.model import FORMAT_VERSION, Lab
+from workbench.lab.problems import Problem, field_path
+from workbench.lab.rules import check_lab
+from workbench.lab.yamlmarks import Loc, YamlSyntaxError, line_of, load_with_lines
+
+LAB_FILE = "lab.yaml"
+
+
+def validate_lab_dir(lab_dir: Path) -> tuple[Lab | None, list[Problem]]:
+    """Read and check a lab folder; the lab is None when its shape is too broken to build."""
+    lab_dir = lab_dir.resolve()
+    file = lab_dir / LAB_FILE if lab_dir.is_dir() else lab_dir
+    if file.name == LAB_FILE and not lab_dir.is_dir():
+        lab_dir = file.parent
+    if not file.is_file():
+        return None, [Problem(file, "", None, "no lab.yaml here: a lab is a folder with lab.yaml")]
+    try:
+        data, lines = load_with_lines(file.read_text(encoding="utf-8"))
+    except YamlSyntaxError as exc:
+        return None, [Problem(file, "", exc.line, str(exc))]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(file, "", None, f"cannot read the file: {exc}")]
+    if not isinstance(data, dict):
+        return None, [Problem(file, "", 1, "expected a mapping of fields (id:, title:, ...)")]
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        return None, [
+            Problem(
+                file,
+                "format_version",
+                line_of(lines, ("format_version",)),
+                f"format_version {version!r} is not supported; this workbench reads "
+                f"format_version: {FORMAT_VERSION}",
+            )
+        ]
+    try:
+        lab = Lab.model_validate(data)
+    except ValidationError as exc:
+        return None, [_from_pydantic(file, lines, err) for err in exc.errors()]
+    lab._path = file.parent
+    problems = [
+        Problem(file, field_path(loc), line_of(lines, loc), message)
+        for loc, message in check_lab(lab, file.parent)
+    ]
+    return lab, problems
+
+
+def load_lab(lab_dir: Path) -> Lab:
+    """A valid lab, or LabInvalidError carrying every problem."""
+    lab, problems = validate_lab_dir(lab_dir)
+    if problems or lab is None:
+        first = problems[0] if problems else "unknown problem"
+        raise LabInvalidError(
+            f"lab at {lab_dir} is not valid ({len(problems)} problem(s)); first: {first}", problems
+        )
+    return lab
+
+
+def _from_pydantic(file: Path, lines: dict[Loc, int], err: object) -> Problem:
+    assert isinstance(err, dict)
+    loc: Loc = tuple(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        message = "unknown field: check its spelling, or remove it"
+    elif kind == "missing":
+        message = "required field is missing"
+    elif kind == "literal_error" or kind == "enum":
+        message = f"{err['msg'].lower()}, got {err.get('input')!r}"
+    elif kind == "string_pattern_mismatch" and loc and loc[-1] in ("name", "id"):
+        message = (
+            f"{err.get('input')!r} is not a valid name: use lower-case letters, digits and "
+            "dashes, starting with a letter"
+        )
+    else:
+        message = f"{err['msg']} (got {err.get('input')!r})"
+    return Problem(file, field_path(loc), line_of(lines, loc), message)
