@@ -76,7 +76,7 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
         if problems:
             console().print(f"[red]✗[/] {escape(str(folder))}: {len(problems)} problem(s)")
             for problem in problems:
-                console().print(f"  {escape(str(problem))}")
+                console().print(f"  {escape(str(problem))}", soft_wrap=True)
         else:
             console().print(f"[green]✓[/] {escape(str(folder))}")
     if total:

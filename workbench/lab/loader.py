@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from workbench.errors import LabInvalidError
-from workbench.lab.model import FORMAT_VERSION, Lab
+from workbench.lab.model import FORMAT_VERSION, Lab, Strict
 from workbench.lab.problems import Problem, field_path
 from workbench.lab.rules import check_lab
 from workbench.lab.yamlmarks import Loc, YamlSyntaxError, line_of, load_with_lines
@@ -45,13 +46,40 @@ def validate_lab_dir(lab_dir: Path) -> tuple[Lab | None, list[Problem]]:
     try:
         lab = Lab.model_validate(data)
     except ValidationError as exc:
-        return None, [_from_pydantic(file, lines, err) for err in exc.errors()]
+        return None, _by_line([_from_pydantic(file, lines, err) for err in exc.errors()])
     lab._path = file.parent
     problems = [
         Problem(file, field_path(loc), line_of(lines, loc), message)
         for loc, message in check_lab(lab, file.parent)
     ]
-    return lab, problems
+    return lab, _by_line(problems)
+
+
+def _by_line(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.field))
+
+
+def _known_fields() -> set[str]:
+    fields: set[str] = set()
+    for model in (Lab, *_nested_models()):
+        for name, info in model.model_fields.items():
+            fields.add(info.alias or name)
+    return fields
+
+
+def _nested_models() -> tuple[type[Strict], ...]:
+    from workbench.lab import model
+
+    return tuple(
+        cls
+        for cls in vars(model).values()
+        if isinstance(cls, type) and issubclass(cls, Strict) and cls is not Strict
+    )
+
+
+def _did_you_mean(name: str) -> str:
+    close = difflib.get_close_matches(name, sorted(_known_fields()), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def load_lab(lab_dir: Path) -> Lab:
@@ -70,7 +98,7 @@ def _from_pydantic(file: Path, lines: dict[Loc, int], err: object) -> Problem:
     loc: Loc = tuple(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
-        message = "unknown field: check its spelling, or remove it"
+        message = "unknown field" + _did_you_mean(str(loc[-1])) + ": check its spelling, or remove it"
     elif kind == "missing":
         message = "required field is missing"
     elif kind == "literal_error" or kind == "enum":

@@ -1,0 +1,29 @@
+"""Import rules of ARCHITECTURE.md: the domain loads no textual, docker, diagrams or fastapi;
+the CLI's fast commands load none of them either."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("textual", "docker", "diagrams", "fastapi", "uvicorn")
+
+
+def loaded_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return {name.split(".")[0] for name in out.stdout.split()}
+
+
+@pytest.mark.parametrize(
+    "module", ["workbench.lab", "workbench.topology", "workbench.runtime.base", "workbench.cli"]
+)
+def test_domain_and_cli_import_no_heavy_library(module: str) -> None:
+    try:
+        __import__(module)
+    except ModuleNotFoundError:
+        pytest.skip(f"{module} not built yet")
+    loaded = loaded_after(f"import {module}")
+    assert not loaded & set(HEAVY), f"{module} imports {sorted(loaded & set(HEAVY))}"
