@@ -1,0 +1,83 @@
+"""The service kit: what every lab service imports (FastAPI, httpx and nats-py only).
+
+It never imports other workbench modules, because the bakery copies this package alone into
+Docker images. A service looks like this::
+
+    from workbench.servicekit import Event, ServiceKit
+
+    kit = ServiceKit()                       # name from SERVICE_NAME
+    app = kit.app                            # uvicorn serves `app:app`
+    pricing = kit.learner_module("pricing", requires=["total_cents"])
+    kit.require_nats()                       # /ready waits for NATS
+
+    @app.post("/orders", status_code=201)
+    async def create(order: dict) -> dict:
+        total = pricing.total_cents(order["items"], order.get("code"))
+        await kit.publish("order.created", {"total_cents": total}, msg_id=...)
+        stock = await kit.peer("inventory").get("/stock")   # INVENTORY_URL, traced, counted
+        ...
+
+    @kit.consumer("payment.declined")        # durable pull consumer; ready once subscribed
+    async def on_declined(event: Event) -> None:
+        ...                                   # return = ack; raise = redelivered later
+
+Public API
+----------
+`ServiceKit(name=None, *, title=None, settings=None)`
+    `.app`                 FastAPI app with `/health`, `/ready`, `/_admin/faults`,
+                           `/_admin/stats` and the request middleware (request ids, faults,
+                           served stats, one JSON log line per request).
+    `.settings`            `Settings` read from the environment: `service`, `peers`
+                           {name: url}, `nats_url`, `workspace`, `data_dir`, `volumes`
+                           {name: path}, `lab`, `run_id`, `port`; helpers `peer_url(name)`,
+                           `volume(name)`, `data_path()` (made if missing).
+    `.log`                 `log.info("msg", key=value, ...)` -> one JSON line on stdout.
+    `.readiness_check(fn)` decorator; `async fn() -> True | None | False | "problem"`.
+    `.require_peers(*names)`, `.require_nats()`   ready only when those answer.
+    `.peer(name)`          pooled `httpx.AsyncClient` for `<NAME>_URL`, 5 s timeout.
+    `.http()`              client for raw URLs (a peer's host:port still counts as the peer).
+    `await .nats()`, `await .jetstream()`   connected nats-py client / JetStream context.
+    `await .publish(subject, payload, msg_id=None) -> Published(subject, stream, seq,
+                           duplicate)`   JSON event; stream made idempotently.
+    `.subscribe(subject, handler, durable=None, ack_wait_s=10)` / `@.consumer(subject, ...)`
+                           durable pull consumer started at start-up; handler gets `Event`
+                           (`subject`, `data`, `msg_id`, `delivery`, `redelivered`, `headers`).
+    `.learner_module(name, requires=())`   `$WORKSPACE/<name>.py`, re-imported when changed;
+                           a broken file is logged with file:line and reported by `/ready`.
+    `.on_startup(fn)`, `.on_shutdown(fn)`   async lifespan hooks (background work).
+    `.stats`, `.faults`    the live `Stats` and `FaultTable` (tests and services may read them).
+
+HTTP contract
+-------------
+- `GET /health` -> 200 `{"status": "ok", "service"}`; `GET /ready` -> 200/503
+  `{"ready", "service", "problems": [...]}`.
+- `POST /_admin/faults` `{"kind": "latency"|"error_rate"|"fail_next", "route": "/prefix"|null,
+  "latency_ms", "rate", "count", "status"}` -> 201 with the fault and its `id`;
+  `GET /_admin/faults`; `DELETE /_admin/faults` (all) or `/_admin/faults/{id}`. Failing requests
+  answer `status` with header `X-Workbench-Fault: <kind>`. `/health`, `/ready` and `/_admin/*` are
+  never faulted.
+- `GET /_admin/stats` -> `{"service", "served": {route: {status: n}}, "calls": {peer: {"count",
+  "errors", "statuses": {status: n}}}, "published": {subject: n}, "consumed": {subject: n}}`;
+  `DELETE /_admin/stats` resets it. Probes and admin calls are not counted.
+- Every response carries `X-Request-ID`; incoming `X-Request-ID`/`traceparent` are continued and
+  sent on with every peer call and published event.
+"""
+
+from workbench.servicekit.config import Settings
+from workbench.servicekit.context import current_request_id
+from workbench.servicekit.errors import KitConfigError, KitError, LearnerCodeError
+from workbench.servicekit.faults import FaultSpec
+from workbench.servicekit.kit import ServiceKit
+from workbench.servicekit.messaging import Event, Published
+
+__all__ = [
+    "Event",
+    "FaultSpec",
+    "KitConfigError",
+    "KitError",
+    "LearnerCodeError",
+    "Published",
+    "ServiceKit",
+    "Settings",
+    "current_request_id",
+]

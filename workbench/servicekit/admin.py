@@ -1,0 +1,86 @@
+"""The kit's own endpoints: /health, /ready, /_admin/faults and /_admin/stats."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
+
+from workbench.servicekit.faults import FaultSpec, FaultTable
+from workbench.servicekit.stats import Stats
+
+ReadinessProbe = Callable[[], Awaitable[list[str]]]
+
+
+def admin_router(
+    service: str, faults: FaultTable, stats: Stats, problems: ReadinessProbe
+) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/health")
+    async def health() -> dict[str, Any]:
+        """Liveness: the process answers. Says nothing about its dependencies."""
+        return {"status": "ok", "service": service}
+
+    @router.get("/ready")
+    async def ready() -> JSONResponse:
+        """Readiness: 200 when every check passes, else 503 with the reasons."""
+        found = await problems()
+        return JSONResponse(
+            {"ready": not found, "service": service, "problems": found},
+            status_code=503 if found else 200,
+        )
+
+    @router.get("/_admin/faults")
+    async def list_faults() -> dict[str, Any]:
+        return {"service": service, "faults": [f.as_dict() for f in faults.list()]}
+
+    @router.post("/_admin/faults", status_code=201)
+    async def add_fault(spec: FaultSpec) -> dict[str, Any]:
+        return faults.add(spec).as_dict()
+
+    @router.delete("/_admin/faults")
+    async def clear_faults() -> dict[str, Any]:
+        return {"cleared": faults.clear()}
+
+    @router.delete("/_admin/faults/{fault_id}")
+    async def remove_fault(fault_id: int) -> dict[str, Any]:
+        if not faults.remove(fault_id):
+            raise HTTPException(404, f"no active fault with id {fault_id}")
+        return {"cleared": 1}
+
+    @router.get("/_admin/stats")
+    async def get_stats() -> dict[str, Any]:
+        return stats.snapshot()
+
+    @router.delete("/_admin/stats")
+    async def reset_stats() -> dict[str, Any]:
+        stats.reset()
+        return {"reset": True}
+
+    return router
+
+
+async def run_checks(
+    checks: list[tuple[str, Callable[[], Awaitable[bool | str | None]]]], timeout: float
+) -> list[str]:
+    """Run readiness checks concurrently; each returns True/None (fine), False or a problem."""
+
+    async def one(name: str, check: Callable[[], Awaitable[bool | str | None]]) -> str | None:
+        try:
+            result = await asyncio.wait_for(check(), timeout)
+        except TimeoutError:
+            return f"{name}: no answer within {timeout:g} s"
+        except Exception as exc:
+            return f"{name}: {type(exc).__name__}: {exc}"
+        if result is True or result is None or result == "":
+            return None
+        if result is False:
+            return f"{name} failed"
+        return str(result)
+
+    results = await asyncio.gather(*(one(name, check) for name, check in checks))
+    return [r for r in results if r]

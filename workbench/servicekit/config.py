@@ -1,0 +1,123 @@
+"""Configuration of a lab service, read only from the environment (12-factor).
+
+The runtime decides every value (loopback ports locally, container DNS names in Docker); the
+service never guesses. Names follow lab.yaml: a peer `payment-gateway` comes from
+`PAYMENT_GATEWAY_URL`, a volume `audit-log` from `VOLUME_AUDIT_LOG`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from workbench.servicekit.errors import KitConfigError
+
+# Variables ending in _URL that are not peers; NATS_URL has its own field.
+_NOT_PEERS = frozenset({"NATS_URL"})
+
+
+def env_key(name: str) -> str:
+    """`payment-gateway` -> `PAYMENT_GATEWAY` (how lab names become env var stems)."""
+    return name.upper().replace("-", "_")
+
+
+def lab_name(key: str) -> str:
+    """`PAYMENT_GATEWAY` -> `payment-gateway` (inverse of env_key; lab names have no `_`)."""
+    return key.lower().replace("_", "-")
+
+
+def host_port(url: str) -> str:
+    """`http://orders:8000/x` -> `orders:8000` (default ports filled in), for matching calls."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    peers: dict[str, str] = field(default_factory=dict)
+    """Peer service name -> base URL, from every `<PEER>_URL` with an http(s) URL."""
+    nats_url: str | None = None
+    workspace: Path | None = None
+    data_dir: Path | None = None
+    volumes: dict[str, Path] = field(default_factory=dict)
+    """Volume name -> where it is mounted, from `VOLUME_<NAME>`."""
+    lab: str | None = None
+    run_id: str | None = None
+    port: int | None = None
+
+    @classmethod
+    def from_env(cls, name: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        service = name or env.get("SERVICE_NAME")
+        if not service:
+            raise KitConfigError(
+                "SERVICE_NAME is not set: start the service with `workbench lab start`, "
+                "or pass ServiceKit(name=...) when running it by hand"
+            )
+        peers: dict[str, str] = {}
+        volumes: dict[str, Path] = {}
+        for key, value in env.items():
+            if key.endswith("_URL") and key not in _NOT_PEERS and value.startswith("http"):
+                peer = lab_name(key[: -len("_URL")])
+                if peer != service:
+                    peers[peer] = value.rstrip("/")
+            elif key.startswith("VOLUME_") and value:
+                volumes[lab_name(key[len("VOLUME_") :])] = Path(value)
+        port = env.get("PORT")
+        return cls(
+            service=service,
+            peers=peers,
+            nats_url=env.get("NATS_URL") or None,
+            workspace=Path(env["WORKSPACE"]) if env.get("WORKSPACE") else None,
+            data_dir=Path(env["DATA_DIR"]) if env.get("DATA_DIR") else None,
+            volumes=volumes,
+            lab=env.get("WORKBENCH_LAB") or None,
+            run_id=env.get("WORKBENCH_RUN_ID") or None,
+            port=int(port) if port and port.isdigit() else None,
+        )
+
+    def peer_url(self, peer: str) -> str:
+        try:
+            return self.peers[peer]
+        except KeyError:
+            raise KitConfigError(
+                f"{self.service} has no address for peer {peer!r}: {env_key(peer)}_URL is not "
+                f"set. Is {peer!r} a python service of this lab (see lab.yaml)?"
+            ) from None
+
+    def peer_for(self, url: str) -> str | None:
+        """The peer a URL points at (by host and port), so raw-URL calls count as peer calls."""
+        target = host_port(url)
+        for peer, base in self.peers.items():
+            if host_port(base) == target:
+                return peer
+        return None
+
+    def volume(self, name: str) -> Path:
+        try:
+            return self.volumes[name]
+        except KeyError:
+            raise KitConfigError(
+                f"{self.service} has no volume {name!r}: VOLUME_{env_key(name)} is not set. "
+                f"Declare it under the service's `volumes:` in lab.yaml."
+            ) from None
+
+    def data_path(self) -> Path:
+        """The service's own writable folder (survives a restart of the service)."""
+        if self.data_dir is None:
+            raise KitConfigError(f"{self.service}: DATA_DIR is not set; the runtime provides it")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def require_nats(self) -> str:
+        if not self.nats_url:
+            raise KitConfigError(
+                f"{self.service}: NATS_URL is not set. Does the lab declare a broker "
+                f"(a service with `kind: nats`)?"
+            )
+        return self.nats_url

@@ -1,0 +1,137 @@
+"""Request-level faults a check or the learner switches on through `/_admin/faults`.
+
+- latency: every matching request waits `latency_ms` before it is handled;
+- error_rate: a matching request fails with `status` with probability `rate` (0..1);
+- fail_next: the next `count` matching requests fail with `status`, then the fault is used up.
+
+A fault applies to the whole service (`route` null) or to paths starting with `route`. The kit's
+own endpoints (`/health`, `/ready`, `/_admin/...`) are never faulted: the runtime and the checks
+must always be able to see and undo what they did.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FaultKindName = Literal["latency", "error_rate", "fail_next"]
+
+UNFAULTED_PREFIXES = ("/health", "/ready", "/_admin")
+
+
+class FaultSpec(BaseModel):
+    """Body of `POST /_admin/faults`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: FaultKindName
+    route: str | None = Field(default=None, pattern=r"^/")
+    latency_ms: int = Field(default=0, ge=0, le=120_000)
+    rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    count: int = Field(default=1, ge=1, le=1_000_000)
+    status: int = Field(default=503, ge=400, le=599)
+
+    @model_validator(mode="after")
+    def _latency_needs_ms(self) -> FaultSpec:
+        if self.kind == "latency" and self.latency_ms <= 0:
+            raise ValueError("a latency fault needs latency_ms > 0")
+        return self
+
+
+@dataclass
+class Fault:
+    id: int
+    kind: FaultKindName
+    route: str | None
+    latency_ms: int
+    rate: float
+    count: int
+    status: int
+    hits: int = 0
+
+    def matches(self, path: str) -> bool:
+        return self.route is None or path.startswith(self.route)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one request: wait this long, then maybe answer with an error."""
+
+    delay_s: float = 0.0
+    fail_status: int | None = None
+    fault_kind: str | None = None
+
+
+NO_FAULT = Decision()
+
+
+class FaultTable:
+    """The active faults of one service process. Thread-safe: sync endpoints run in threads."""
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self._faults: list[Fault] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._rng = rng or random.Random()
+
+    def add(self, spec: FaultSpec) -> Fault:
+        fault = Fault(
+            id=next(self._ids), kind=spec.kind, route=spec.route, latency_ms=spec.latency_ms,
+            rate=spec.rate, count=spec.count, status=spec.status,
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def remove(self, fault_id: int) -> bool:
+        with self._lock:
+            before = len(self._faults)
+            self._faults = [f for f in self._faults if f.id != fault_id]
+            return len(self._faults) != before
+
+    def clear(self) -> int:
+        with self._lock:
+            n = len(self._faults)
+            self._faults = []
+            return n
+
+    def list(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def __bool__(self) -> bool:
+        return bool(self._faults)
+
+    def decide(self, path: str) -> Decision:
+        """Apply the active faults to one request (consumes fail_next counts)."""
+        if not self._faults or path.startswith(UNFAULTED_PREFIXES):
+            return NO_FAULT
+        delay_ms = 0
+        fail: Fault | None = None
+        with self._lock:
+            for fault in self._faults:
+                if not fault.matches(path):
+                    continue
+                if fault.kind == "latency":
+                    delay_ms += fault.latency_ms
+                    fault.hits += 1
+                elif fail is None and fault.kind == "error_rate":
+                    if self._rng.random() < fault.rate:
+                        fail = fault
+                        fault.hits += 1
+                elif fail is None and fault.kind == "fail_next":
+                    fail = fault
+                    fault.hits += 1
+                    fault.count -= 1
+            self._faults = [f for f in self._faults if not (f.kind == "fail_next" and f.count <= 0)]
+        if fail is None:
+            return Decision(delay_s=delay_ms / 1000) if delay_ms else NO_FAULT
+        return Decision(delay_s=delay_ms / 1000, fail_status=fail.status, fault_kind=fail.kind)

@@ -1,0 +1,213 @@
+"""`ServiceKit`: the object a lab service builds first; it owns the FastAPI app and the plumbing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from fastapi import FastAPI
+from starlette.routing import Match
+from starlette.types import Scope
+
+from workbench.servicekit.admin import admin_router, run_checks
+from workbench.servicekit.config import Settings
+from workbench.servicekit.faults import FaultTable
+from workbench.servicekit.learner import LearnerModule
+from workbench.servicekit.logs import setup_logging
+from workbench.servicekit.messaging import Handler, Messaging, Published
+from workbench.servicekit.middleware import KitMiddleware
+from workbench.servicekit.stats import Stats
+
+if TYPE_CHECKING:
+    import httpx
+
+    from workbench.servicekit.peers import PeerClients
+
+Check = Callable[[], Awaitable[bool | str | None]]
+Hook = Callable[[], Awaitable[None]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+READY_CHECK_TIMEOUT_S = 2.0
+
+
+class ServiceKit:
+    def __init__(
+        self, name: str | None = None, *, title: str | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.settings = settings or Settings.from_env(name)
+        self.name = self.settings.service
+        self.log = setup_logging(self.name)
+        self.stats = Stats(self.name)
+        self.faults = FaultTable()
+        self.messaging = Messaging(self.settings, self.stats, self.log)
+        self._peers: PeerClients | None = None
+        self._checks: list[tuple[str, Check]] = []
+        self._learner: list[LearnerModule] = []
+        self._startup: list[Hook] = []
+        self._shutdown: list[Hook] = []
+
+        self.app = FastAPI(title=title or self.name, lifespan=self._lifespan)
+        self.app.include_router(admin_router(self.name, self.faults, self.stats, self.problems))
+        self.app.add_middleware(
+            KitMiddleware, faults=self.faults, stats=self.stats, log=self.log,
+            resolve_route=self._resolve_route, workspace=self.settings.workspace,
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        self.log.info("starting", lab=self.settings.lab, run_id=self.settings.run_id,
+                      peers=sorted(self.settings.peers))
+        for hook in self._startup:
+            await hook()
+        self.messaging.start_consumers()
+        try:
+            yield
+        finally:
+            for hook in reversed(self._shutdown):
+                try:
+                    await hook()
+                except Exception:
+                    self.log.exception("shutdown hook failed", hook=hook.__name__)
+            await self.messaging.close()
+            if self._peers is not None:
+                await self._peers.aclose()
+            self.log.info("stopped")
+
+    def on_startup(self, fn: Hook) -> Hook:
+        """Decorator: `async def fn()` run at start-up, before the service takes requests."""
+        self._startup.append(fn)
+        return fn
+
+    def on_shutdown(self, fn: Hook) -> Hook:
+        """Decorator: `async def fn()` run when the service stops (reverse order)."""
+        self._shutdown.append(fn)
+        return fn
+
+    # -- readiness -------------------------------------------------------------------------------
+
+    def readiness_check(self, fn: Check) -> Check:
+        """Decorator: `async def fn() -> bool | str | None`; `/ready` is 503 until all pass.
+
+        Return True/None when fine, False for a generic failure, or a sentence naming the problem.
+        """
+        self._checks.append((fn.__name__, fn))
+        return fn
+
+    def require_peers(self, *peers: str) -> None:
+        """Ready only when each peer answers its `/health` (e.g. a gateway and its backends)."""
+        for peer in peers:
+            self.settings.peer_url(peer)  # fail at start-up, not at the first probe
+
+            async def check(peer: str = peer) -> str | None:
+                try:
+                    response = await self.peer(peer).get("/health", timeout=1.0)
+                except Exception as exc:
+                    return f"peer {peer} does not answer /health ({type(exc).__name__})"
+                if response.status_code != 200:
+                    return f"peer {peer} /health answers {response.status_code}"
+                return None
+
+            self._checks.append((f"peer {peer}", check))
+
+    def require_nats(self) -> None:
+        """Ready only when connected to NATS (for services that publish)."""
+
+        async def check() -> str | None:
+            await self.messaging.connect(timeout=1.0)
+            return None if self.messaging.connected else "not connected to NATS"
+
+        self.settings.require_nats()
+        self._checks.append(("nats", check))
+
+    async def problems(self) -> list[str]:
+        """Every reason the service is not ready now (empty when ready)."""
+        found: list[str] = []
+        for module in self._learner:
+            try:
+                module.module()
+            except Exception as exc:
+                found.append(str(exc))
+        found += [c.problem or "not subscribed" for c in self.messaging.consumers
+                  if not c.subscribed]
+        found += await run_checks(self._checks, READY_CHECK_TIMEOUT_S)
+        return found
+
+    # -- outgoing HTTP ---------------------------------------------------------------------------
+
+    def _peer_clients(self) -> PeerClients:
+        if self._peers is None:
+            # httpx is imported on first use: services that call nobody start faster.
+            from workbench.servicekit.peers import PeerClients
+
+            self._peers = PeerClients(self.settings, self.stats)
+        return self._peers
+
+    def peer(self, name: str) -> httpx.AsyncClient:
+        """A pooled client for peer `name` (base URL from `<NAME>_URL`), traced and counted."""
+        return self._peer_clients().peer(name)
+
+    def http(self) -> httpx.AsyncClient:
+        """A client for raw URLs; calls to a peer's host:port still count as calls to that peer."""
+        return self._peer_clients().http()
+
+    # -- messaging -------------------------------------------------------------------------------
+
+    async def nats(self) -> Any:
+        """The connected (and reconnecting) nats-py client."""
+        return await self.messaging.connect()
+
+    async def jetstream(self) -> Any:
+        return await self.messaging.jetstream()
+
+    async def publish(
+        self, subject: str, payload: dict[str, Any], *, msg_id: str | None = None
+    ) -> Published:
+        """Publish a JSON event on JetStream (stream made if needed); `msg_id` dedupes re-sends."""
+        return await self.messaging.publish(subject, payload, msg_id=msg_id)
+
+    def subscribe(
+        self, subject: str, handler: Handler, *, durable: str | None = None,
+        ack_wait_s: float = 10.0,
+    ) -> None:
+        """Consume `subject` with a durable pull consumer from start-up on (see `consumer`)."""
+        self.messaging.add_consumer(subject, handler, durable=durable, ack_wait_s=ack_wait_s)
+
+    def consumer(
+        self, subject: str, *, durable: str | None = None, ack_wait_s: float = 10.0
+    ) -> Callable[[Handler], Handler]:
+        """Decorator form of `subscribe`: `@kit.consumer("order.created")`.
+
+        The service is not ready until the consumer is subscribed. The handler gets an `Event`;
+        returning acks it, raising makes JetStream deliver it again (so make handlers idempotent).
+        """
+
+        def register(handler: Handler) -> Handler:
+            self.subscribe(subject, handler, durable=durable, ack_wait_s=ack_wait_s)
+            return handler
+
+        return register
+
+    # -- learner code ----------------------------------------------------------------------------
+
+    def learner_module(self, name: str, *, requires: Sequence[str] = ()) -> LearnerModule:
+        """The learner's `$WORKSPACE/<name>.py`, imported now and again whenever it changes.
+
+        If it is broken the service still starts: `/ready` reports file and line, and using it
+        answers 500 with the same message.
+        """
+        module = LearnerModule(name, self.settings.workspace, self.log, requires)
+        self._learner.append(module)
+        return module
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _resolve_route(self, scope: Scope) -> str | None:
+        for route in self.app.router.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return getattr(route, "path", None)
+        return None

@@ -1,0 +1,298 @@
+"""NATS JetStream for lab services: one reconnecting connection, idempotent streams, durable
+pull consumers that ack after the handler returns (at-least-once), and per-subject counts.
+
+Streams are made on first use, one per first subject token (`order.created` -> stream `ORDER`
+with subjects `order` and `order.>`), unless a stream that already covers the subject exists.
+Delivery is at least once: a handler that raises is retried (nak with a short back-off), and a
+service that dies mid-handler sees the event again after `ack_wait`. Handlers must therefore be
+idempotent; the event's `msg_id` and `delivery` count are there to make that easy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from workbench.servicekit.context import Trace, bound, current, new_trace, trace_from_headers
+from workbench.servicekit.errors import KitError
+
+if TYPE_CHECKING:
+    from workbench.servicekit.config import Settings
+    from workbench.servicekit.logs import KitLogger
+    from workbench.servicekit.stats import Stats
+
+CONNECT_TIMEOUT_S = 5.0
+FETCH_BATCH = 32
+FETCH_WAIT_S = 1.0
+RETRY_PAUSE_S = 0.5
+
+
+@dataclass(frozen=True)
+class Event:
+    """One delivery of a JetStream message to a handler."""
+
+    subject: str
+    data: dict[str, Any]
+    msg_id: str | None
+    """The publisher's `Nats-Msg-Id` (JetStream drops re-publishes with the same id)."""
+    delivery: int
+    """1 on first delivery, 2+ when redelivered (handler failed or did not ack in time)."""
+    stream_seq: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def redelivered(self) -> bool:
+        return self.delivery > 1
+
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Published:
+    subject: str
+    stream: str
+    seq: int
+    duplicate: bool
+    """True when JetStream already had a message with this msg_id (nothing new stored)."""
+
+
+@dataclass
+class Consumer:
+    subject: str
+    handler: Handler
+    durable: str
+    ack_wait_s: float
+    subscribed: bool = False
+    problem: str | None = "not subscribed yet"
+    task: asyncio.Task[None] | None = None
+
+
+def stream_for(subject: str) -> tuple[str, list[str]]:
+    """Default stream for a subject: `order.created` -> ORDER with [order, order.>]."""
+    token = subject.split(".", 1)[0]
+    if not token or token in ("*", ">"):
+        raise KitError(f"cannot make a stream for {subject!r}: its first token must be a name")
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", token).upper()
+    return name, [token, f"{token}.>"]
+
+
+def durable_name(service: str, subject: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", f"{service}-{subject}").replace("*", "any")
+
+
+def _decode(raw: bytes | None) -> dict[str, Any] | None:
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class Messaging:
+    def __init__(self, settings: Settings, stats: Stats, log: KitLogger) -> None:
+        self._settings = settings
+        self._stats = stats
+        self._log = log
+        self._nc: Any = None
+        self._js: Any = None
+        self._connecting: asyncio.Lock | None = None
+        self._streams: dict[str, str] = {}
+        self.consumers: list[Consumer] = []
+
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and bool(self._nc.is_connected)
+
+    async def connect(self, timeout: float = CONNECT_TIMEOUT_S) -> Any:
+        """The shared connection; it reconnects on its own once made."""
+        if self._nc is not None and not self._nc.is_closed:
+            return self._nc
+        if self._connecting is None:
+            self._connecting = asyncio.Lock()
+        async with self._connecting:
+            if self._nc is not None and not self._nc.is_closed:
+                return self._nc
+            url = self._settings.require_nats()
+            from nats.aio.client import Client
+
+            nc = Client()
+            log = self._log
+
+            async def on_error(exc: Exception) -> None:
+                log.debug("nats error", error=repr(exc))
+
+            async def on_disconnect() -> None:
+                log.warning("nats disconnected", url=url)
+
+            async def on_reconnect() -> None:
+                log.info("nats reconnected", url=url)
+
+            try:
+                await asyncio.wait_for(
+                    nc.connect(
+                        url, name=self._settings.service, max_reconnect_attempts=-1,
+                        reconnect_time_wait=0.5,  # type: ignore[arg-type]  # float works
+                        connect_timeout=2, error_cb=on_error,
+                        disconnected_cb=on_disconnect, reconnected_cb=on_reconnect,
+                    ),
+                    timeout,
+                )
+            except (TimeoutError, OSError) as exc:
+                with contextlib.suppress(Exception):
+                    await nc.close()
+                raise KitError(f"cannot reach NATS at {url} (waited {timeout:.0f} s)") from exc
+            self._nc, self._js = nc, nc.jetstream()
+            self._log.info("nats connected", url=url)
+            return nc
+
+    async def jetstream(self) -> Any:
+        await self.connect()
+        return self._js
+
+    async def ensure_stream(self, subject: str) -> str:
+        """The stream holding `subject`, made if none does yet (idempotent, safe to race)."""
+        if subject in self._streams:
+            return self._streams[subject]
+        js = await self.jetstream()
+        from nats.js.errors import NotFoundError
+
+        try:
+            stream = await js.find_stream_name_by_subject(subject)
+        except NotFoundError:
+            name, subjects = stream_for(subject)
+            try:
+                await js.add_stream(name=name, subjects=subjects)
+            except Exception as exc:
+                # Another service may have made it a moment ago; only fail if it still is missing.
+                try:
+                    await js.stream_info(name)
+                except NotFoundError:
+                    raise KitError(f"cannot create stream {name} for {subject}: {exc}") from exc
+            stream = name
+        self._streams[subject] = stream
+        return str(stream)
+
+    async def publish(
+        self, subject: str, payload: dict[str, Any], *, msg_id: str | None = None,
+        timeout: float = 5.0,
+    ) -> Published:
+        js = await self.jetstream()
+        stream = await self.ensure_stream(subject)
+        trace = current() or new_trace()
+        headers = trace.outgoing_headers()
+        if msg_id:
+            headers["Nats-Msg-Id"] = msg_id
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        try:
+            ack = await js.publish(subject, body, timeout=timeout, stream=stream, headers=headers)
+        except Exception as exc:
+            raise KitError(f"could not publish {subject}: {type(exc).__name__}: {exc}") from exc
+        self._stats.published(subject)
+        self._log.info("published", subject=subject, seq=ack.seq, msg_id=msg_id,
+                       duplicate=bool(ack.duplicate))
+        return Published(subject, str(ack.stream), int(ack.seq), bool(ack.duplicate))
+
+    def add_consumer(
+        self, subject: str, handler: Handler, *, durable: str | None = None,
+        ack_wait_s: float = 10.0,
+    ) -> Consumer:
+        """Register a consumer; `start_consumers` (the app's startup) runs it."""
+        consumer = Consumer(subject, handler, durable or durable_name(self._settings.service,
+                                                                      subject), ack_wait_s)
+        self.consumers.append(consumer)
+        return consumer
+
+    def start_consumers(self) -> None:
+        for consumer in self.consumers:
+            if consumer.task is None or consumer.task.done():
+                consumer.task = asyncio.get_running_loop().create_task(
+                    self._run(consumer), name=f"consumer {consumer.durable}"
+                )
+
+    async def _subscribe(self, consumer: Consumer) -> Any:
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+        js = await self.jetstream()
+        stream = await self.ensure_stream(consumer.subject)
+        config = ConsumerConfig(
+            durable_name=consumer.durable, ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL, ack_wait=consumer.ack_wait_s,
+            filter_subject=consumer.subject,
+        )
+        return await js.pull_subscribe(
+            consumer.subject, durable=consumer.durable, stream=stream, config=config
+        )
+
+    async def _run(self, consumer: Consumer) -> None:
+        """Subscribe (retrying until NATS answers), then fetch and handle forever."""
+        from nats.errors import TimeoutError as NatsTimeout
+
+        while True:
+            try:
+                sub = await self._subscribe(consumer)
+                consumer.subscribed, consumer.problem = True, None
+                self._log.info("subscribed", subject=consumer.subject, durable=consumer.durable)
+                while True:
+                    try:
+                        msgs = await sub.fetch(FETCH_BATCH, timeout=FETCH_WAIT_S)
+                    except (NatsTimeout, TimeoutError):
+                        continue
+                    for msg in msgs:
+                        await self._handle(consumer, msg)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                consumer.subscribed = False
+                consumer.problem = f"consumer of {consumer.subject}: {type(exc).__name__}: {exc}"
+                self._log.warning("consumer interrupted, retrying", subject=consumer.subject,
+                                  error=repr(exc))
+                await asyncio.sleep(RETRY_PAUSE_S)
+
+    async def _handle(self, consumer: Consumer, msg: Any) -> None:
+        headers = dict(msg.headers or {})
+        meta = msg.metadata
+        trace: Trace = trace_from_headers(headers)
+        with bound(trace):
+            data = _decode(msg.data)
+            if data is None:
+                # A message no handler can ever read: drop it for good instead of looping.
+                self._log.error("dropping event that is not a JSON object", subject=msg.subject)
+                await msg.term()
+                return
+            event = Event(
+                subject=msg.subject, data=data, msg_id=headers.get("Nats-Msg-Id"),
+                delivery=int(meta.num_delivered), stream_seq=int(meta.sequence.stream),
+                headers=headers,
+            )
+            try:
+                await consumer.handler(event)
+            except Exception:
+                self._log.exception("handler failed, event will be redelivered",
+                                    subject=event.subject, delivery=event.delivery)
+                await msg.nak(delay=min(0.2 * event.delivery, 2.0))
+                return
+            await msg.ack()
+            self._stats.consumed(event.subject)
+            self._log.info("consumed", subject=event.subject, delivery=event.delivery,
+                           msg_id=event.msg_id)
+
+    async def close(self) -> None:
+        for consumer in self.consumers:
+            if consumer.task is not None:
+                consumer.task.cancel()
+                with contextlib.suppress(BaseException):
+                    await consumer.task
+                consumer.task = None
+            consumer.subscribed, consumer.problem = False, "stopped"
+        if self._nc is not None:
+            nc, self._nc, self._js = self._nc, None, None
+            with contextlib.suppress(Exception):
+                await nc.drain()
+            with contextlib.suppress(Exception):
+                await nc.close()

@@ -1,0 +1,132 @@
+"""One ASGI middleware for every request: trace id, faults, served stats, one log line.
+
+Pure ASGI (not BaseHTTPMiddleware): it adds no task per request, keeps streaming responses
+intact, and the trace it binds is visible to the endpoint and to everything the endpoint calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from workbench.servicekit.context import REQUEST_ID_HEADER, bound, trace_from_headers
+from workbench.servicekit.errors import LearnerCodeError
+from workbench.servicekit.learner import where_in
+
+if TYPE_CHECKING:
+    from workbench.servicekit.faults import FaultTable
+    from workbench.servicekit.logs import KitLogger
+    from workbench.servicekit.stats import Stats
+
+FAULT_HEADER = "X-Workbench-Fault"
+# Probes and admin calls are not the service's traffic: not counted, logged only at debug.
+QUIET_PREFIXES = ("/health", "/ready", "/_admin")
+
+
+RouteResolver = Callable[[Scope], str | None]
+
+
+def json_body(status: int, payload: dict[str, Any], extra: list[tuple[bytes, bytes]]) -> list[
+    Message
+]:
+    body = json.dumps(payload).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
+    return [
+        {"type": "http.response.start", "status": status, "headers": headers},
+        {"type": "http.response.body", "body": body},
+    ]
+
+
+class KitMiddleware:
+    def __init__(
+        self, app: ASGIApp, *, faults: FaultTable, stats: Stats, log: KitLogger,
+        resolve_route: RouteResolver, workspace: Path | None,
+    ) -> None:
+        self.app = app
+        self.faults = faults
+        self.stats = stats
+        self.log = log
+        self.resolve_route = resolve_route
+        self.workspace = workspace
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        trace = trace_from_headers(headers)
+        path: str = scope.get("path", "")
+        started = time.perf_counter()
+        state = {"status": 500, "started": False}
+        rid_header = (REQUEST_ID_HEADER.lower().encode(), trace.request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"], state["started"] = message["status"], True
+                message = {**message, "headers": [*message.get("headers", []), rid_header]}
+            await send(message)
+
+        with bound(trace):
+            decision = self.faults.decide(path)
+            if decision.delay_s:
+                await asyncio.sleep(decision.delay_s)
+            if decision.fail_status is not None:
+                kind = decision.fault_kind or ""
+                payload = {"error": f"injected fault ({kind})", "fault": kind,
+                           "status": decision.fail_status}
+                for message in json_body(decision.fail_status, payload,
+                                         [(FAULT_HEADER.lower().encode(), kind.encode())]):
+                    await send_with_id(message)
+                self._record(scope, path, decision.fail_status, started, fault=kind)
+                return
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                # Answer here rather than in Starlette's outer error handler, so the answer
+                # and the log line still carry the request id and point at the learner's line.
+                if state["started"]:
+                    raise
+                await self._crashed(exc, send_with_id)
+            finally:
+                self._record(scope, path, int(state["status"]), started)
+
+    async def _crashed(self, exc: Exception, send: Send) -> None:
+        if isinstance(exc, LearnerCodeError):
+            where, error = exc.where, exc.message
+        else:
+            where = where_in(self.workspace, exc.__traceback__)
+            error = f"{type(exc).__name__}: {exc}"
+            if where:
+                error = f"your code failed at {where}: {error}"
+        self.log.exception("unhandled error", where=where)
+        for message in json_body(500, {"error": error, "where": where}, []):
+            await send(message)
+
+    def _record(
+        self, scope: Scope, path: str, status: int, started: float, fault: str | None = None
+    ) -> None:
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        fields: dict[str, Any] = {
+            "method": scope.get("method"), "path": path, "status": status, "ms": ms,
+        }
+        if fault:
+            fields["fault"] = fault
+        if path.startswith(QUIET_PREFIXES):
+            self.log.debug("request", **fields)
+            return
+        route = scope.get("route")
+        template = getattr(route, "path", None)
+        if not isinstance(template, str):
+            template = self.resolve_route(scope) or path
+        self.stats.served(template, status)
+        self.log.info("request", **fields)
