@@ -1,0 +1,131 @@
+"""The bakery's side of the Docker engine: connecting, asking for images, running builds.
+
+Builds go through the legacy builder (what Debian's engine has) with `network_mode="none"`, so
+nothing inside a build can reach the network: every input is in the build context.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import docker
+from docker.errors import APIError, DockerException, ImageNotFound
+
+from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase
+from workbench.errors import RuntimeUnavailableError, WorkbenchError
+
+NO_ENGINE_HINT = (
+    "start one with `sudo dockerd &` (or `sudo scripts/ensure-docker.sh`, which installs and "
+    "starts it), or use `--runtime local`, which needs no Docker"
+)
+
+
+class BakeError(WorkbenchError):
+    """An image could not be made; the message carries the end of the build output."""
+
+
+def connect(timeout: float = 120.0) -> docker.DockerClient:
+    """A client for the engine DOCKER_HOST (or the default socket) names, checked with a ping."""
+    try:
+        client = docker.from_env(timeout=int(timeout))
+        client.ping()
+    except DockerException as exc:
+        raise RuntimeUnavailableError(
+            f"no Docker engine answers ({_first_line(exc)})", NO_ENGINE_HINT
+        ) from exc
+    return client
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def find_image(client: docker.DockerClient, name: str) -> Any | None:
+    """The image with this tag or id, or None."""
+    try:
+        return client.images.get(name)
+    except ImageNotFound:
+        return None
+    except APIError as exc:
+        if exc.status_code == 404:
+            return None
+        raise
+
+
+def label_instruction(labels: dict[str, str]) -> str:
+    return "LABEL " + " ".join(
+        f"{key}={json.dumps(value)}" for key, value in sorted(labels.items())
+    )
+
+
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)")
+
+
+def build(
+    client: docker.DockerClient,
+    context: Path,
+    tag: str,
+    labels: dict[str, str],
+    *,
+    image: str,
+    service: str | None = None,
+    on_progress: BakeCallback,
+) -> str:
+    """Build context/Dockerfile as `tag`, reporting each step; returns the image id.
+
+    The labels go in as one LABEL instruction appended to the Dockerfile: the builder turns each
+    `--label` into a step of its own, and every step costs a container commit.
+    """
+    with (context / "Dockerfile").open("a", encoding="utf-8") as dockerfile:
+        dockerfile.write(label_instruction(labels) + "\n")
+    tail: list[str] = []
+    image_id = ""
+    try:
+        stream = client.api.build(
+            path=str(context),
+            tag=tag,
+            rm=True,
+            forcerm=True,
+            pull=False,
+            network_mode="none",
+            decode=True,
+            use_config_proxy=False,
+        )
+        for chunk in stream:
+            if "error" in chunk:
+                tail.append(str(chunk["error"]).strip())
+                raise BakeError(
+                    f"building {image} ({tag}) failed:\n    " + "\n    ".join(tail[-15:]),
+                    "the lines above are the end of the build output",
+                )
+            aux = chunk.get("aux")
+            if isinstance(aux, dict) and "ID" in aux:
+                image_id = str(aux["ID"])
+            text = str(chunk.get("stream", "")).rstrip()
+            if not text:
+                continue
+            tail = [*tail[-30:], *text.splitlines()]
+            step = _STEP.match(text)
+            if step:
+                on_progress(
+                    BakeEvent(
+                        image,
+                        BakePhase.STEP,
+                        tag,
+                        service,
+                        int(step.group(1)),
+                        int(step.group(2)),
+                        step.group(3)[:80],
+                    )
+                )
+    except DockerException as exc:
+        raise BakeError(f"building {image} ({tag}) failed: {_first_line(exc)}") from exc
+    if not image_id:
+        found = find_image(client, tag)
+        if found is None:
+            raise BakeError(f"building {image} ({tag}) ended without an image")
+        image_id = str(found.id)
+    return image_id
