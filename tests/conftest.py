@@ -29,3 +29,26 @@ def fixture_labs(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def docker_required() -> bool:
     return os.environ.get("WORKBENCH_REQUIRE_DOCKER") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """In CI (WORKBENCH_REQUIRE_DOCKER=1) a `docker` test that would skip fails instead.
+
+    Docker tests skip on a laptop without an engine; in CI that would hide a broken runtime or
+    bakery behind a green run, so there the skip becomes a failure that says why.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        report.skipped
+        and docker_required()
+        and item.get_closest_marker("docker") is not None
+        and not hasattr(report, "wasxfail")
+    ):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = (
+            f"WORKBENCH_REQUIRE_DOCKER=1 but this Docker test skipped ({reason}); "
+            "start an engine (`sudo scripts/ensure-docker.sh`) and run it again"
+        )

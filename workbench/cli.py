@@ -11,6 +11,7 @@ import sys
 import click
 
 from workbench import __version__
+from workbench.commands import bake as bake_commands
 from workbench.commands import labs as labs_commands
 from workbench.errors import WorkbenchError
 
@@ -40,6 +41,8 @@ def cli(ctx: click.Context) -> None:
 
 # Each area registers its own commands; see workbench/commands/.
 cli.add_command(labs_commands.labs)
+cli.add_command(bake_commands.bake)
+cli.add_command(bake_commands.images)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from workbench.bakery import engine
 from workbench.bakery.context import build_context, copy_tree, link_or_copy
 from workbench.bakery.engine import find_image
 from workbench.bakery.hashing import ContentHash
-from workbench.bakery.labels import REPOSITORY, STAGE, ImageKind, image_labels
+from workbench.bakery.labels import STAGE, ImageKind, image_labels, repository
 from workbench.bakery.locks import image_lock
 from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase
 from workbench.bakery.root import RootImage
@@ -72,7 +72,7 @@ def base_hash(root: RootImage) -> ContentHash:
 
 
 def base_tag(root: RootImage) -> str:
-    return f"{REPOSITORY}/base:{base_hash(root).tag}"
+    return f"{repository()}/base:{base_hash(root).tag}"
 
 
 def ensure_base(
@@ -80,7 +80,7 @@ def ensure_base(
 ) -> tuple[str, bool]:
     """The base image's tag, and whether it had to be built."""
     digest = base_hash(root)
-    tag = f"{REPOSITORY}/base:{digest.tag}"
+    tag = f"{repository()}/base:{digest.tag}"
     # One base build at a time on this machine: the clean-up below must not see another
     # build's unfinished first stage.
     with image_lock("base"):

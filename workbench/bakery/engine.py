@@ -97,6 +97,7 @@ def build(
         for chunk in stream:
             if "error" in chunk:
                 tail.append(str(chunk["error"]).strip())
+                on_progress(BakeEvent(image, BakePhase.FAILED, tag, service, detail=tail[-1]))
                 raise BakeError(
                     f"building {image} ({tag}) failed:\n    " + "\n    ".join(tail[-15:]),
                     "the lines above are the end of the build output",
@@ -122,6 +123,7 @@ def build(
                     )
                 )
     except DockerException as exc:
+        on_progress(BakeEvent(image, BakePhase.FAILED, tag, service, detail=_first_line(exc)))
         raise BakeError(f"building {image} ({tag}) failed: {_first_line(exc)}") from exc
     if not image_id:
         found = find_image(client, tag)

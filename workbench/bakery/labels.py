@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 
 from workbench import __version__
@@ -15,8 +16,17 @@ HASH = NAMESPACE + "hash"
 STAGE = NAMESPACE + "stage"
 """On the throw-away first stage of the base build, so a left-over one can still be found."""
 
-REPOSITORY = "workbench"
-"""Prefix of every tag the bakery makes: workbench/root, workbench/base, workbench/<lab>-<svc>."""
+PREFIX_ENV = "WORKBENCH_IMAGE_PREFIX"
+DEFAULT_PREFIX = "workbench"
+
+
+def repository() -> str:
+    """Prefix of every tag the bakery makes: workbench/root, workbench/base, workbench/<lab>-<svc>.
+
+    WORKBENCH_IMAGE_PREFIX gives a separate set of images on the same engine (the cold-bake
+    benchmark uses it so it neither reuses nor disturbs the images everyone else runs on).
+    """
+    return os.environ.get(PREFIX_ENV, "").strip() or DEFAULT_PREFIX
 
 
 class ImageKind(StrEnum):

@@ -14,7 +14,7 @@ from workbench.bakery.base import USER_ID
 from workbench.bakery.context import build_context, link_or_copy
 from workbench.bakery.engine import find_image
 from workbench.bakery.hashing import ContentHash
-from workbench.bakery.labels import REPOSITORY, ImageKind, image_labels
+from workbench.bakery.labels import ImageKind, image_labels, repository
 from workbench.bakery.locks import image_lock
 from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase
 from workbench.errors import WorkbenchError
@@ -59,7 +59,7 @@ def nats_hash() -> ContentHash:
 def ensure_nats(client: docker.DockerClient, on_progress: BakeCallback) -> tuple[str, bool]:
     """The broker image's tag, and whether it had to be built."""
     digest = nats_hash()
-    tag = f"{REPOSITORY}/nats:{digest.tag}"
+    tag = f"{repository()}/nats:{digest.tag}"
     with image_lock(tag):
         if find_image(client, tag) is not None:
             on_progress(BakeEvent("nats", BakePhase.CACHED, tag))

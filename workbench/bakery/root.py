@@ -21,7 +21,7 @@ from docker.errors import DockerException
 from workbench import paths
 from workbench.bakery.engine import BakeError, find_image
 from workbench.bakery.hashing import ContentHash
-from workbench.bakery.labels import REPOSITORY, ImageKind, as_label_lines, image_labels
+from workbench.bakery.labels import ImageKind, as_label_lines, image_labels, repository
 from workbench.bakery.locks import image_lock
 from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase
 from workbench.bakery.sources import debian_mirror
@@ -110,7 +110,7 @@ def offline_tag() -> str:
     recipe = ContentHash("root").text("suite", suite).text("arch", _dpkg_arch())
     recipe.text("variant", "minbase").text("packages", ",".join(PACKAGES))
     recipe.text("trim", ",".join(TRIM))
-    return f"{REPOSITORY}/root:{suite}-{recipe.tag}"
+    return f"{repository()}/root:{suite}-{recipe.tag}"
 
 
 def ensure_root(client: docker.DockerClient, on_progress: BakeCallback) -> RootImage:

@@ -16,7 +16,7 @@ from workbench.bakery.base import USER_ID
 from workbench.bakery.context import build_context, copy_tree
 from workbench.bakery.engine import find_image
 from workbench.bakery.hashing import ContentHash
-from workbench.bakery.labels import REPOSITORY, ImageKind, image_labels
+from workbench.bakery.labels import ImageKind, image_labels, repository
 from workbench.bakery.locks import image_lock
 from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase
 from workbench.lab.model import Lab, Service
@@ -39,8 +39,8 @@ def dockerfile(base: str, service: Service) -> str:
     return "\n".join(lines) + "\n"
 
 
-def repository(lab: Lab, service: Service) -> str:
-    return f"{REPOSITORY}/{lab.id}-{service.name}"
+def service_repository(lab: Lab, service: Service) -> str:
+    return f"{repository()}/{lab.id}-{service.name}"
 
 
 def service_hash(lab: Lab, service: Service, base: str) -> ContentHash:
@@ -51,7 +51,7 @@ def service_hash(lab: Lab, service: Service, base: str) -> ContentHash:
 
 
 def service_tag(lab: Lab, service: Service, base: str) -> str:
-    return f"{repository(lab, service)}:{service_hash(lab, service, base).tag}"
+    return f"{service_repository(lab, service)}:{service_hash(lab, service, base).tag}"
 
 
 def ensure_service(
@@ -59,7 +59,7 @@ def ensure_service(
 ) -> tuple[str, bool]:
     """The service image's tag, and whether it had to be built."""
     digest = service_hash(lab, service, base)
-    tag = f"{repository(lab, service)}:{digest.tag}"
+    tag = f"{service_repository(lab, service)}:{digest.tag}"
     label = f"{lab.id}/{service.name}"
     with image_lock(tag):
         if find_image(client, tag) is not None:
