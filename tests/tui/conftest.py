@@ -1,0 +1,47 @@
+"""TUI test set-up: the fixture labs, a workspace made in advance (no path in a notification),
+and helpers to wait for the app without sleeping blindly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+FIXTURE_LABS = Path(__file__).resolve().parent.parent / "fixtures" / "labs"
+
+
+@pytest.fixture
+def tui_labs(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixture labs (shop, design-mini) are the catalog; textual animations are off."""
+    monkeypatch.setenv("WORKBENCH_LABS_PATH", str(FIXTURE_LABS))
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    return FIXTURE_LABS
+
+
+@pytest.fixture
+def shop_workspace(tui_labs: Path) -> Path:
+    """The shop lab's workspace, made before the app opens the lab."""
+    from workbench.lab import find_lab
+    from workbench.lab.workspace import init_workspace
+
+    return init_workspace(find_lab("shop"))
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., object]:
+    """`await wait_until(pilot, predicate, within=.., what=..)`: see `wait_for`."""
+    return wait_for
+
+
+async def wait_for(
+    pilot: Pilot[object], predicate: Callable[[], object], *, within: float, what: str
+) -> None:
+    """Let the app run until `predicate()` is true, or fail saying what never happened."""
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"within {within} s: {what}")
+        await pilot.pause(0.05)

@@ -1,0 +1,104 @@
+"""The catalog screen: labs listed with their facts, typing filters, Enter opens, bad labs explain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.message import Message
+from textual.widgets import DataTable, Input
+
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.messages import LabChosen
+from workbench.tui.screens.catalog import CatalogScreen
+from workbench.tui.screens.lab import LabScreen
+
+pytestmark = pytest.mark.tui
+
+
+def _rows(app: WorkbenchApp) -> list[list[str]]:
+    table = app.screen.query_one("#labs", DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_lists_every_lab_with_its_facts(tui_labs: Path) -> None:
+    app = WorkbenchApp(runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CatalogScreen)
+        rows = {row[0]: row for row in _rows(app)}
+        assert set(rows) == {"design-mini", "shop"}
+        assert rows["shop"][1:] == [
+            "Fixture shop", "beginner", "10", "0/1", "api-gateway, publish-subscribe, sidecar",
+        ]
+
+
+async def test_typing_filters_and_enter_opens_the_lab(tui_labs: Path) -> None:
+    chosen: dict[int, str] = {}
+
+    def hook(message: Message) -> None:  # called once per node the message visits
+        if isinstance(message, LabChosen):
+            chosen[id(message)] = message.lab_id
+
+    app = WorkbenchApp(runtime="local")
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await pilot.press(*"sidecar")
+        assert app.screen.query_one("#filter", Input).value == "sidecar"
+        assert [row[0] for row in _rows(app)] == ["shop"]
+        await pilot.press("escape")
+        assert len(_rows(app)) == 2
+        await pilot.press(*"pub", "enter")
+        await pilot.pause()
+        assert list(chosen.values()) == ["shop"]
+        assert isinstance(app.screen, LabScreen)
+        assert len(app.screen_stack) == 2
+        assert app.screen.lab.id == "shop"
+
+
+async def test_filter_without_match_says_so(tui_labs: Path) -> None:
+    app = WorkbenchApp(runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"kubernetes", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CatalogScreen)
+        assert any("No lab matches" in str(n.message) for n in app._notifications)
+
+
+async def test_arrows_move_while_typing_and_progress_shows(
+    tui_labs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.checks import progress
+    from workbench.checks.results import CheckResult, CheckRun, Outcome
+
+    run = CheckRun("shop", None, ["pricing"], results=[
+        CheckResult("t.py::a", "a", "pricing", Outcome.PASSED),
+    ])
+    progress.record(run)
+    app = WorkbenchApp(runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        rows = {row[0]: row for row in _rows(app)}
+        assert rows["shop"][4] == "✓ 1/1"
+        table = app.screen.query_one("#labs", DataTable)
+        assert table.cursor_row == 0
+        await pilot.press("down")
+        assert table.cursor_row == 1
+        assert app.screen.query_one("#filter", Input).has_focus
+
+
+async def test_invalid_lab_is_listed_and_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "labs" / "broken"
+    broken.mkdir(parents=True)
+    (broken / "lab.yaml").write_text("format_version: 1\nid: broken\ntitle: 3\n", encoding="utf-8")
+    monkeypatch.setenv("WORKBENCH_LABS_PATH", str(tmp_path / "labs"))
+    app = WorkbenchApp(runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert _rows(app)[0][:2] == ["broken", "invalid lab.yaml"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CatalogScreen)
+        messages = [str(n.message) for n in app._notifications]
+        assert any("workbench labs validate" in m for m in messages), messages

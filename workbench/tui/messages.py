@@ -1,0 +1,86 @@
+"""Messages the widgets and screens of the workbench exchange, as small dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class LabChosen(Message):
+    """The learner picked a lab in the catalog (by id)."""
+
+    lab_id: str
+
+
+@dataclass
+class ServiceSelected(Message):
+    """A service was selected in the topology or the services panel."""
+
+    service: str
+
+
+@dataclass
+class ServiceAction(Message):
+    """The learner asked for a process-level action on a service (restart, kill, pause, resume)."""
+
+    service: str
+    action: str
+
+
+@dataclass
+class FollowLogs(Message):
+    """Show the logs of one service (or of all, when `service` is None)."""
+
+    service: str | None
+
+
+@dataclass
+class FaultRequested(Message):
+    """Inject one fault the lab offers; `options` carries latency_ms, rate, count, route."""
+
+    kind: str
+    service: str
+    options: dict[str, object]
+
+
+@dataclass
+class ExerciseChanged(Message):
+    """The instructions viewer moved to another exercise (or the theory page when id is None)."""
+
+    exercise_id: str | None
+
+
+@dataclass
+class StartProgress(Message):
+    """A start-up step of one service (posted from the start worker's thread)."""
+
+    service: str
+    phase: str
+    detail: str = ""
+
+
+@dataclass
+class WorkDone(Message):
+    """Long work (start, stop, checks, a service action) ended; `error` says how it failed."""
+
+    job: str
+    error: BaseException | None = None
+    result: object = None
+
+
+@dataclass
+class CheckProgress(Message):
+    """The check runner reported the number of checks (`total`) or one finished check."""
+
+    total: int | None = None
+    result: object = None
+
+
+@dataclass
+class LiveUpdate(Message):
+    """Fresh service states (and the live graph when the topology overlay is available)."""
+
+    statuses: list[object]
+    graph: object = None

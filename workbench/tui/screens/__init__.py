@@ -1,0 +1,1 @@
+"""Screens of the workbench: catalog, lab, help, and the small modal dialogs."""

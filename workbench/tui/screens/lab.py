@@ -1,0 +1,351 @@
+"""The lab screen: instructions on the left; topology, services, logs and checks on the right.
+
+The screen owns the lab's lifecycle in the UI (stopped → starting → running → stopping). Long work
+runs in thread workers (`lab_jobs.LabJobs`) that report back with messages; the screen turns those
+into widget updates and notifications.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from workbench.lab.model import Lab
+from workbench.runtime.base import ServiceStatus
+from workbench.tui.messages import (
+    CheckProgress,
+    ExerciseChanged,
+    LiveUpdate,
+    ServiceSelected,
+    StartProgress,
+    WorkDone,
+)
+from workbench.tui.screens.confirm import ConfirmScreen
+from workbench.tui.screens.lab_jobs import LabJobs
+from workbench.tui.session import LabSession
+from workbench.tui.widgets.activity import ActivityBar
+from workbench.tui.widgets.checks import ChecksPanel
+from workbench.tui.widgets.faults import FaultChoice, FaultsDialog
+from workbench.tui.widgets.header import WorkbenchHeader
+from workbench.tui.widgets.instructions import InstructionsViewer
+from workbench.tui.widgets.logs import LogsPanel
+from workbench.tui.widgets.runtime_indicator import RuntimeIndicator
+from workbench.tui.widgets.services import ServicesPanel
+from workbench.tui.widgets.topology import TopologyView
+
+NEEDS_RUNNING = {"stop", "service", "faults", "logs_of_selected"}
+
+
+class LabScreen(Screen[None]):
+    """Everything about one lab."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "start", "Start"),
+        Binding("x", "stop", "Stop"),
+        Binding("c", "check", "Check"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "back", "Back"),
+        Binding("n", "exercise(1)", "Next ex."),
+        Binding("p", "exercise(-1)", "Prev ex."),
+        Binding("t", "theory", "Theory"),
+        Binding("f", "faults", "Faults"),
+        Binding("r", "service('restart')", "Restart svc"),
+        Binding("k", "service('kill')", "Kill svc"),
+        Binding("z", "service('pause')", "Pause svc"),
+        Binding("u", "service('resume')", "Resume svc"),
+        Binding("l", "logs_of_selected", "Its logs"),
+        Binding("a", "all_logs", "All logs"),
+        Binding("slash", "filter_logs", "Filter logs"),
+        Binding("space", "pause_logs", "Pause logs"),
+        Binding("o", "patterns", "Patterns"),
+        Binding("1", "tab('services')", "Services tab", show=False),
+        Binding("2", "tab('logs')", "Logs tab", show=False),
+        Binding("3", "tab('checks')", "Checks tab", show=False),
+    ]
+
+    phase: reactive[str] = reactive("stopped", init=False)
+    """stopped → starting → running → stopping → stopped."""
+    checking: reactive[bool] = reactive(False, init=False)
+    selected_service: reactive[str | None] = reactive(None, init=False)
+
+    def __init__(self, lab: Lab, *, runtime: str | None = None) -> None:
+        super().__init__()
+        self.lab = lab
+        self.lab_id = lab.id
+        self.session = LabSession(lab, runtime or "local")
+        self.jobs = LabJobs(self)
+
+    @property
+    def lab_active(self) -> bool:
+        """Whether quitting must stop something (starting, running or stopping)."""
+        return self.phase != "stopped"
+
+    def compose(self) -> ComposeResult:
+        """Header with the runtime indicator, the two columns, the activity line, the footer."""
+        with WorkbenchHeader(self.lab.title, id="lab-header"):
+            yield RuntimeIndicator(id="runtime-indicator")
+        with Horizontal(id="lab-body"):
+            yield InstructionsViewer(self.lab, id="instructions")
+            with Vertical(id="lab-side"):
+                if self.lab.runs_services:
+                    yield TopologyView(self.lab, id="topology")
+                with TabbedContent(id="panels", initial="checks"):
+                    if self.lab.runs_services:
+                        with TabPane("Services", id="services"):
+                            yield ServicesPanel(self.lab, id="services-panel")
+                        with TabPane("Logs", id="logs"):
+                            yield LogsPanel(
+                                [s.name for s in self.lab.services], id="logs-panel"
+                            )
+                    with TabPane("Checks", id="checks"):
+                        yield ChecksPanel(id="checks-panel")
+        yield ActivityBar(id="activity")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Show the runtime; adopt a run of this lab started elsewhere; make sure of a workspace."""
+        indicator = self.query_one(RuntimeIndicator)
+        indicator.runtime = self.session.runtime_choice
+        if self.lab.runs_services:
+            self.query_one(TabbedContent).active = "services"
+        self.instructions.mark_passed(self.jobs.passed_exercises())
+        self.jobs.prepare()
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    @property
+    def instructions(self) -> InstructionsViewer:
+        return self.query_one(InstructionsViewer)
+
+    # -- bindings -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show only the actions that make sense now (the footer follows the lab's state)."""
+        busy = self.phase in ("starting", "stopping") or self.checking
+        runs = self.lab.runs_services
+        if action == "start":
+            return runs and self.phase == "stopped"
+        if action == "cancel":
+            return self.phase == "starting" or self.checking
+        if action == "back":
+            return not (self.phase == "starting" or self.checking)
+        if action in NEEDS_RUNNING:
+            if not runs:
+                return False
+            if action == "stop":
+                return self.phase == "running"
+            return None if self.phase != "running" else True
+        if action in ("all_logs", "filter_logs", "pause_logs"):
+            return runs
+        if action == "check":
+            return None if busy else True
+        if action == "tab":
+            return runs or parameters == ("checks",)
+        if action == "patterns":
+            return bool(self.lab.patterns)
+        return True
+
+    def watch_phase(self, phase: str) -> None:
+        """Indicator and footer follow the lab's state."""
+        self.query_one(RuntimeIndicator).state = phase
+        self.refresh_bindings()
+
+    def watch_checking(self) -> None:
+        """The footer shows Cancel while checks run."""
+        self.refresh_bindings()
+
+    def watch_selected_service(self, service: str | None) -> None:
+        """Selecting a service anywhere highlights it in the topology and the services panel."""
+        if service is None or not self.lab.runs_services:
+            return
+        self.query_one(TopologyView).select(service)
+        self.query_one(ServicesPanel).select(service)
+
+    def action_start(self) -> None:
+        """Start the lab's services (in a worker; Escape cancels)."""
+        if self.phase != "stopped":
+            return
+        self.phase = "starting"
+        self.query_one(TabbedContent).active = "services"
+        self.query_one(LogsPanel).clear()
+        self.query_one(ActivityBar).begin(
+            f"Starting {self.lab.id} on {self.session.runtime_choice}…",
+            total=len(self.lab.services),
+        )
+        self.jobs.start_worker()
+
+    def action_stop(self) -> None:
+        """Stop the lab's services and remove what they created."""
+        if self.phase == "running":
+            self.phase = "stopping"
+            self.query_one(ActivityBar).begin(f"Stopping {self.lab.id}…", cancellable=False)
+            self.jobs.stop_worker()
+
+    def action_cancel(self) -> None:
+        """Cancel the start or the checks that are running."""
+        if self.phase == "starting":
+            self.session.cancel_start()
+            self.query_one(ActivityBar).step("Cancelling the start…", advance=0)
+        if self.checking:
+            self.jobs.cancel_checks()
+
+    def action_back(self) -> None:
+        """Back to the catalog; a running lab is stopped first (after asking)."""
+        if self.phase == "stopped":
+            self.app.pop_screen()
+            return
+
+        def decided(stop: bool | None) -> None:
+            if stop:
+                self.run_worker(self._stop_and_leave(), group="leave", exclusive=True)
+
+        self.app.push_screen(
+            ConfirmScreen(f"{self.lab.id} is running. Stop it and go back to the catalog?",
+                          yes="Stop and go back", no="Stay"),
+            decided,
+        )
+
+    async def stop_and_wait(self) -> None:
+        """Stop the lab (cancelling work in progress) and wait until it is stopped."""
+        await self.jobs.stop_and_wait()
+
+    async def _stop_and_leave(self) -> None:
+        await self.jobs.stop_and_wait()
+        self.app.pop_screen()
+
+    def action_check(self) -> None:
+        """Run the checks of the exercise shown (in a worker; Escape cancels)."""
+        exercise = self.instructions.current_exercise
+        if exercise is None:
+            self.notify("This lab has no exercises to check.", severity="warning")
+            return
+        if self.lab.runs_services and self.phase != "running":
+            self.notify(
+                "The checks talk to the lab's services: press s to start the lab first.",
+                title="Not running",
+                severity="warning",
+            )
+            return
+        self.query_one(TabbedContent).active = "checks"
+        self.checking = True
+        title = self.lab.exercise(exercise).title
+        self.query_one(ChecksPanel).begin(exercise, title)
+        self.query_one(ActivityBar).begin(f"Checking {title}…")
+        self.jobs.check_worker(exercise)
+
+    def action_exercise(self, step: int) -> None:
+        """Next or previous exercise."""
+        if not self.instructions.next_exercise(step):
+            where = "last" if step > 0 else "first"
+            self.notify(f"This is the {where} exercise.", timeout=3)
+
+    def action_theory(self) -> None:
+        """Show the lab's theory page (again: back to the exercise)."""
+        self.instructions.toggle_theory()
+
+    def action_patterns(self) -> None:
+        """Open the catalog page of one of the lab's patterns."""
+        from workbench.tui.screens.patterns import PatternPicker
+
+        def chosen(pattern: str | None) -> None:
+            if pattern:
+                self.instructions.show_pattern(pattern)
+
+        self.app.push_screen(PatternPicker(self.lab.patterns), chosen)
+
+    def action_tab(self, tab: str) -> None:
+        """Switch the right-hand panel."""
+        self.query_one(TabbedContent).active = tab
+
+    def action_service(self, action: str) -> None:
+        """restart / kill / pause / resume the selected service."""
+        service = self.selected_service or self.query_one(ServicesPanel).selected
+        if service is None:
+            self.notify("Select a service first (Services tab, arrows).", severity="warning")
+            return
+        self.jobs.service_worker(service, action)
+
+    def action_logs_of_selected(self) -> None:
+        """Follow only the selected service's logs."""
+        service = self.selected_service or self.query_one(ServicesPanel).selected
+        self.query_one(LogsPanel).service = service
+        self.query_one(TabbedContent).active = "logs"
+
+    def action_all_logs(self) -> None:
+        """Follow every service's logs."""
+        self.query_one(LogsPanel).service = None
+        self.query_one(TabbedContent).active = "logs"
+
+    def action_filter_logs(self) -> None:
+        """Filter the log lines by text."""
+        self.query_one(TabbedContent).active = "logs"
+        self.query_one(LogsPanel).open_filter()
+
+    def action_pause_logs(self) -> None:
+        """Pause (or resume) scrolling of the logs."""
+        panel = self.query_one(LogsPanel)
+        panel.paused = not panel.paused
+
+    def action_faults(self) -> None:
+        """Choose a fault to inject, or clear them all."""
+
+        def chosen(choice: FaultChoice | None) -> None:
+            if choice is not None:
+                self.jobs.fault_worker(choice)
+
+        self.app.push_screen(FaultsDialog(self.lab, self.selected_service), chosen)
+
+    # -- messages -------------------------------------------------------------------------------
+
+    @on(ServiceSelected)
+    def _service_selected(self, message: ServiceSelected) -> None:
+        """A node in the topology or a row in the services panel was selected."""
+        self.selected_service = message.service
+
+    @on(ExerciseChanged)
+    def _exercise_changed(self, message: ExerciseChanged) -> None:
+        """The checks panel says which exercise `c` checks."""
+        if message.exercise_id and not self.checking:
+            self.query_one(ChecksPanel).prompt(self.lab.exercise(message.exercise_id).title)
+
+    @on(StartProgress)
+    def _start_progress(self, message: StartProgress) -> None:
+        """A service moved on during start-up."""
+        if self.lab.runs_services:
+            self.query_one(ServicesPanel).set_phase(message.service, message.phase, message.detail)
+        if message.phase == "ready":
+            self.query_one(ActivityBar).step(f"Starting {self.lab.id}: {message.service} ready")
+
+    @on(CheckProgress)
+    def _check_progress(self, message: CheckProgress) -> None:
+        """The checks runner reported progress."""
+        panel = self.query_one(ChecksPanel)
+        if message.total is not None:
+            panel.set_total(message.total)
+            self.query_one(ActivityBar).begin("Checking…", total=message.total)
+        if message.result is not None:
+            panel.add_result(message.result)  # type: ignore[arg-type]
+            self.query_one(ActivityBar).step()
+
+    @on(LiveUpdate)
+    def _live_update(self, message: LiveUpdate) -> None:
+        """Fresh states and traffic while the lab runs."""
+        if self.phase != "running":
+            return
+        statuses: list[ServiceStatus] = message.statuses  # type: ignore[assignment]
+        self.query_one(ServicesPanel).set_statuses(statuses)
+        if message.graph is not None:
+            self.query_one(TopologyView).set_graph(message.graph)
+        self.jobs.notice_crashes(statuses)
+
+    @on(WorkDone)
+    def _work_done(self, message: WorkDone) -> None:
+        """Long work ended: update the state and tell the learner what happened."""
+        self.jobs.finish_job(message)

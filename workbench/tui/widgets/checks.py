@@ -1,0 +1,126 @@
+"""The checks panel: progress while checks run, then ✓/✗ per check with the message and hint."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import ProgressBar, Static
+
+from workbench.checks.results import CheckResult, CheckRun, ExerciseStatus, Outcome
+
+MARK = {
+    Outcome.PASSED: ("✓", "green"),
+    Outcome.FAILED: ("✗", "red"),
+    Outcome.ERROR: ("!", "bold red"),
+    Outcome.SKIPPED: ("–", "dim"),
+}
+
+
+class ChecksPanel(Vertical):
+    """Shows one check run: live while it runs, then the verdict with hints."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._results: list[CheckResult] = []
+        self.last_run: CheckRun | None = None
+
+    def compose(self) -> ComposeResult:
+        """Headline, progress bar, the list of results."""
+        yield Static("Press [b]c[/b] to check the current exercise.", id="checks-headline")
+        yield ProgressBar(id="checks-progress", show_eta=False, show_percentage=False)
+        with VerticalScroll(id="checks-scroll"):
+            yield Static(id="checks-results")
+
+    def prompt(self, title: str) -> None:
+        """Between runs: say which exercise `c` would check (keeps the last results)."""
+        if self.last_run is None and not self._results:
+            self.query_one("#checks-headline", Static).update(
+                f"Press [b]c[/b] to check [b]{title}[/b]."
+            )
+
+    def begin(self, exercise: str, title: str) -> None:
+        """A run starts: clear the list and show an indeterminate bar."""
+        self._results = []
+        self.last_run = None
+        self.query_one("#checks-headline", Static).update(
+            f"Checking [b]{title}[/b] ({exercise})…  [dim]Escape cancels[/]"
+        )
+        bar = self.query_one("#checks-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self.query_one("#checks-results", Static).update("")
+
+    def set_total(self, total: int) -> None:
+        """The runner knows how many checks it will run."""
+        self.query_one("#checks-progress", ProgressBar).update(total=max(total, 1))
+
+    def add_result(self, result: CheckResult) -> None:
+        """One check finished."""
+        self._results.append(result)
+        self.query_one("#checks-progress", ProgressBar).advance(1)
+        self.query_one("#checks-results", Static).update(_render(self._results, None))
+
+    def finish(self, run: CheckRun, exercise: str) -> None:
+        """The run ended: the verdict, every check, and the hints where something failed."""
+        self.last_run = run
+        self._results = run.results_for(exercise) or list(run.results)
+        self.query_one("#checks-progress", ProgressBar).display = False
+        status = run.exercise_status(exercise)
+        headline = self.query_one("#checks-headline", Static)
+        title = run.exercise_titles.get(exercise, exercise)
+        if run.error:
+            headline.update(Text(f"! The checks could not run: {run.error}", "bold red"))
+        elif run.import_problems:
+            headline.update(Text("✗ Your code does not import — fix this first:", "bold red"))
+        elif status is ExerciseStatus.PASSED:
+            headline.update(Text(f"✓ {title}: every check passes. Well done!", "bold green"))
+        elif status is ExerciseStatus.NO_CHECKS:
+            headline.update(Text(f"{title} has no checks.", "dim"))
+        else:
+            failed = sum(1 for r in self._results if not r.ok)
+            headline.update(
+                Text(f"✗ {title}: {failed} of {len(self._results)} check(s) not passing", "red")
+            )
+        hints: list[str] = []
+        if status is not ExerciseStatus.PASSED:
+            hints = run.exercise_hints.get(exercise, [])
+        self.query_one("#checks-results", Static).update(
+            _render(self._results, run, hints=hints)
+        )
+
+    def cancelled(self) -> None:
+        """The learner cancelled the run."""
+        self.query_one("#checks-progress", ProgressBar).display = False
+        self.query_one("#checks-headline", Static).update(
+            Text("Check cancelled. Press c to run it again.", "yellow")
+        )
+
+    def failed(self, message: str) -> None:
+        """The run could not start (not running, no workspace, ...)."""
+        self.query_one("#checks-progress", ProgressBar).display = False
+        self.query_one("#checks-headline", Static).update(Text(message, "red"))
+
+
+def _render(
+    results: list[CheckResult], run: CheckRun | None, *, hints: list[str] | None = None
+) -> RenderableType:
+    parts: list[RenderableType] = []
+    if run is not None:
+        for problem in run.import_problems:
+            parts.append(Text(f"  {problem}", "red"))
+    for result in results:
+        mark, style = MARK[result.outcome]
+        line = Text()
+        line.append(f"{mark} ", style=style)
+        line.append(result.name, style="bold" if not result.ok else "")
+        if result.message and not result.ok:
+            line.append(f"\n  {result.message}")
+        if result.hint and not result.ok:
+            line.append(f"\n  hint: {result.hint}", style="yellow")
+        parts.append(line)
+    if hints:
+        parts.append(Text("Hints for this exercise:", "bold yellow"))
+        parts.extend(Text(f"  • {hint}", "yellow") for hint in hints)
+    return Group(*parts)

@@ -1,0 +1,123 @@
+"""The live topology: the topology renderer's drawing as a widget; clicking a node selects it.
+
+The drawing comes from `workbench.topology.render` (the same renderer `workbench graph` uses);
+this widget only re-renders it for its width and maps mouse clicks to node boxes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+from textual.containers import ScrollableContainer
+from textual.widgets import Static
+
+from workbench.tui.messages import ServiceSelected
+
+if TYPE_CHECKING:
+    from rich.text import Text
+    from textual.app import ComposeResult
+
+    from workbench.lab.model import Lab
+
+
+LIGHT_PALETTE = {
+    "node.declared": "black",
+    "node.ready": "dark_green",
+    "node.starting": "dark_goldenrod",
+    "node.faulted": "dark_orange3",
+    "node.paused": "blue",
+    "node.crashed": "bold red3",
+    "node.stopped": "grey46",
+    "title": "bold",
+    "detail": "grey35",
+    "edge.http": "grey30",
+    "edge.event": "dark_cyan",
+    "edge.other": "grey46",
+    "edge.error": "red3",
+    "edge.undeclared": "bold magenta",
+    "legend": "grey35",
+}
+"""The renderer's palette is made for dark terminals; these styles keep contrast on light."""
+
+
+class TopologyView(ScrollableContainer):
+    """Scrollable drawing of the lab's graph with live states and observed traffic."""
+
+    can_focus = True
+
+    def __init__(self, lab: Lab, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lab = lab
+        self._graph: Any = None
+        self._boxes: dict[str, Any] = {}
+        self._drawn_width = 0
+        self.selected: str | None = None
+
+    def compose(self) -> ComposeResult:
+        """One Static holding the drawing."""
+        yield Static(id="topology-drawing")
+
+    def on_mount(self) -> None:
+        """Draw the declared topology straight away (nothing runs yet)."""
+        self.border_title = "Topology"
+        from workbench.topology.build import build_graph
+
+        self._graph = build_graph(self.lab)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
+        self.redraw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The layout depends on the width: draw again when it changes."""
+        if event.size.width != self._drawn_width:
+            self.redraw()
+
+    def set_graph(self, graph: Any) -> None:
+        """A new live graph (states and traffic merged in by the topology overlay)."""
+        self._graph = graph
+        self.redraw()
+
+    def select(self, service: str | None) -> None:
+        """Highlight the selected service in the drawing."""
+        if service != self.selected:
+            self.selected = service
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Render the graph for the current width, in the theme's colours."""
+        if self._graph is None:
+            return
+        from workbench.topology.render import render
+
+        self._drawn_width = self.size.width or 80
+        drawing = render(self._graph, width=max(self._drawn_width - 2, 20))
+        self._boxes = dict(drawing.boxes)
+        text = drawing.rich(LIGHT_PALETTE if not self.app.current_theme.dark else None)
+        if self.selected in self._boxes:
+            _highlight(text, [_row_text(row) for row in drawing.rows], self._boxes[self.selected])
+        self.query_one("#topology-drawing", Static).update(text)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click inside a node's box selects that service."""
+        x = event.x + int(self.scroll_x)
+        y = event.y + int(self.scroll_y)
+        services = {s.name for s in self.lab.services}
+        for node, box in self._boxes.items():
+            if box.contains(x, y) and node in services:
+                self.post_message(ServiceSelected(node))
+                return
+
+
+def _row_text(row: list[tuple[str, str | None]]) -> str:
+    return "".join(text for text, _style in row)
+
+
+def _highlight(text: Text, rows: list[str], box: Any) -> None:
+    """Mark the selected node's box (rows of the drawing are joined by newlines in `text`)."""
+    offset = 0
+    for y, row in enumerate(rows):
+        if box.y <= y < box.y + box.h:
+            start = offset + min(box.x, len(row))
+            end = offset + min(box.x + box.w, len(row))
+            text.stylize("reverse", start, end)
+        offset += len(row) + 1
