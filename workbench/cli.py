@@ -12,6 +12,7 @@ import click
 
 from workbench import __version__
 from workbench.commands import bake as bake_commands
+from workbench.commands import check as check_commands
 from workbench.commands import labs as labs_commands
 from workbench.errors import WorkbenchError
 
@@ -43,12 +44,17 @@ def cli(ctx: click.Context) -> None:
 cli.add_command(labs_commands.labs)
 cli.add_command(bake_commands.bake)
 cli.add_command(bake_commands.images)
+cli.add_command(check_commands.check)
+cli.add_command(check_commands.progress_cmd)
 
 
 def main() -> None:
     """Entry point: expected failures print a message and a hint, never a traceback."""
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click *returns* the code of `raise click.exceptions.Exit(n)`.
+        code = cli.main(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

@@ -81,3 +81,26 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
             console().print(f"[green]✓[/] {escape(str(folder))}")
     if total:
         raise click.exceptions.Exit(1)
+
+
+@labs.command("selftest")
+@click.argument("lab_ids", metavar="[LAB]...", nargs=-1)
+@click.option("--runtime", type=click.Choice(["local", "docker"]), default="local",
+              show_default=True, help="Where labs with services run during the self-test.")
+@click.option("-v", "--verbose", is_flag=True, help="Show each variant's check report.")
+def selftest_cmd(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> None:
+    """Prove a lab's checks: they fail on starter/, pass on solution/, reject every mutant.
+
+    Each exercise needs at least one mutant (mutants/<name>/ with a MUTANT.md: a one-line
+    description of the mistake, then `exercise: <id>`). Labs with services are started once per
+    variant and stopped after. Without LAB, self-tests every lab. Exits 1 on any failure.
+
+    \b
+    Examples:
+      workbench labs selftest shop
+      workbench labs selftest --runtime docker
+    """
+    from workbench.commands.selftest import run_selftest
+
+    if not run_selftest(lab_ids, runtime, verbose):
+        raise click.exceptions.Exit(1)

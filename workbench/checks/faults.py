@@ -1,0 +1,77 @@
+"""The `faults` fixture's object: fault injection from a check, undone when the check ends.
+
+A thin layer over `workbench.faults` (the one fault API every runtime shares), so a check breaks the
+lab exactly as `workbench lab fault` would. After each check everything recorded for the run is
+cleared: killed services restarted, paused ones resumed, partitions healed, kit faults deleted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.runtime.base import Deployment, Runtime
+
+
+class Faults:
+    def __init__(self, deployment: Deployment) -> None:
+        self.deployment = deployment
+        self._runtime: Runtime | None = None
+        self._used = False
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            from workbench.runtime.select import runtime_for
+
+            self._runtime = runtime_for(self.deployment)
+        return self._runtime
+
+    def _inject(self, service: str, kind: str, **options: Any) -> None:
+        from workbench import faults
+
+        self._used = True
+        faults.inject(self.deployment, service, kind, runtime=self.runtime, **options)
+
+    # Request level, through the service kit.
+    def latency(self, service: str, ms: int, route: str | None = None) -> None:
+        """Every request to `service` (under `route`) waits `ms` milliseconds first."""
+        self._inject(service, "latency", latency_ms=ms, route=route)
+
+    def error_rate(self, service: str, rate: float, route: str | None = None,
+                   status: int = 503) -> None:  # fmt: skip
+        """A fraction `rate` (0..1) of the requests to `service` fail with `status`."""
+        self._inject(service, "error_rate", rate=rate, route=route, status=status)
+
+    def fail_next(self, service: str, n: int, route: str | None = None,
+                  status: int = 503) -> None:  # fmt: skip
+        """The next `n` requests to `service` fail with `status`."""
+        self._inject(service, "fail_next", count=n, route=route, status=status)
+
+    # Process level, through the runtime.
+    def kill(self, service: str) -> None:
+        self._inject(service, "kill")
+
+    def restart(self, service: str) -> None:
+        self._inject(service, "restart")
+
+    def pause(self, service: str) -> None:
+        self._inject(service, "pause")
+
+    def resume(self, service: str) -> None:
+        # Stays recorded until clean-up, which resumes again: harmless on a running process.
+        self.runtime.resume(self.deployment, service)
+
+    def partition(self, service: str) -> None:
+        self._inject(service, "partition")
+
+    def heal(self, service: str) -> None:
+        self.runtime.heal(self.deployment, service)  # heal forgets the partition
+
+    def undo(self) -> None:
+        """Undo every fault recorded for the run (called after each check)."""
+        if not self._used:
+            return
+        from workbench import faults
+
+        faults.clear(self.deployment, runtime=self.runtime)

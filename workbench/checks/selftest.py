@@ -1,0 +1,248 @@
+"""Labs prove their own checks: `workbench labs selftest [LAB] [--runtime local|docker]`.
+
+For every exercise of a lab, its checks must
+- fail on `starter/` (a check that passes the handed-out files teaches nothing),
+- pass on `solution/`,
+- fail on each `mutants/<name>/` that targets it (a known-wrong solution, one common mistake each;
+  the folder holds only the files that differ from the solution, laid over a copy of it, and a
+  `MUTANT.md` whose first line describes the mistake and which names `exercise: <id>`).
+An exercise without a mutant fails the self-test, and so do checks not tagged with a known exercise.
+
+Labs with services get a deployment per variant on the chosen runtime, stopped afterwards; design
+labs (no services) are checked on the workspace alone.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.checks.results import CheckRun, ExerciseStatus
+from workbench.checks.runner import CHECK_TIMEOUT, run_checks
+from workbench.lab.model import Lab
+
+MUTANT_FILE = "MUTANT.md"
+_TARGET = re.compile(r"^\s*exercise:\s*([a-z0-9][a-z0-9-]*)\s*$", re.MULTILINE)
+
+StepCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: Path
+    description: str
+    exercise: str | None
+    files: tuple[str, ...]
+    """Files of the mutant (relative), laid over a copy of the solution."""
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    variant: str
+    """'starter', 'solution' or 'mutant <name>'."""
+    expectation: str
+    """What the checks must do on it, in words ("fail every exercise")."""
+    ok: bool
+    detail: str
+    run: CheckRun | None = None
+
+
+@dataclass
+class SelftestReport:
+    lab_id: str
+    runtime: str | None
+    variants: list[VariantResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """What is wrong with the lab's checks or mutants, each a sentence for the lab author."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(v.ok for v in self.variants)
+
+
+def read_mutants(lab: Lab) -> tuple[list[Mutant], list[str]]:
+    """The lab's mutants, and the problems with how they are written."""
+    mutants: list[Mutant] = []
+    problems: list[str] = []
+    root = lab.mutants_dir
+    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    exercise_ids = {e.id for e in lab.exercises}
+    for folder in folders:
+        note = folder / MUTANT_FILE
+        files = tuple(
+            sorted(
+                p.relative_to(folder).as_posix()
+                for p in folder.rglob("*")
+                if p.is_file() and p.name != MUTANT_FILE and "__pycache__" not in p.parts
+            )
+        )
+        if not note.is_file():
+            problems.append(f"mutant {folder.name!r} has no {MUTANT_FILE} (a one-line description "
+                            "of the mistake, then `exercise: <id>`)")
+            continue
+        text = note.read_text(encoding="utf-8")
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        description = lines[0].lstrip("# ").strip() if lines else ""
+        target = _TARGET.search(text)
+        exercise = target.group(1) if target else None
+        if not description or _TARGET.match(lines[0] if lines else ""):
+            problems.append(f"mutant {folder.name!r}: the first line of {MUTANT_FILE} must "
+                            "describe the mistake in one line")
+        if exercise is None:
+            problems.append(f"mutant {folder.name!r}: {MUTANT_FILE} must name the exercise it "
+                            "targets with a line `exercise: <id>`")
+        elif exercise not in exercise_ids:
+            problems.append(f"mutant {folder.name!r} targets unknown exercise {exercise!r} "
+                            f"(exercises: {', '.join(sorted(exercise_ids)) or 'none'})")
+        if not files:
+            problems.append(f"mutant {folder.name!r} changes no file: it would be the solution")
+        for rel in files:
+            original = lab.solution_dir / rel
+            if original.is_file() and filecmp.cmp(original, folder / rel, shallow=False):
+                problems.append(f"mutant {folder.name!r}: {rel} is identical to the solution's "
+                                "(a mutant holds only the files that differ)")
+        mutants.append(Mutant(folder.name, folder, description, exercise, files))
+    for ex in lab.exercises:
+        if not any(m.exercise == ex.id for m in mutants):
+            problems.append(f"exercise {ex.id!r} has no mutant: add mutants/<name>/ with a "
+                            f"{MUTANT_FILE} saying `exercise: {ex.id}` and a known-wrong file")
+    return mutants, problems
+
+
+def selftest(
+    lab: Lab,
+    *,
+    runtime: str = "local",
+    on_step: StepCallback | None = None,
+    check_timeout: float = CHECK_TIMEOUT,
+) -> SelftestReport:
+    step = on_step or (lambda _msg: None)
+    report = SelftestReport(lab.id, runtime if lab.runs_services else None)
+    if not lab.exercises:
+        report.problems.append("the lab has no exercises")
+        return report
+    mutants, problems = read_mutants(lab)
+    report.problems.extend(problems)
+    every = [e.id for e in lab.exercises]
+    with tempfile.TemporaryDirectory(prefix=f"workbench-selftest-{lab.id}-") as tmp:
+        root = Path(tmp)
+
+        def check(variant: str, folder: Path, exercises: list[str]) -> CheckRun:
+            step(f"{variant}: checking" + (f" on the {runtime} runtime" if lab.runs_services
+                                           else ""))
+            return _check_variant(lab, folder, exercises, runtime, check_timeout)
+
+        starter = _materialise(root / "starter", [lab.starter_dir])
+        run = check("starter", starter, [])  # [] = every check, tagged or not
+        report.variants.append(_expect_fail("starter", run, every))
+        report.problems.extend(_tagging_problems(lab, run))
+
+        solution = _materialise(root / "solution", [lab.solution_dir])
+        run = check("solution", solution, [])
+        report.variants.append(_expect_pass(run))
+
+        for mutant in mutants:
+            if mutant.exercise not in every:
+                continue
+            folder = _materialise(root / f"mutant-{mutant.name}", [lab.solution_dir, mutant.path])
+            run = check(f"mutant {mutant.name}", folder, [mutant.exercise])
+            result = _expect_fail(f"mutant {mutant.name}", run, [mutant.exercise])
+            report.variants.append(result)
+    return report
+
+
+def _check_variant(
+    lab: Lab, workspace: Path, exercises: list[str], runtime: str, check_timeout: float
+) -> CheckRun:
+    only = exercises or None  # None: every check of the lab, including untagged ones
+    if not lab.runs_services:
+        return run_checks(lab, workspace, exercises=only, stop_at_failure=False,
+                          check_timeout=check_timeout)
+    from workbench.runtime.select import get_runtime
+
+    engine = get_runtime(runtime)
+    deployment = engine.up(lab, workspace)
+    try:
+        return run_checks(lab, workspace, exercises=only, deployment=deployment,
+                          stop_at_failure=False, check_timeout=check_timeout)
+    finally:
+        engine.down(deployment)
+
+
+def _materialise(target: Path, layers: list[Path]) -> Path:
+    """A workspace made of folders laid over each other (solution, then a mutant's files)."""
+    target.mkdir(parents=True)
+    for layer in layers:
+        if not layer.is_dir():
+            continue
+        for path in sorted(layer.rglob("*")):
+            if path.is_file() and path.name != MUTANT_FILE and "__pycache__" not in path.parts:
+                dest = target / path.relative_to(layer)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, dest)
+    return target
+
+
+def _explain(run: CheckRun) -> str:
+    if run.import_problems:
+        return "its files do not load: " + "; ".join(str(p) for p in run.import_problems)
+    if run.error:
+        return run.error
+    return ""
+
+
+def _expect_fail(variant: str, run: CheckRun, exercises: list[str]) -> VariantResult:
+    expectation = f"checks fail on {', '.join(exercises)}"
+    if run.import_problems:
+        ok = variant != "starter"  # a starter that does not load is a broken hand-out
+        return VariantResult(variant, expectation, ok, "rejected before any check ran: "
+                             + _explain(run), run)
+    if run.error:
+        return VariantResult(variant, expectation, False, run.error, run)
+    passing = [e.id for e in run.exercises() if e.status is ExerciseStatus.PASSED]
+    unchecked = [e.id for e in run.exercises() if e.status is not ExerciseStatus.FAILED
+                 and e.id not in passing]
+    if passing:
+        what = "the handed-out starter" if variant == "starter" else "this known-wrong solution"
+        return VariantResult(variant, expectation, False,
+                             f"checks of {', '.join(passing)} PASS on {what}: they must reject "
+                             "it", run)
+    if unchecked:
+        return VariantResult(variant, expectation, False,
+                             f"{', '.join(unchecked)} not checked (no checks ran for it)", run)
+    failing = [r for r in run.results if not r.ok]
+    first = failing[0].message if failing else ""
+    return VariantResult(variant, expectation, True, f"rejected: {first}", run)
+
+
+def _expect_pass(run: CheckRun) -> VariantResult:
+    expectation = "every check passes"
+    if run.passed:
+        return VariantResult("solution", expectation, True,
+                             f"{run.counts()['passed']} checks passed", run)
+    if run.import_problems or run.error:
+        return VariantResult("solution", expectation, False, _explain(run), run)
+    failing = [r for r in run.results if not r.ok]
+    detail = "; ".join(f"{r.name}: {r.message}" for r in failing[:3])
+    empty = [e.id for e in run.exercises() if e.status is ExerciseStatus.NO_CHECKS]
+    if empty:
+        detail = (detail + "; " if detail else "") + f"no checks for {', '.join(empty)}"
+    return VariantResult("solution", expectation, False, f"fails on the solution: {detail}", run)
+
+
+def _tagging_problems(lab: Lab, run: CheckRun) -> list[str]:
+    known = {e.id for e in lab.exercises}
+    problems = []
+    for result in run.results:
+        if result.exercise is None and "::" in result.id:
+            problems.append(f"check {result.id} has no @pytest.mark.exercise(\"<id>\")")
+        elif result.exercise is not None and result.exercise not in known:
+            problems.append(f"check {result.id} is tagged with unknown exercise "
+                            f"{result.exercise!r}")
+    return problems

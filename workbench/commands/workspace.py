@@ -1,0 +1,78 @@
+"""`workbench lab init` and `workbench lab reset`: the learner's workspace (in the `lab` group)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("init")
+@click.argument("lab_id", metavar="LAB")
+@click.argument("folder", metavar="[DIR]", required=False,
+                type=click.Path(path_type=Path, file_okay=False))
+def init_cmd(lab_id: str, folder: Path | None) -> None:
+    """Create your workspace for LAB: a copy of the lab's starter files to edit.
+
+    Without DIR it goes to ~/workbench/LAB ($WORKBENCH_HOME/LAB when WORKBENCH_HOME is set). The
+    workbench remembers where it is, so `workbench check LAB` and `workbench lab start LAB` find
+    it from any folder. An existing, non-empty folder is never overwritten.
+
+    \b
+    Examples:
+      workbench lab init shop              # ~/workbench/shop
+      workbench lab init shop ./my-shop    # a folder of your choice
+    """
+    from rich.markup import escape
+
+    from workbench.commands.output import console
+    from workbench.lab import find_lab
+    from workbench.lab.workspace import init_workspace, starter_files
+
+    lab = find_lab(lab_id)
+    target = init_workspace(lab, folder)
+    out = console()
+    out.print(f"[green]✓[/] workspace for {escape(lab.id)}: [bold]{escape(str(target))}[/]")
+    for rel in starter_files(lab):
+        out.print(f"    {escape(rel)}")
+    first = lab.exercises[0] if lab.exercises else None
+    if first is not None:
+        files = ", ".join(first.files) or "the files above"
+        out.print(f"Next: read {escape(first.instructions)} in the lab, edit {escape(files)}, then")
+    if lab.runs_services:
+        out.print(f"  workbench lab start {lab.id}    # run the services on your code")
+    out.print(f"  workbench check {lab.id}        # get feedback")
+
+
+@click.command("reset")
+@click.argument("lab_id", metavar="LAB")
+@click.argument("exercise", required=False)
+@click.option("--workspace", "workspace_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Reset this folder instead of the lab's recorded workspace.")
+def reset_cmd(lab_id: str, exercise: str | None, workspace_dir: Path | None) -> None:
+    """Put back the starter files of EXERCISE (or of the whole lab) in your workspace.
+
+    Nothing is lost: the files it replaces are first copied into
+    .workbench-backup/<date-time>/ inside the workspace.
+
+    \b
+    Examples:
+      workbench lab reset shop pricing     # only the files of the pricing exercise
+      workbench lab reset shop             # every starter file
+    """
+    from rich.markup import escape
+
+    from workbench.commands.output import console
+    from workbench.lab import find_lab
+    from workbench.lab.workspace import reset
+
+    lab = find_lab(lab_id)
+    result = reset(lab, exercise, workspace=workspace_dir.resolve() if workspace_dir else None)
+    out = console()
+    what = f"exercise {exercise}" if exercise else "every exercise"
+    out.print(f"[green]✓[/] restored the starter files of {escape(what)} in "
+              f"{escape(str(result.workspace))}:")
+    for rel in result.restored:
+        out.print(f"    {escape(rel)}")
+    if result.backup is not None:
+        out.print(f"Your previous version is in [bold]{escape(str(result.backup))}[/]")
