@@ -13,6 +13,7 @@ import click
 from workbench import __version__
 from workbench.commands import bake as bake_commands
 from workbench.commands import check as check_commands
+from workbench.commands import graph as graph_commands
 from workbench.commands import labs as labs_commands
 from workbench.errors import WorkbenchError
 
@@ -46,6 +47,8 @@ cli.add_command(bake_commands.bake)
 cli.add_command(bake_commands.images)
 cli.add_command(check_commands.check)
 cli.add_command(check_commands.progress_cmd)
+cli.add_command(graph_commands.graph_cmd)
+cli.add_command(graph_commands.diagram_cmd)
 
 
 def main() -> None:

@@ -1,0 +1,150 @@
+"""`workbench graph` (the topology in the terminal, live while the lab runs) and
+`workbench diagram` (exports: png, svg, dot, mermaid)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from rich.console import RenderableType
+
+    from workbench.lab.model import Lab
+    from workbench.topology.live import LiveTopology
+
+
+@click.command("graph")
+@click.argument("lab_id", metavar="LAB")
+@click.option("--live", is_flag=True,
+              help="Redraw every second from the running lab (Ctrl-C quits).")
+@click.option("--width", type=click.IntRange(40, 1000), default=None,
+              help="Columns to draw in (default: the terminal's width).")
+@click.option("--full", is_flag=True, help="Never collapse contexts, however big the graph.")
+def graph_cmd(lab_id: str, live: bool, width: int | None, full: bool) -> None:
+    """Draw the topology of LAB: services, broker, stores, who calls whom.
+
+    While the lab runs, boxes are coloured by state and lines show the calls really made
+    (counts, error rates); calls the lab does not declare are flagged as undeclared coupling.
+
+    \b
+    Example:
+      workbench graph shop
+      workbench graph saga --live
+    """
+    from workbench.commands.output import console
+    from workbench.lab import find_lab
+    from workbench.topology.live import LiveTopology
+
+    spec = find_lab(lab_id)
+    columns = width or console().width
+    with LiveTopology(spec) as topology:
+        if not live:
+            # soft_wrap: a drawing wider than the terminal is cut by the terminal, never folded
+            console().print(_frame(spec, topology, columns, full), soft_wrap=True)
+            return
+        _live(spec, topology, width, full)
+
+
+def _live(spec: Lab, topology: LiveTopology, width: int | None, full: bool) -> None:
+    from rich.live import Live
+
+    from workbench.commands.output import console
+
+    with Live(console=console(), auto_refresh=False, screen=False) as view:
+        try:
+            while True:
+                started = time.monotonic()
+                view.update(_frame(spec, topology, width or console().width, full, live=True),
+                            refresh=True)
+                time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+        except KeyboardInterrupt:
+            pass
+
+
+def _frame(spec: Lab, topology: LiveTopology, width: int, full: bool,
+           live: bool = False) -> RenderableType:
+    from rich.console import Group
+    from rich.text import Text
+
+    from workbench.errors import NotRunningError, WorkbenchError
+    from workbench.runtime.runs import find_run
+    from workbench.runtime.select import runtime_for
+    from workbench.topology.overlay import undeclared_edges
+    from workbench.topology.render import render
+
+    header = Text.assemble((spec.title, "bold"), (f"  ({spec.id})", "grey62"))
+    notes: list[Text] = []
+    g: nx.MultiDiGraph = topology.declared
+    if spec.runs_services:
+        try:
+            deployment = find_run(spec.id)
+            g = topology.refresh(deployment, runtime_for(deployment))
+            header.append(f"  · running on {deployment.runtime} ({deployment.run_id})", "green")
+        except NotRunningError:
+            notes.append(Text(f"not running: this is the declared topology; start the lab "
+                              f"with `workbench lab start {spec.id}` to see it live", "yellow"))
+        except WorkbenchError as exc:
+            notes.append(Text(f"live view unavailable: {exc.message}", "yellow"))
+    if live:
+        header.append(f"  · {time.strftime('%H:%M:%S')} · Ctrl-C to quit", "grey62")
+    for u, v, kind in undeclared_edges(g):
+        notes.append(Text(f"undeclared coupling: {u} → {v} ({kind}) is not in lab.yaml",
+                          "magenta"))
+    if g.number_of_nodes() == 0:
+        notes.append(Text("a design lab: it runs no services, so there is no topology to draw"))
+    drawing = render(g, width, collapse="never" if full else "auto")
+    if drawing.collapsed:
+        notes.append(Text("contexts are collapsed to fit; --full draws every service", "grey62"))
+    return Group(header, drawing.rich(), *notes)
+
+
+@click.command("diagram")
+@click.argument("lab_id", metavar="[LAB]", required=False)
+@click.option("--all-labs", is_flag=True, help="Export every lab in the catalog.")
+@click.option("--format", "formats", default="all", show_default=True, metavar="FORMAT",
+              help="png, svg, dot, mermaid, a comma-separated list, or all.")
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("diagrams"), show_default=True, help="Folder to write into.")
+def diagram_cmd(lab_id: str | None, all_labs: bool, formats: str, out_dir: Path) -> None:
+    """Export the architecture diagram of LAB (or of --all-labs) as files `<lab>.<ext>`.
+
+    PNG and SVG need Graphviz; dot and mermaid (`.mmd`, renders on GitHub) do not.
+
+    \b
+    Example:
+      workbench diagram saga --format svg
+      workbench diagram --all-labs --format all -o diagrams
+    """
+    from rich.markup import escape
+
+    from workbench.commands.output import console, err_console
+    from workbench.errors import WorkbenchError
+    from workbench.export.files import export_lab, parse_formats
+    from workbench.lab import find_lab, list_labs
+
+    chosen = parse_formats(formats)
+    if bool(lab_id) == all_labs:
+        raise WorkbenchError("name one lab, or pass --all-labs",
+                             "e.g. `workbench diagram saga` or `workbench diagram --all-labs`")
+    labs: list[Lab] = []
+    failed = 0
+    if all_labs:
+        for entry in list_labs():
+            if entry.lab is None:
+                failed += 1
+                err_console().print(f"[red]✗[/] {escape(entry.id)}: lab.yaml has "
+                                    f"{len(entry.problems)} problem(s); see "
+                                    f"`workbench labs validate {escape(str(entry.path))}`")
+            else:
+                labs.append(entry.lab)
+    else:
+        labs.append(find_lab(str(lab_id)))
+    for spec in labs:
+        for path in export_lab(spec, chosen, out_dir):
+            console().print(f"[green]✓[/] {escape(str(path))}")
+    if failed:
+        raise click.exceptions.Exit(1)

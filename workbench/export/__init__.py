@@ -1,0 +1,15 @@
+"""Exports of a lab's topology: Graphviz DOT and Mermaid text (deterministic: the same lab gives
+the same text), PNG and SVG images through the `diagrams` package (the only module that imports
+it is `images.py`).
+
+Public API: `to_dot(g)`, `to_mermaid(g)`, `render_image(g, fmt, out_dir, name)`, and
+`export_lab(lab, formats, out_dir)` / `FORMATS` in `files.py` (what `workbench diagram` calls).
+"""
+
+from __future__ import annotations
+
+from workbench.export.dot import to_dot
+from workbench.export.files import FORMATS, export_lab, parse_formats
+from workbench.export.mermaid import to_mermaid
+
+__all__ = ["FORMATS", "export_lab", "parse_formats", "to_dot", "to_mermaid"]
