@@ -1,0 +1,309 @@
+"""What each container of a run looks like, as plain data (no engine, no `docker` import).
+
+`ContainerSpec` is everything the engine is told when a container is created: image, command,
+environment, mounts, network, labels and the hardening every container gets. Building specs is
+pure, so names, env, hardening and start order are unit-tested without an engine; the
+`docker_containers` module turns a spec into an engine call.
+
+Containers of a run:
+- one per service (python: uvicorn with --reload; nats: the scratch image's nats-server);
+  a sidecar joins its main service's network namespace (`network_mode=container:<main>`), so it
+  has no DNS name of its own: peers reach it as `http://<main>:<sidecar port>`;
+- an `edge` container (see `docker_edge`) forwarding host ports to the services;
+- a short-lived `init` container that hands the run's fresh volumes to the service user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from workbench.lab.model import Lab, Service, ServiceKind
+from workbench.runtime import docker_labels as labels
+
+SERVICE_USER = "10001:10001"
+SERVICE_UID = 10001
+MEM_LIMIT = "256m"
+PIDS_LIMIT = 256
+STOP_TIMEOUT = 2
+"""Seconds between SIGTERM and SIGKILL when a container is stopped."""
+
+WORKSPACE_MOUNT = "/workspace"
+DATA_MOUNT = "/data"
+SERVICE_DIR = "/srv/service"
+KIT_PYTHONPATH = "/opt/kit"
+"""Where the bakery's base image puts the service kit, when the image does not say (PYTHONPATH)."""
+
+NATS_PORT = 4222
+
+
+@dataclass(frozen=True)
+class MountSpec:
+    target: str
+    source: str
+    """A volume name (kind `volume`) or an absolute host path (kind `bind`)."""
+    kind: Literal["volume", "bind"] = "volume"
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class VolumeSpec:
+    name: str
+    """Engine name of the volume (unique per run)."""
+    labels: dict[str, str]
+    owner: str
+    """`data-<service>` or `vol-<declared name>`, for people and for the init container."""
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    name: str
+    service: str
+    image: str
+    command: list[str]
+    labels: dict[str, str]
+    environment: dict[str, str] = field(default_factory=dict)
+    mounts: list[MountSpec] = field(default_factory=list)
+    network: str | None = None
+    """The network the container is created on (its DNS name there: `aliases`)."""
+    aliases: list[str] = field(default_factory=list)
+    also_on: list[str] = field(default_factory=list)
+    """Further networks the container joins before it starts (the edge: the default bridge)."""
+    network_mode: str | None = None
+    """`container:<name>` for sidecars, `none` for the init container; excludes `network`."""
+    hostname: str | None = None
+    ports: dict[str, tuple[str, None]] = field(default_factory=dict)
+    """Container port (`8000/tcp`) -> (host ip, None: the engine picks a free host port)."""
+    user: str = SERVICE_USER
+    read_only: bool = True
+    tmpfs: dict[str, str] = field(default_factory=lambda: {"/tmp": ""})
+    cap_drop: list[str] = field(default_factory=lambda: ["ALL"])
+    cap_add: list[str] = field(default_factory=list)
+    security_opt: list[str] = field(default_factory=lambda: ["no-new-privileges"])
+    mem_limit: str = MEM_LIMIT
+    pids_limit: int = PIDS_LIMIT
+    working_dir: str | None = None
+    stop_timeout: int = STOP_TIMEOUT
+
+
+def env_key(name: str) -> str:
+    """`payment-gateway` -> `PAYMENT_GATEWAY` (the conventions' env var stems)."""
+    return name.upper().replace("-", "_")
+
+
+def dns_name(lab: Lab, service: Service) -> str:
+    """The name other containers reach a service by: a sidecar answers on its main's name."""
+    return service.sidecar_of or service.name
+
+
+def internal_url(lab: Lab, service: Service) -> str:
+    scheme = "nats" if service.kind is ServiceKind.NATS else "http"
+    return f"{scheme}://{dns_name(lab, service)}:{service.container_port}"
+
+
+def volumes_of(lab: Lab, run_id: str) -> list[VolumeSpec]:
+    """A DATA_DIR volume per python service and one per declared volume (shared by name)."""
+    found: dict[str, VolumeSpec] = {}
+    for service in lab.services:
+        if service.kind is ServiceKind.PYTHON:
+            owner = f"data-{service.name}"
+            found[owner] = VolumeSpec(
+                labels.volume_name(lab.id, run_id, owner),
+                labels.run_labels(lab.id, run_id, service=service.name),
+                owner,
+            )
+        for volume in service.volumes:
+            owner = f"vol-{volume.name}"
+            found.setdefault(
+                owner,
+                VolumeSpec(
+                    labels.volume_name(lab.id, run_id, owner),
+                    labels.run_labels(lab.id, run_id),
+                    owner,
+                ),
+            )
+    broker = lab.broker
+    if broker is not None:
+        owner = f"data-{broker.name}"
+        found[owner] = VolumeSpec(
+            labels.volume_name(lab.id, run_id, owner),
+            labels.run_labels(lab.id, run_id, service=broker.name),
+            owner,
+        )
+    return list(found.values())
+
+
+def service_env(
+    lab: Lab,
+    service: Service,
+    run_id: str,
+    *,
+    workspace: bool,
+    image_pythonpath: str | None = None,
+    force_polling: bool = False,
+) -> dict[str, str]:
+    """The environment of one python service container (see the conventions)."""
+    env: dict[str, str] = {}
+    for peer in lab.services:
+        if peer.kind is ServiceKind.PYTHON and peer.name != service.name:
+            env[f"{env_key(peer.name)}_URL"] = internal_url(lab, peer)
+    if lab.broker is not None:
+        env["NATS_URL"] = internal_url(lab, lab.broker)
+    path = [WORKSPACE_MOUNT] if workspace else []
+    path.append(image_pythonpath or KIT_PYTHONPATH)
+    if workspace:
+        env["WORKSPACE"] = WORKSPACE_MOUNT
+    env["PYTHONPATH"] = ":".join(path)
+    env["DATA_DIR"] = DATA_MOUNT
+    for volume in service.volumes:
+        env[f"VOLUME_{env_key(volume.name)}"] = volume.mount
+    env.update(
+        SERVICE_NAME=service.name,
+        PORT=str(service.container_port),
+        WORKBENCH_LAB=lab.id,
+        WORKBENCH_RUN_ID=run_id,
+        PYTHONUNBUFFERED="1",
+        # The root and the workspace are read-only: don't try to write byte code beside sources.
+        # (Not PYTHONPYCACHEPREFIX: Python then ignores the image's precompiled byte code too,
+        # and every start compiles FastAPI from source.)
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    if force_polling:
+        # File events do not cross the VM boundary of Docker Desktop's bind mounts.
+        env["WATCHFILES_FORCE_POLLING"] = "true"
+    env.update(service.env)  # the lab author's word wins, as with the local runtime
+    return env
+
+
+def uvicorn_command(service: Service, *, workspace: bool) -> list[str]:
+    """uvicorn with --reload watching the service code and the learner's workspace."""
+    command = [
+        "python", "-m", "uvicorn", service.app,
+        "--host", "0.0.0.0", "--port", str(service.container_port),
+        "--app-dir", SERVICE_DIR,
+        "--reload", "--reload-dir", SERVICE_DIR,
+        "--no-access-log",  # the service kit logs every request itself, as JSON
+    ]  # fmt: skip
+    if workspace:
+        command += ["--reload-dir", WORKSPACE_MOUNT]
+    return command
+
+
+def nats_command(service: Service) -> list[str]:
+    """Arguments to the image's nats-server entrypoint: JetStream on, its store in /data."""
+    return ["-a", "0.0.0.0", "-p", str(service.container_port), "-js", "-sd", DATA_MOUNT]
+
+
+def service_spec(
+    lab: Lab,
+    service: Service,
+    run_id: str,
+    image: str,
+    *,
+    network: str,
+    workspace: str | None,
+    image_pythonpath: str | None = None,
+    force_polling: bool = False,
+) -> ContainerSpec:
+    """The container of one service. `workspace` is the host folder to mount, if any."""
+    volumes = {v.owner: v.name for v in volumes_of(lab, run_id)}
+    name = labels.container_name(lab.id, service.name, run_id)
+    run_labels = labels.run_labels(lab.id, run_id, service=service.name, role="service")
+    mounts = [MountSpec(DATA_MOUNT, volumes[f"data-{service.name}"])]
+    mounts += [
+        MountSpec(v.mount, volumes[f"vol-{v.name}"], read_only=v.read_only) for v in service.volumes
+    ]
+    if service.kind is ServiceKind.NATS:
+        return ContainerSpec(
+            name=name,
+            service=service.name,
+            image=image,
+            command=nats_command(service),
+            labels=run_labels,
+            mounts=mounts,
+            network=network,
+            aliases=[service.name],
+            hostname=service.name,
+        )
+    if workspace is not None:
+        mounts.append(MountSpec(WORKSPACE_MOUNT, workspace, kind="bind", read_only=True))
+    sidecar = service.sidecar_of is not None
+    return ContainerSpec(
+        name=name,
+        service=service.name,
+        image=image,
+        command=uvicorn_command(service, workspace=workspace is not None),
+        labels=run_labels,
+        environment=service_env(
+            lab,
+            service,
+            run_id,
+            workspace=workspace is not None,
+            image_pythonpath=image_pythonpath,
+            force_polling=force_polling,
+        ),
+        mounts=mounts,
+        network=None if sidecar else network,
+        aliases=[] if sidecar else [service.name],
+        network_mode=(
+            f"container:{labels.container_name(lab.id, service.sidecar_of, run_id)}"
+            if service.sidecar_of
+            else None
+        ),
+        # A container in another's network namespace has that one's hostname.
+        hostname=None if sidecar else service.name,
+        working_dir=SERVICE_DIR,
+    )
+
+
+INIT_SCRIPT = (
+    "import os, sys\n"
+    "for path in sys.argv[2:]:\n"
+    "    os.chown(path, int(sys.argv[1]), int(sys.argv[1]))\n"
+)
+
+
+def init_spec(lab: Lab, run_id: str, image: str) -> ContainerSpec:
+    """Hands every fresh volume of the run to the service user, then exits.
+
+    A new named volume is owned by root, and the service user may not write to it. Rather than
+    require every image to carry each mount point pre-owned (Docker's copy-up), one short-lived
+    container running as root with CAP_CHOWN alone and no network chowns the volume roots; the
+    services mount their volumes with `nocopy`, so an image's own folder never overrides that.
+    """
+    volumes = volumes_of(lab, run_id)
+    return ContainerSpec(
+        name=labels.role_container_name(lab.id, run_id, "init"),
+        service="init",
+        image=image,
+        command=python_command(INIT_SCRIPT, str(SERVICE_UID), *(f"/v/{v.owner}" for v in volumes)),
+        labels=labels.run_labels(lab.id, run_id, role="init"),
+        mounts=[MountSpec(f"/v/{v.owner}", v.name) for v in volumes],
+        network_mode="none",
+        user="0:0",
+        cap_add=["CHOWN"],
+        mem_limit="64m",
+        pids_limit=16,
+    )
+
+
+def python_command(script: str, *args: str) -> list[str]:
+    return ["python", "-c", script, *args]
+
+
+def image_pythonpath(image_env: list[str] | None) -> str | None:
+    """PYTHONPATH from an image's `Config.Env` (`["KEY=value", ...]`), to extend, not replace."""
+    for item in image_env or []:
+        key, _, value = item.partition("=")
+        if key == "PYTHONPATH":
+            return value or None
+    return None
+
+
+def main_services(lab: Lab) -> list[Service]:
+    """Services with a network namespace of their own (everything but sidecars)."""
+    return [s for s in lab.services if s.sidecar_of is None]
+
+
+def sidecars_of(lab: Lab, main: str) -> list[Service]:
+    return [s for s in lab.services if s.sidecar_of == main]
