@@ -13,7 +13,10 @@ import click
 from workbench import __version__
 from workbench.commands import bake as bake_commands
 from workbench.commands import check as check_commands
+from workbench.commands import fault as fault_commands
+from workbench.commands import gc as gc_commands
 from workbench.commands import graph as graph_commands
+from workbench.commands import lab as lab_commands
 from workbench.commands import labs as labs_commands
 from workbench.errors import WorkbenchError
 
@@ -43,6 +46,9 @@ def cli(ctx: click.Context) -> None:
 
 # Each area registers its own commands; see workbench/commands/.
 cli.add_command(labs_commands.labs)
+cli.add_command(lab_commands.lab)
+cli.add_command(gc_commands.gc_cmd)
+cli.add_command(fault_commands.fault_cmd)
 cli.add_command(bake_commands.bake)
 cli.add_command(bake_commands.images)
 cli.add_command(check_commands.check)

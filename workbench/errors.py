@@ -46,3 +46,24 @@ class ServiceFailedError(WorkbenchError):
         )
         self.service = service
         self.log_tail = log_tail
+
+
+class StartFailedError(ServiceFailedError):
+    """Some services of a run did not start; the run exists and the others keep running."""
+
+    def __init__(
+        self, lab_id: str, run_id: str, failed: dict[str, str], log_tails: dict[str, list[str]]
+    ) -> None:
+        service = next(iter(failed))
+        super().__init__(service, failed[service], log_tails.get(service, []))
+        others = [f"{name} ({reason})" for name, reason in failed.items() if name != service]
+        if others:
+            self.message += "\n  also failed: " + ", ".join(others)
+        self.hint = (
+            f"fix the error above, then `workbench lab restart {lab_id} {service}`; the other "
+            f"services keep running (`workbench lab status {lab_id}`)"
+        )
+        self.lab_id = lab_id
+        self.run_id = run_id
+        self.failed = failed
+        self.log_tails = log_tails

@@ -1,0 +1,83 @@
+"""`workbench fault`: break a running lab on purpose, and undo it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+KINDS_HELP = "kill, pause, restart, partition, latency, error_rate, fail_next"
+
+
+@click.command(
+    "fault",
+    context_settings={"ignore_unknown_options": False},
+)
+@click.argument("args", nargs=-1, metavar="LAB SERVICE KIND | clear LAB | list LAB")
+@click.option("--ms", type=click.IntRange(min=1), help="latency: added delay in milliseconds.")
+@click.option("--rate", type=click.FloatRange(0.0, 1.0), help="error_rate: fraction failing.")
+@click.option("--count", type=click.IntRange(min=1), help="fail_next: how many requests fail.")
+@click.option("--route", help="Only requests whose path starts with this (e.g. /orders).")
+@click.option("--status", "status_code", type=click.IntRange(400, 599),
+              help="HTTP status of failed requests (default 503).")
+def fault_cmd(
+    args: tuple[str, ...], *, ms: int | None, rate: float | None, count: int | None,
+    route: str | None, status_code: int | None,
+) -> None:
+    """Inject a fault into SERVICE of a running LAB, list the active ones, or clear them all.
+
+    \b
+    KIND is one of:
+      kill        end the service abruptly (state: crashed)
+      pause       freeze it (SIGSTOP locally, docker pause)
+      restart     restart it (same URL)
+      partition   cut it off from the other services (Docker: network disconnect;
+                  local: every request to it fails with 503, see the docs)
+      latency     delay its requests (--ms N [--route /x])
+      error_rate  fail a fraction of its requests (--rate F [--status S] [--route /x])
+      fail_next   fail its next N requests (--count N [--status S] [--route /x])
+
+    \b
+    Example:
+      workbench fault shop orders latency --ms 300
+      workbench fault shop audit error_rate --rate 0.5 --route /audit
+      workbench fault shop audit kill
+      workbench fault list shop
+      workbench fault clear shop
+    """
+    from workbench import faults
+    from workbench.commands.output import console
+    from workbench.runtime.runs import find_run
+
+    if len(args) == 2 and args[0] in ("clear", "list"):
+        deployment = find_run(args[1])
+        if args[0] == "list":
+            active = faults.active(deployment)
+            for one in active:
+                console().print(f"{one.service:<14} {one.describe()}")
+            if not active:
+                console().print(f"no active faults in {deployment.lab_id}")
+            return
+        undone = faults.clear(deployment)
+        console().print(f"cleared {len(undone)} fault(s) in {deployment.lab_id}")
+        return
+    if len(args) != 3:
+        raise click.UsageError(
+            "expected LAB SERVICE KIND (e.g. `workbench fault shop orders latency --ms 300`), "
+            "`workbench fault list LAB` or `workbench fault clear LAB`"
+        )
+    lab_id, service, kind = args
+    deployment = find_run(lab_id)
+    options: dict[str, Any] = {"latency_ms": ms, "rate": rate, "count": count,
+                               "route": route, "status": status_code}  # fmt: skip
+    with console().status(f"{kind} on {service}…"):
+        fault = faults.inject(
+            deployment, service, kind, **{k: v for k, v in options.items() if v is not None}
+        )
+    if fault is None:
+        console().print(f"[green]✓[/] {service} restarted at {deployment.url(service)}")
+    else:
+        console().print(
+            f"[yellow]⚡[/] {service}: {fault.describe()}  (undo with `workbench fault clear "
+            f"{deployment.lab_id}`)"
+        )

@@ -1,0 +1,239 @@
+"""One fault API over every runtime: inject a fault, list the active ones, clear them all.
+
+- process level (kill, pause, restart, partition): the runtime does it (signals locally, the
+  Docker API in Docker); partition is a network cut in Docker and a kit-level cut locally (see
+  `runtime/local.py`);
+- request level (latency, error_rate, fail_next): the service kit's `POST /_admin/faults`.
+
+Every fault that stays active is recorded in the run folder (`faults.json`), so `workbench lab
+status` shows it from any shell and `clear` undoes all of them: killed services are restarted,
+paused ones resumed, partitions healed, request-level faults deleted. `restart` is a one-shot and
+is not recorded (it also ends the service's request-level faults: a new process has none).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.runtime.base import Deployment, Runtime
+
+RECORD = "faults.json"
+PROCESS_KINDS = ("kill", "pause", "restart", "partition")
+REQUEST_KINDS = ("latency", "error_rate", "fail_next")
+KINDS = PROCESS_KINDS + REQUEST_KINDS
+
+
+@dataclass(frozen=True)
+class ActiveFault:
+    service: str
+    kind: str
+    options: dict[str, Any] = field(default_factory=dict)
+    kit_id: int | None = None
+    """The service kit's id of a request-level fault."""
+    at: float = 0.0
+
+    def describe(self) -> str:
+        """Short and human: 'latency 300 ms on /orders', 'error_rate 50%', 'paused'."""
+        o = self.options
+        text = {
+            "kill": "killed",
+            "pause": "paused",
+            "partition": "partitioned",
+            "latency": f"latency {o.get('latency_ms')} ms",
+            "error_rate": f"error_rate {float(o.get('rate', 1.0)):.0%} ({o.get('status', 503)})",
+            "fail_next": f"fail_next {o.get('count', 1)} ({o.get('status', 503)})",
+        }.get(self.kind, self.kind)
+        return f"{text} on {o['route']}" if o.get("route") else text
+
+
+def inject(
+    deployment: Deployment,
+    service: str,
+    kind: str,
+    *,
+    runtime: Runtime | None = None,
+    **options: Any,
+) -> ActiveFault | None:
+    """Switch a fault on; returns its record (None for the one-shot `restart`).
+
+    Options for request-level kinds: latency_ms (alias ms), rate, count, route, status.
+    """
+    kind = kind.replace("-", "_")
+    _check(deployment, service, kind)
+    rt = runtime or _runtime(deployment)
+    if kind == "restart":
+        rt.restart(deployment, service)
+        forget(deployment, service)
+        return None
+    if kind in PROCESS_KINDS:
+        getattr(rt, kind)(deployment, service)
+        fault = ActiveFault(service, kind, at=time.time())
+    else:
+        spec = _kit_spec(kind, options)
+        answer = _kit(deployment, service, "POST", "/_admin/faults", spec)
+        raw_id = answer.get("id")
+        kit_id = int(raw_id) if isinstance(raw_id, int | str) else None
+        fault = ActiveFault(service, kind, spec, kit_id, time.time())
+    _update(deployment, lambda faults: [*faults, fault])
+    return fault
+
+
+def active(deployment: Deployment) -> list[ActiveFault]:
+    """The faults recorded for this run, oldest first."""
+    return _read(deployment)
+
+
+def by_service(deployment: Deployment) -> dict[str, list[str]]:
+    """Descriptions of the active faults per service (what `status` shows)."""
+    result: dict[str, list[str]] = {}
+    for fault in _read(deployment):
+        result.setdefault(fault.service, []).append(fault.describe())
+    return result
+
+
+def clear(deployment: Deployment, *, runtime: Runtime | None = None) -> list[ActiveFault]:
+    """Undo every recorded fault; returns what was undone.
+
+    Undoing goes newest first, and process-level faults before request-level ones (a killed or
+    paused service cannot take the DELETE).
+    """
+    with _locked(deployment):
+        faults = _read(deployment)
+        if not faults:
+            return []
+        rt = runtime or _runtime(deployment)
+        errors: list[str] = []
+        undo = {"kill": rt.restart, "pause": rt.resume, "partition": rt.heal}
+        for fault in reversed(faults):
+            if fault.kind in undo:
+                try:
+                    undo[fault.kind](deployment, fault.service)
+                except WorkbenchError as exc:
+                    errors.append(f"{fault.service}: {exc.message}")
+        killed = {f.service for f in faults if f.kind == "kill"}
+        for service in sorted({f.service for f in faults if f.kind in REQUEST_KINDS} - killed):
+            try:
+                _kit(deployment, service, "DELETE", "/_admin/faults")
+            except WorkbenchError as exc:
+                errors.append(f"{service}: {exc.message}")
+        _write(deployment, [])
+    if errors:
+        raise WorkbenchError(
+            "some faults could not be undone: " + "; ".join(errors),
+            f"`workbench lab restart {deployment.lab_id} SERVICE` resets a service completely",
+        )
+    return faults
+
+
+def forget(deployment: Deployment, service: str) -> None:
+    """Drop what a restart of the service ended (call it after `lab restart` too).
+
+    A new process has no kit faults and is neither killed nor paused. A Docker partition is a
+    network setting that outlives the process, so it stays recorded there (local partitions are
+    kit faults and end with the process).
+    """
+
+    def keep(fault: ActiveFault) -> bool:
+        return fault.service != service or (
+            fault.kind == "partition" and deployment.runtime != "local"
+        )
+
+    _update(deployment, lambda faults: [f for f in faults if keep(f)])
+
+
+# -- validation and plumbing ----------------------------------------------------------------
+
+
+def _check(deployment: Deployment, service: str, kind: str) -> None:
+    if kind not in KINDS:
+        raise WorkbenchError(f"unknown fault kind {kind!r}", f"kinds: {', '.join(KINDS)}")
+    if service not in deployment.endpoints:
+        known = ", ".join(sorted(deployment.endpoints))
+        raise WorkbenchError(
+            f"lab {deployment.lab_id!r} has no service {service!r}", f"its services: {known}"
+        )
+    if kind in (*REQUEST_KINDS, "partition") and deployment.endpoints[service].kind != "http":
+        raise WorkbenchError(
+            f"{kind} acts through the service kit, and {service!r} is a broker",
+            "on the broker use kill, pause or restart",
+        )
+
+
+def _kit_spec(kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(options) - {"latency_ms", "ms", "rate", "count", "route", "status"}
+    if unknown:
+        raise WorkbenchError(f"unknown fault option(s): {', '.join(sorted(unknown))}")
+    spec: dict[str, Any] = {"kind": kind, "route": options.get("route")}
+    latency = options.get("latency_ms", options.get("ms"))
+    if kind == "latency":
+        if not latency or int(latency) <= 0:
+            raise WorkbenchError("a latency fault needs a delay", "give it with --ms N (N > 0)")
+        spec["latency_ms"] = int(latency)
+    if kind == "error_rate":
+        rate = float(options.get("rate", 1.0) if options.get("rate") is not None else 1.0)
+        if not 0.0 <= rate <= 1.0:
+            raise WorkbenchError(f"rate {rate} is not between 0 and 1", "e.g. --rate 0.5")
+        spec["rate"] = rate
+    if kind == "fail_next":
+        count = options.get("count")
+        spec["count"] = int(count) if count is not None else 1
+        if spec["count"] < 1:
+            raise WorkbenchError("fail_next needs a count of at least 1", "e.g. --count 3")
+    if options.get("status") is not None and kind != "latency":
+        spec["status"] = int(options["status"])
+    if spec["route"] is not None and not str(spec["route"]).startswith("/"):
+        raise WorkbenchError(f"route {spec['route']!r} must start with /", "e.g. --route /orders")
+    return spec
+
+
+def _kit(deployment: Deployment, service: str, method: str, path: str,
+         body: object = None) -> dict[str, object]:  # fmt: skip
+    from workbench.runtime import kitadmin
+
+    return kitadmin.call(
+        deployment.url(service), method, path, body, service=service, lab_id=deployment.lab_id
+    )
+
+
+def _runtime(deployment: Deployment) -> Runtime:
+    from workbench.runtime.select import runtime_for
+
+    return runtime_for(deployment)
+
+
+def _read(deployment: Deployment) -> list[ActiveFault]:
+    try:
+        data = json.loads((deployment.run_dir / RECORD).read_text(encoding="utf-8"))
+        return [ActiveFault(**item) for item in data]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def _write(deployment: Deployment, faults: list[ActiveFault]) -> None:
+    path = deployment.run_dir / RECORD
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps([asdict(f) for f in faults], indent=2), encoding="utf-8")
+    tmp.replace(path)
+
+
+@contextlib.contextmanager
+def _locked(deployment: Deployment) -> Iterator[None]:
+    """Serialise read-modify-write of faults.json between shells (and check threads)."""
+    deployment.run_dir.mkdir(parents=True, exist_ok=True)
+    with (deployment.run_dir / (RECORD + ".lock")).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _update(deployment: Deployment, change: Any) -> None:
+    with _locked(deployment):
+        _write(deployment, change(_read(deployment)))
