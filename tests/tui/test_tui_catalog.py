@@ -1,4 +1,4 @@
-"""The catalog screen: labs listed with their facts, typing filters, Enter opens, bad labs explain."""
+"""The catalog: every lab with its facts, typing filters, Enter opens, a bad lab explains itself."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ class WorkbenchApp(App[None]):
         Binding("ctrl+t", "toggle_theme", "Light/dark"),
     ]
 
-    def __init__(self, *, lab_id: str | None = None, runtime: str = "local") -> None:
+    def __init__(self, *, lab_id: str | None = None, runtime: str = "auto") -> None:
         super().__init__()
         self._start_lab = lab_id
         self.runtime_choice = runtime
@@ -67,7 +67,7 @@ class WorkbenchApp(App[None]):
         except WorkbenchError as exc:
             self.report(exc)
             return
-        self.push_screen(LabScreen(lab))
+        self.push_screen(LabScreen(lab, runtime=self.runtime_choice))
 
     def report(self, exc: BaseException, *, title: str = "Problem") -> None:
         """Show a problem as a notification that says what to do; details go to the log file."""
@@ -162,7 +162,7 @@ def _runner(app: App[None], namespace: DOMNode, action: str) -> Callable[[], Awa
     return run
 
 
-def run_app(*, lab_id: str | None = None, runtime: str = "local") -> None:
+def run_app(*, lab_id: str | None = None, runtime: str = "auto") -> None:
     """Run the workbench; afterwards stop any lab it still runs (even after an unexpected error)."""
     backend.setup_logging()
     app = WorkbenchApp(lab_id=lab_id, runtime=runtime)

@@ -46,7 +46,10 @@ class CatalogScreen(Screen[None]):
         """Header, filter box, the table of labs, the summary of the highlighted one."""
         yield WorkbenchHeader("Labs")
         with Vertical(id="catalog-body"):
-            yield Input(placeholder="Type to filter labs (title, pattern, level) · ↑↓ choose · Enter opens", id="filter")
+            yield Input(
+                placeholder="Type to filter labs (title, pattern, level) · ↑↓ choose · Enter opens",
+                id="filter",
+            )
             table: DataTable[str | Text] = DataTable(
                 id="labs", cursor_type="row", zebra_stripes=True
             )

@@ -65,6 +65,7 @@ class LabScreen(Screen[None]):
         Binding("slash", "filter_logs", "Filter logs"),
         Binding("space", "pause_logs", "Pause logs"),
         Binding("o", "patterns", "Patterns"),
+        Binding("ctrl+r", "switch_runtime", "Switch runtime"),
         Binding("1", "tab('services')", "Services tab", show=False),
         Binding("2", "tab('logs')", "Logs tab", show=False),
         Binding("3", "tab('checks')", "Checks tab", show=False),
@@ -148,6 +149,8 @@ class LabScreen(Screen[None]):
             return None if busy else True
         if action == "tab":
             return runs or parameters == ("checks",)
+        if action == "switch_runtime":
+            return runs and self.phase == "stopped"
         if action == "patterns":
             return bool(self.lab.patterns)
         return True
@@ -259,6 +262,20 @@ class LabScreen(Screen[None]):
                 self.instructions.show_pattern(pattern)
 
         self.app.push_screen(PatternPicker(self.lab.patterns), chosen)
+
+    def action_switch_runtime(self) -> None:
+        """Choose the runtime the next start uses: auto → local → docker → auto."""
+        order = ["auto", "local", "docker"]
+        current = self.session.runtime_choice
+        choice = order[(order.index(current) + 1) % len(order)] if current in order else "auto"
+        self.session.runtime_choice = choice
+        self.query_one(RuntimeIndicator).runtime = choice
+        explain = {
+            "auto": "Docker when an engine answers, else local processes",
+            "local": "local processes, no Docker needed",
+            "docker": "containers (images are baked the first time)",
+        }
+        self.notify(f"Next start uses {choice}: {explain[choice]}.", timeout=4)
 
     def action_tab(self, tab: str) -> None:
         """Switch the right-hand panel."""

@@ -165,6 +165,7 @@ class LabJobs:
             self.screen.app.report(error, title="Opening the lab")  # type: ignore[attr-defined]
             return
         workspace, created, attached = result
+        self.screen.instructions.set_workspace(workspace)
         if created:
             self.screen.notify(
                 f"Your workspace is {workspace}: a copy of the starter files. "
@@ -220,9 +221,13 @@ class LabJobs:
         panel.finish(run, exercise)
         self.screen.instructions.mark_passed(self.passed_exercises())
         if exercise in run.passed_exercises():
-            self.screen.notify(
-                "Every check passes. Press n for the next exercise.", title="✓ Passed"
+            last = exercise == self.lab.exercises[-1].id
+            then = (
+                "That was the last exercise: press x to stop the lab, Escape for the catalog."
+                if last
+                else "Press n for the next exercise."
             )
+            self.screen.notify(f"Every check passes. {then}", title="✓ Passed")
 
     def _done_service(self, error: BaseException | None, result: Any) -> None:
         if error is not None:
@@ -256,6 +261,9 @@ class LabJobs:
     # -- while running: logs and live refresh ---------------------------------------------------
 
     def _went_running(self) -> None:
+        from workbench.tui.widgets.runtime_indicator import RuntimeIndicator
+
+        self.screen.query_one(RuntimeIndicator).runtime = self.session.runtime_name
         self.screen.phase = "running"
         self._crashed.clear()
         self._start_logs()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -25,6 +26,8 @@ class ChecksPanel(Vertical):
         super().__init__(id=id)
         self._results: list[CheckResult] = []
         self.last_run: CheckRun | None = None
+        self.shown: RenderableType = ""
+        """What the results area shows (tests read it as text)."""
 
     def compose(self) -> ComposeResult:
         """Headline, progress bar, the list of results."""
@@ -86,9 +89,8 @@ class ChecksPanel(Vertical):
         hints: list[str] = []
         if status is not ExerciseStatus.PASSED:
             hints = run.exercise_hints.get(exercise, [])
-        self.query_one("#checks-results", Static).update(
-            _render(self._results, run, hints=hints)
-        )
+        self.shown = _render(self._results, run, hints=hints)
+        self.query_one("#checks-results", Static).update(self.shown)
 
     def cancelled(self) -> None:
         """The learner cancelled the run."""
@@ -110,17 +112,24 @@ def _render(
     if run is not None:
         for problem in run.import_problems:
             parts.append(Text(f"  {problem}", "red"))
+    table = Table.grid(padding=(0, 1))
+    table.add_column(width=1)
+    table.add_column(ratio=1)
     for result in results:
         mark, style = MARK[result.outcome]
-        line = Text()
-        line.append(f"{mark} ", style=style)
-        line.append(result.name, style="bold" if not result.ok else "")
+        body = Text(result.name, style="bold" if not result.ok else "")
         if result.message and not result.ok:
-            line.append(f"\n  {result.message}")
+            body.append(f"\n{result.message}")
         if result.hint and not result.ok:
-            line.append(f"\n  hint: {result.hint}", style="yellow")
-        parts.append(line)
+            body.append(f"\nhint: {result.hint}", style="yellow")
+        table.add_row(Text(mark, style=style), body)
+    parts.append(table)
     if hints:
-        parts.append(Text("Hints for this exercise:", "bold yellow"))
-        parts.extend(Text(f"  • {hint}", "yellow") for hint in hints)
+        parts.append(Text("\nHints for this exercise:", "bold yellow"))
+        tips = Table.grid(padding=(0, 1))
+        tips.add_column(width=1)
+        tips.add_column(ratio=1)
+        for hint in hints:
+            tips.add_row(Text("•", "yellow"), Text(hint, "yellow"))
+        parts.append(tips)
     return Group(*parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
@@ -35,6 +36,8 @@ class InstructionsViewer(Vertical):
         self.exercise_index = 0
         self.passed: set[str] = set()
         """Exercises the learner has passed, marked ✓ in the title line."""
+        self.workspace: Path | None = None
+        """Where the learner edits the files (shown under the exercise title)."""
 
     def compose(self) -> ComposeResult:
         """Title line, then the scrollable page."""
@@ -82,6 +85,11 @@ class InstructionsViewer(Vertical):
         """Show a pattern catalog page."""
         self.page = Page("pattern", pattern_id)
 
+    def set_workspace(self, workspace: Path | None) -> None:
+        """Say where the learner's files are."""
+        self.workspace = workspace
+        self._render_title()
+
     def mark_passed(self, passed: set[str]) -> None:
         """Update which exercises are passed (the ✓ in the title line)."""
         self.passed = set(passed)
@@ -105,9 +113,11 @@ class InstructionsViewer(Vertical):
             exercise = self.lab.exercises[self.exercise_index]
             mark = "[green]✓[/] " if exercise.id in self.passed else ""
             files = ", ".join(exercise.files)
+            where = f" [dim]in[/] {escape(str(self.workspace))}" if self.workspace else ""
+            number = f"Exercise {self.exercise_index + 1}/{total}"
             title.update(
-                f"{mark}[b]Exercise {self.exercise_index + 1}/{total}[/b] · {exercise.title}"
-                + (f"\n[dim]edit:[/] {files}" if files else "")
+                f"{mark}[b]{number}[/b] · {escape(exercise.title)}"
+                + (f"\n[dim]edit:[/] {escape(files)}{where}" if files else "")
             )
         elif page.kind == "theory":
             title.update(f"[b]Theory[/b] · {self.lab.title}")

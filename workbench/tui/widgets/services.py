@@ -81,8 +81,8 @@ class ServicesPanel(DataTable[str | Text]):
         self._states[service] = (state, url, detail, faults)
         shown = url if self.show_urls else ""
         extra = " ".join(x for x in (shown, detail, f"⚡{faults}" if faults else "") if x)
-        self.update_cell(service, "state", _state(state))
-        self.update_cell(service, "url", Text(extra, "dim" if not url else ""))
+        self.update_cell(service, "state", _state(state), update_width=True)
+        self.update_cell(service, "url", Text(extra, "dim" if not url else ""), update_width=True)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -1,0 +1,165 @@
+"""The main flow on the REAL local runtime, driven by keys as a learner would:
+open the shop lab → start → services ready → check → failure with its hint → fix → pass → stop →
+nothing left running. Plus cancelling a start and quitting while the lab runs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from workbench.paths import runs_dir
+from workbench.runtime import procs
+from workbench.tui import backend
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.confirm import ConfirmScreen
+from workbench.tui.screens.lab import LabScreen
+from workbench.tui.widgets.checks import ChecksPanel
+from workbench.tui.widgets.logs import LogsPanel
+from workbench.tui.widgets.services import ServicesPanel
+
+pytestmark = [pytest.mark.tui, pytest.mark.slow]
+
+SOLUTION = Path(__file__).resolve().parent.parent / "fixtures/labs/shop/solution/pricing.py"
+
+
+def _text(renderable: object) -> str:
+    console = Console(width=100, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(renderable)
+    return console.export_text()
+
+
+def _left_running(run_id: str) -> list[int]:
+    return procs.pids_with_env("WORKBENCH_RUN_ID", run_id)
+
+
+async def _open_shop(pilot, wait_until) -> LabScreen:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, LabScreen), within=5, what="lab open")
+    screen = app.screen
+    assert isinstance(screen, LabScreen)
+    await wait_until(pilot, lambda: not screen.workers, within=10, what="lab prepared")
+    return screen
+
+
+async def test_start_check_fail_fix_pass_stop(shop_workspace: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_shop(pilot, wait_until)
+        services = screen.query_one(ServicesPanel)
+
+        await pilot.press("s")
+        assert screen.phase == "starting"
+        await wait_until(pilot, lambda: screen.phase == "running", within=60, what="lab running")
+        assert {services.state_of(s.name) for s in screen.lab.services} == {"ready"}
+        deployment = screen.session.deployment
+        assert deployment is not None
+        run_id = deployment.run_id
+        assert _left_running(run_id)  # really running processes
+
+        # The starter is wrong: the checks fail, each with its sentence and hint.
+        panel = screen.query_one(ChecksPanel)
+        await pilot.press("c")
+        assert screen.checking
+        await wait_until(pilot, lambda: not screen.checking, within=60, what="checks done")
+        assert panel.last_run is not None
+        assert panel.last_run.passed_exercises() == []
+        shown = _text(panel.shown)
+        assert "✗ total adds up the items" in shown
+        assert "cost 1225 cents, but the order's total is 0" in shown
+        assert "hint: Add quantity × unit_cents for every item" in shown
+        assert "Hints for this exercise" in shown
+
+        # Fix the workspace file; the service reloads (its log says so), the checks pass.
+        logs = screen.query_one(LogsPanel)
+
+        def startups() -> int:
+            return sum(
+                1 for line in logs._kept  # noqa: SLF001 - the lines the panel received
+                if line.service == "orders" and "Application startup complete" in line.text
+            )
+
+        before = startups()
+        shutil.copy(SOLUTION, shop_workspace / "pricing.py")
+        await wait_until(pilot, lambda: startups() > before, within=20, what="orders reloaded")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: not screen.checking, within=60, what="checks done")
+        assert panel.last_run is not None
+        assert panel.last_run.passed_exercises() == ["pricing"], _text(panel.shown)
+        assert "every check passes" in _text(panel.query_one("#checks-headline").render())
+        assert "pricing" in backend.passed_exercises(screen.lab)  # progress recorded
+        assert screen.instructions.passed == {"pricing"}
+
+        await pilot.press("x")
+        await wait_until(pilot, lambda: screen.phase == "stopped", within=20, what="stopped")
+        assert _left_running(run_id) == []
+        assert not (runs_dir() / run_id).exists()
+        assert {services.state_of(s.name) for s in screen.lab.services} == {"stopped"}
+
+
+async def test_cancel_start_leaves_nothing(shop_workspace: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_shop(pilot, wait_until)
+        await pilot.press("s")
+        # Cancel as soon as the first service is on its way.
+        await wait_until(
+            pilot, lambda: screen.query_one(ServicesPanel).state_of("broker") != "stopped",
+            within=20, what="start under way",
+        )
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen.phase == "stopped", within=60, what="cancelled")
+        assert isinstance(app.screen, LabScreen)  # Escape cancelled; it did not leave the lab
+        assert any("cancelled" in str(n.message) for n in app._notifications)
+        assert not list(runs_dir().glob("shop-*"))
+        left = [p for p in procs.pids_with_env("WORKBENCH_LAB", "shop")
+                if str(runs_dir()) in " ".join(procs.cmdline_of(p))]
+        assert left == []
+
+
+async def test_cancel_checks(shop_workspace: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_shop(pilot, wait_until)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.phase == "running", within=60, what="running")
+        await pilot.press("c")
+        panel = screen.query_one(ChecksPanel)
+        await wait_until(pilot, lambda: bool(panel._results), within=30, what="first result")  # noqa: SLF001
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen.checking, within=30, what="checks stopped")
+        assert panel.last_run is None
+        assert "cancelled" in _text(panel.query_one("#checks-headline").render())
+        assert screen.phase == "running"  # cancelling checks does not stop the lab
+        run_id = screen.session.deployment.run_id  # type: ignore[union-attr]
+        await pilot.press("x")
+        await wait_until(pilot, lambda: screen.phase == "stopped", within=20, what="stopped")
+        assert _left_running(run_id) == []
+
+
+async def test_quit_while_running_asks_then_stops_everything(
+    shop_workspace: Path, wait_until  # type: ignore[no-untyped-def]
+) -> None:
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_shop(pilot, wait_until)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.phase == "running", within=60, what="running")
+        run_id = screen.session.deployment.run_id  # type: ignore[union-attr]
+
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), within=5,
+                         what="quit asks first")
+        await pilot.press("n")  # keep working: nothing stops
+        await pilot.pause()
+        assert screen.phase == "running" and _left_running(run_id)
+
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), within=5,
+                         what="quit asks again")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running, within=30, what="app exited")
+    assert _left_running(run_id) == []
+    assert not (runs_dir() / run_id).exists()
