@@ -47,6 +47,10 @@ Public API
     `.on_startup(fn)`, `.on_shutdown(fn)`   async lifespan hooks (background work).
     `.stats`, `.faults`    the live `Stats` and `FaultTable` (tests and services may read them).
 
+Helpers: `current_request_id()`; `bound(trace)` / `new_trace()` to give background work (a
+resumed saga, a timer) its own request id; `where_in(workspace, traceback)` -> "file.py:12" for
+the learner's innermost frame.
+
 HTTP contract
 -------------
 - `GET /health` -> 200 `{"status": "ok", "service"}`; `GET /ready` -> 200/503
@@ -64,10 +68,11 @@ HTTP contract
 """
 
 from workbench.servicekit.config import Settings
-from workbench.servicekit.context import current_request_id
+from workbench.servicekit.context import bound, current_request_id, new_trace
 from workbench.servicekit.errors import KitConfigError, KitError, LearnerCodeError
 from workbench.servicekit.faults import FaultSpec
 from workbench.servicekit.kit import ServiceKit
+from workbench.servicekit.learner import where_in
 from workbench.servicekit.messaging import Event, Published
 
 __all__ = [
@@ -79,5 +84,8 @@ __all__ = [
     "Published",
     "ServiceKit",
     "Settings",
+    "bound",
     "current_request_id",
+    "new_trace",
+    "where_in",
 ]

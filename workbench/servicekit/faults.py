@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import random
 import threading
+import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -78,14 +79,21 @@ class FaultTable:
 
     def __init__(self, rng: random.Random | None = None) -> None:
         self._faults: list[Fault] = []
-        self._ids = itertools.count(1)
+        # Ids differ across restarts of the service (they start at the clock in ms), so a
+        # runtime that deletes "its" fault by id after a restart never removes somebody else's.
+        self._ids = itertools.count(time.time_ns() // 1_000_000 % 1_000_000_000)
         self._lock = threading.Lock()
         self._rng = rng or random.Random()
 
     def add(self, spec: FaultSpec) -> Fault:
         fault = Fault(
-            id=next(self._ids), kind=spec.kind, route=spec.route, latency_ms=spec.latency_ms,
-            rate=spec.rate, count=spec.count, status=spec.status,
+            id=next(self._ids),
+            kind=spec.kind,
+            route=spec.route,
+            latency_ms=spec.latency_ms,
+            rate=spec.rate,
+            count=spec.count,
+            status=spec.status,
         )
         with self._lock:
             self._faults.append(fault)

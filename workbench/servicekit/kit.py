@@ -33,7 +33,10 @@ READY_CHECK_TIMEOUT_S = 2.0
 
 class ServiceKit:
     def __init__(
-        self, name: str | None = None, *, title: str | None = None,
+        self,
+        name: str | None = None,
+        *,
+        title: str | None = None,
         settings: Settings | None = None,
     ) -> None:
         self.settings = settings or Settings.from_env(name)
@@ -51,16 +54,24 @@ class ServiceKit:
         self.app = FastAPI(title=title or self.name, lifespan=self._lifespan)
         self.app.include_router(admin_router(self.name, self.faults, self.stats, self.problems))
         self.app.add_middleware(
-            KitMiddleware, faults=self.faults, stats=self.stats, log=self.log,
-            resolve_route=self._resolve_route, workspace=self.settings.workspace,
+            KitMiddleware,
+            faults=self.faults,
+            stats=self.stats,
+            log=self.log,
+            resolve_route=self._resolve_route,
+            workspace=self.settings.workspace,
         )
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     @asynccontextmanager
     async def _lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
-        self.log.info("starting", lab=self.settings.lab, run_id=self.settings.run_id,
-                      peers=sorted(self.settings.peers))
+        self.log.info(
+            "starting",
+            lab=self.settings.lab,
+            run_id=self.settings.run_id,
+            peers=sorted(self.settings.peers),
+        )
         for hook in self._startup:
             await hook()
         self.messaging.start_consumers()
@@ -131,8 +142,9 @@ class ServiceKit:
                 module.module()
             except Exception as exc:
                 found.append(str(exc))
-        found += [c.problem or "not subscribed" for c in self.messaging.consumers
-                  if not c.subscribed]
+        found += [
+            c.problem or "not subscribed" for c in self.messaging.consumers if not c.subscribed
+        ]
         found += await run_checks(self._checks, READY_CHECK_TIMEOUT_S)
         return found
 
@@ -170,7 +182,11 @@ class ServiceKit:
         return await self.messaging.publish(subject, payload, msg_id=msg_id)
 
     def subscribe(
-        self, subject: str, handler: Handler, *, durable: str | None = None,
+        self,
+        subject: str,
+        handler: Handler,
+        *,
+        durable: str | None = None,
         ack_wait_s: float = 10.0,
     ) -> None:
         """Consume `subject` with a durable pull consumer from start-up on (see `consumer`)."""

@@ -11,6 +11,7 @@ required name missing), the service keeps running: the problem is logged with fi
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -45,7 +46,7 @@ class LearnerModule:
         self._log = log
         self._requires = tuple(requires)
         self._module: ModuleType | None = None
-        self._stamp: float | None = None
+        self._stamp: tuple[int, int] | None = None
         self.problem: str | None = None
         self.where: str | None = None
         self._load()
@@ -57,12 +58,14 @@ class LearnerModule:
         package = self._workspace / self._name / "__init__.py"
         return package if package.exists() else self._workspace / f"{self._name}.py"
 
-    def _stamp_now(self) -> float | None:
+    def _stamp_now(self) -> tuple[int, int] | None:
+        # mtime and size: two saves within one coarse mtime tick still differ in size, mostly.
         path = self.path
         try:
-            return path.stat().st_mtime_ns if path is not None else None
+            st = path.stat() if path is not None else None
         except OSError:
             return None
+        return (st.st_mtime_ns, st.st_size) if st is not None else None
 
     def _fail(self, problem: str, where: str | None) -> None:
         self._module, self.problem, self.where = None, problem, where
@@ -76,9 +79,9 @@ class LearnerModule:
         if not path.exists():
             return self._fail(f"{path.name} is missing from your workspace ({path.parent})", None)
         # Forget earlier imports of workspace files, so helpers the module imports are fresh too.
-        root = str(self._workspace.resolve()) if self._workspace else ""
+        root = os.path.join(self._workspace.resolve(), "") if self._workspace else None
         for key, mod in list(sys.modules.items()):
-            if (getattr(mod, "__file__", None) or "").startswith(root):
+            if root and (getattr(mod, "__file__", None) or "").startswith(root):
                 del sys.modules[key]
         spec = importlib.util.spec_from_file_location(self._name, path)
         if spec is None or spec.loader is None:

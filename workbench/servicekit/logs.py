@@ -43,12 +43,15 @@ class JsonFormatter(logging.Formatter):
 class KitLogger:
     """`kit.log.info("order stored", order_id=..)`: fields become keys of the JSON line."""
 
-    def __init__(self, logger: logging.Logger) -> None:
+    def __init__(self, logger: logging.Logger, service: str) -> None:
         self._logger = logger
+        self._service = service
 
     def _log(self, level: int, msg: str, fields: dict[str, Any], exc: bool = False) -> None:
         if self._logger.isEnabledFor(level):
-            self._logger.log(level, msg, exc_info=exc, extra={_FIELDS: fields}, stacklevel=3)
+            # The service rides on each line: several kits in one process (tests) stay apart.
+            extra = {_FIELDS: {"service": self._service, **fields}}
+            self._logger.log(level, msg, exc_info=exc, extra=extra, stacklevel=3)
 
     def debug(self, msg: str, **fields: Any) -> None:
         self._log(logging.DEBUG, msg, fields)
@@ -67,6 +70,21 @@ class KitLogger:
         self._log(logging.ERROR, msg, fields, exc=True)
 
 
+class StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stdout` is at emit time (redirected or captured later)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def setup_logging(service: str) -> KitLogger:
     """Send the kit's, the service's and uvicorn's logs to stdout as JSON lines.
 
@@ -74,7 +92,7 @@ def setup_logging(service: str) -> KitLogger:
     (with request id and duration), and two lines per request would only be noise.
     """
     level = getattr(logging, os.environ.get("LOG_LEVEL", "INFO").upper(), logging.INFO)
-    handler = logging.StreamHandler(sys.stdout)
+    handler = StdoutHandler()
     handler.setFormatter(JsonFormatter(service))
     for name in ("servicekit", "uvicorn", "uvicorn.error", "nats"):
         logger = logging.getLogger(name)
@@ -82,4 +100,4 @@ def setup_logging(service: str) -> KitLogger:
         logger.propagate = False
         logger.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True
-    return KitLogger(logging.getLogger("servicekit"))
+    return KitLogger(logging.getLogger("servicekit"), service)

@@ -27,9 +27,14 @@ if TYPE_CHECKING:
     from workbench.servicekit.stats import Stats
 
 CONNECT_TIMEOUT_S = 5.0
-FETCH_BATCH = 32
+# One message per pull: nats-py holds a batch pull open until the batch is full or the wait
+# ends, which would delay a lone event by up to FETCH_WAIT_S; lab traffic is small anyway.
+FETCH_BATCH = 1
 FETCH_WAIT_S = 1.0
 RETRY_PAUSE_S = 0.5
+IDLE_CHECK_S = 5.0
+CLOSE_TIMEOUT_S = 0.5
+PUBLISH_ROUND_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,8 @@ def stream_for(subject: str) -> tuple[str, list[str]]:
 
 
 def durable_name(service: str, subject: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "_", f"{service}-{subject}").replace("*", "any")
+    readable = subject.replace("*", "any").replace(">", "all")
+    return re.sub(r"[^A-Za-z0-9_-]", "_", f"{service}-{readable}")
 
 
 def _decode(raw: bytes | None) -> dict[str, Any] | None:
@@ -136,10 +142,14 @@ class Messaging:
             try:
                 await asyncio.wait_for(
                     nc.connect(
-                        url, name=self._settings.service, max_reconnect_attempts=-1,
+                        url,
+                        name=self._settings.service,
+                        max_reconnect_attempts=-1,
                         reconnect_time_wait=0.5,  # type: ignore[arg-type]  # float works
-                        connect_timeout=2, error_cb=on_error,
-                        disconnected_cb=on_disconnect, reconnected_cb=on_reconnect,
+                        connect_timeout=2,
+                        error_cb=on_error,
+                        disconnected_cb=on_disconnect,
+                        reconnected_cb=on_reconnect,
                     ),
                     timeout,
                 )
@@ -179,32 +189,70 @@ class Messaging:
         return str(stream)
 
     async def publish(
-        self, subject: str, payload: dict[str, Any], *, msg_id: str | None = None,
+        self,
+        subject: str,
+        payload: dict[str, Any],
+        *,
+        msg_id: str | None = None,
         timeout: float = 5.0,
     ) -> Published:
-        js = await self.jetstream()
-        stream = await self.ensure_stream(subject)
         trace = current() or new_trace()
         headers = trace.outgoing_headers()
         if msg_id:
             headers["Nats-Msg-Id"] = msg_id
         body = json.dumps(payload, separators=(",", ":")).encode()
-        try:
-            ack = await js.publish(subject, body, timeout=timeout, stream=stream, headers=headers)
-        except Exception as exc:
-            raise KitError(f"could not publish {subject}: {type(exc).__name__}: {exc}") from exc
+        from nats.errors import NoRespondersError
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            js = await self.jetstream()
+            # A publish sent while reconnecting is lost with its reply: wait for the link first.
+            while not self._nc.is_connected and loop.time() < deadline:
+                await asyncio.sleep(0.05)
+            stream = await self.ensure_stream(subject)
+            left = max(deadline - loop.time(), 0.1)
+            try:
+                # With a msg_id a lost reply is safe to retry (JetStream drops the duplicate),
+                # so try in short rounds; without one, one attempt gets the whole timeout.
+                ack = await js.publish(
+                    subject,
+                    body,
+                    timeout=min(left, PUBLISH_ROUND_S) if msg_id else left,
+                    stream=stream,
+                    headers=headers,
+                )
+                break
+            except Exception as exc:
+                self._streams.pop(subject, None)
+                # No responders: no stream takes the subject (a broker restarted without its
+                # store, or not ready yet): nothing was stored, so trying again is safe.
+                safe = isinstance(exc, NoRespondersError) or (
+                    msg_id is not None and isinstance(exc, TimeoutError)
+                )
+                if not safe or loop.time() >= deadline:
+                    raise KitError(
+                        f"could not publish {subject}: {type(exc).__name__}: {exc}"
+                    ) from exc
+                await asyncio.sleep(0.05)
         self._stats.published(subject)
-        self._log.info("published", subject=subject, seq=ack.seq, msg_id=msg_id,
-                       duplicate=bool(ack.duplicate))
+        self._log.info(
+            "published", subject=subject, seq=ack.seq, msg_id=msg_id, duplicate=bool(ack.duplicate)
+        )
         return Published(subject, str(ack.stream), int(ack.seq), bool(ack.duplicate))
 
     def add_consumer(
-        self, subject: str, handler: Handler, *, durable: str | None = None,
+        self,
+        subject: str,
+        handler: Handler,
+        *,
+        durable: str | None = None,
         ack_wait_s: float = 10.0,
     ) -> Consumer:
         """Register a consumer; `start_consumers` (the app's startup) runs it."""
-        consumer = Consumer(subject, handler, durable or durable_name(self._settings.service,
-                                                                      subject), ack_wait_s)
+        consumer = Consumer(
+            subject, handler, durable or durable_name(self._settings.service, subject), ack_wait_s
+        )
         self.consumers.append(consumer)
         return consumer
 
@@ -221,8 +269,10 @@ class Messaging:
         js = await self.jetstream()
         stream = await self.ensure_stream(consumer.subject)
         config = ConsumerConfig(
-            durable_name=consumer.durable, ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL, ack_wait=consumer.ack_wait_s,
+            durable_name=consumer.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=consumer.ack_wait_s,
             filter_subject=consumer.subject,
         )
         return await js.pull_subscribe(
@@ -233,25 +283,35 @@ class Messaging:
         """Subscribe (retrying until NATS answers), then fetch and handle forever."""
         from nats.errors import TimeoutError as NatsTimeout
 
+        loop = asyncio.get_running_loop()
         while True:
             try:
                 sub = await self._subscribe(consumer)
                 consumer.subscribed, consumer.problem = True, None
                 self._log.info("subscribed", subject=consumer.subject, durable=consumer.durable)
+                idle_since = loop.time()
                 while True:
                     try:
                         msgs = await sub.fetch(FETCH_BATCH, timeout=FETCH_WAIT_S)
                     except (NatsTimeout, TimeoutError):
+                        if loop.time() - idle_since > IDLE_CHECK_S:
+                            # A broker that lost its state (restarted without its store) makes
+                            # fetches time out forever: ask, and resubscribe if it is gone.
+                            await sub.consumer_info()
+                            idle_since = loop.time()
                         continue
+                    idle_since = loop.time()
                     for msg in msgs:
                         await self._handle(consumer, msg)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                self._streams.pop(consumer.subject, None)
                 consumer.subscribed = False
                 consumer.problem = f"consumer of {consumer.subject}: {type(exc).__name__}: {exc}"
-                self._log.warning("consumer interrupted, retrying", subject=consumer.subject,
-                                  error=repr(exc))
+                self._log.warning(
+                    "consumer interrupted, retrying", subject=consumer.subject, error=repr(exc)
+                )
                 await asyncio.sleep(RETRY_PAUSE_S)
 
     async def _handle(self, consumer: Consumer, msg: Any) -> None:
@@ -266,33 +326,43 @@ class Messaging:
                 await msg.term()
                 return
             event = Event(
-                subject=msg.subject, data=data, msg_id=headers.get("Nats-Msg-Id"),
-                delivery=int(meta.num_delivered), stream_seq=int(meta.sequence.stream),
+                subject=msg.subject,
+                data=data,
+                msg_id=headers.get("Nats-Msg-Id"),
+                delivery=int(meta.num_delivered),
+                stream_seq=int(meta.sequence.stream),
                 headers=headers,
             )
             try:
                 await consumer.handler(event)
             except Exception:
-                self._log.exception("handler failed, event will be redelivered",
-                                    subject=event.subject, delivery=event.delivery)
+                self._log.exception(
+                    "handler failed, event will be redelivered",
+                    subject=event.subject,
+                    delivery=event.delivery,
+                )
                 await msg.nak(delay=min(0.2 * event.delivery, 2.0))
                 return
             await msg.ack()
             self._stats.consumed(event.subject)
-            self._log.info("consumed", subject=event.subject, delivery=event.delivery,
-                           msg_id=event.msg_id)
+            self._log.info(
+                "consumed", subject=event.subject, delivery=event.delivery, msg_id=event.msg_id
+            )
 
     async def close(self) -> None:
+        tasks = [c.task for c in self.consumers if c.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         for consumer in self.consumers:
-            if consumer.task is not None:
-                consumer.task.cancel()
-                with contextlib.suppress(BaseException):
-                    await consumer.task
-                consumer.task = None
+            consumer.task = None
             consumer.subscribed, consumer.problem = False, "stopped"
         if self._nc is not None:
             nc, self._nc, self._js = self._nc, None, None
+            # Drain flushes what is still buffered, but never let a broker that is gone (a whole
+            # lab stopping at once) hold up the service's exit.
+            if nc.is_connected:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(nc.drain(), CLOSE_TIMEOUT_S)
             with contextlib.suppress(Exception):
-                await nc.drain()
-            with contextlib.suppress(Exception):
-                await nc.close()
+                await asyncio.wait_for(nc.close(), CLOSE_TIMEOUT_S)

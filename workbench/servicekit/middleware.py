@@ -32,9 +32,9 @@ QUIET_PREFIXES = ("/health", "/ready", "/_admin")
 RouteResolver = Callable[[Scope], str | None]
 
 
-def json_body(status: int, payload: dict[str, Any], extra: list[tuple[bytes, bytes]]) -> list[
-    Message
-]:
+def json_body(
+    status: int, payload: dict[str, Any], extra: list[tuple[bytes, bytes]]
+) -> list[Message]:
     body = json.dumps(payload).encode()
     headers = [
         (b"content-type", b"application/json"),
@@ -49,8 +49,14 @@ def json_body(status: int, payload: dict[str, Any], extra: list[tuple[bytes, byt
 
 class KitMiddleware:
     def __init__(
-        self, app: ASGIApp, *, faults: FaultTable, stats: Stats, log: KitLogger,
-        resolve_route: RouteResolver, workspace: Path | None,
+        self,
+        app: ASGIApp,
+        *,
+        faults: FaultTable,
+        stats: Stats,
+        log: KitLogger,
+        resolve_route: RouteResolver,
+        workspace: Path | None,
     ) -> None:
         self.app = app
         self.faults = faults
@@ -82,10 +88,14 @@ class KitMiddleware:
                 await asyncio.sleep(decision.delay_s)
             if decision.fail_status is not None:
                 kind = decision.fault_kind or ""
-                payload = {"error": f"injected fault ({kind})", "fault": kind,
-                           "status": decision.fail_status}
-                for message in json_body(decision.fail_status, payload,
-                                         [(FAULT_HEADER.lower().encode(), kind.encode())]):
+                payload = {
+                    "error": f"injected fault ({kind})",
+                    "fault": kind,
+                    "status": decision.fail_status,
+                }
+                for message in json_body(
+                    decision.fail_status, payload, [(FAULT_HEADER.lower().encode(), kind.encode())]
+                ):
                     await send_with_id(message)
                 self._record(scope, path, decision.fail_status, started, fault=kind)
                 return
@@ -117,7 +127,10 @@ class KitMiddleware:
     ) -> None:
         ms = round((time.perf_counter() - started) * 1000, 1)
         fields: dict[str, Any] = {
-            "method": scope.get("method"), "path": path, "status": status, "ms": ms,
+            "method": scope.get("method"),
+            "path": path,
+            "status": status,
+            "ms": ms,
         }
         if fault:
             fields["fault"] = fault
