@@ -306,7 +306,7 @@ def place(ranking: Ranking, sizes: Mapping[str, tuple[int, int]], edges: Sequenc
             end_x = rects[b].x - 1 if b in rects else xs[i + 1]
             points.append((end_x, yt))
         routes.append(Route(_simplify(points), rev))
-    height = max((r.bottom + 1 for r in rects.values()), default=0)
+    height = max((tops[n] + heights[n] for layer in layers for n in layer), default=0)
     return Layout(rects, routes, total_w, height, layers)
 
 
@@ -352,7 +352,7 @@ def _vertical(layers: list[list[str]], heights: Mapping[str, int], ranking: Rank
             for k, n in enumerate(layer):
                 top = max(desired[k], 0)
                 if prev_bottom is not None:
-                    top = max(top, prev_bottom + gap(layer[k - 1], n))
+                    top = max(top, prev_bottom + 1 + gap(layer[k - 1], n))
                 tops[n] = top
                 prev_bottom = top + heights[n] - 1
             limit = total

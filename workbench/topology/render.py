@@ -107,14 +107,23 @@ class Drawing:
         return out
 
 
-def render(g: nx.MultiDiGraph, width: int = 80, *, collapse: Collapse = "auto",
-           max_boxes: int = 30, legend: bool = True, detail_lines: int = 1) -> Drawing:
-    """Draw `g` for a terminal `width` columns wide (see the module docstring)."""
+def render(g: nx.MultiDiGraph, width: int = 80, height: int | None = None, *,
+           collapse: Collapse = "auto", max_boxes: int = 30, legend: bool = True,
+           detail_lines: int = 1) -> Drawing:
+    """Draw `g` for a terminal `width` columns wide (see the module docstring).
+
+    With `height`, boxes get more compact (no spare port rows, then no detail lines) until the
+    diagram fits in that many rows; if it still does not, the canvas is taller (to scroll).
+    """
     view = make_view(g)
     contexts = any(g.nodes[u.id].get("context") for u in view.units)
     if collapse == "always" or (collapse == "auto" and contexts and len(view.units) > max_boxes):
         view = make_view(g, collapse_contexts=True)
-    drawing = _draw(view, width, detail_lines)
+    tries = [(detail_lines, True), (detail_lines, False), (0, False)]
+    for details, spread_ports in tries if height is not None else tries[:1]:
+        drawing = _draw(view, width, details, spread_ports)
+        if height is None or drawing.height <= height:
+            break
     if legend:
         _add_legend(drawing, view, width)
     return drawing
@@ -152,7 +161,7 @@ def _fit(text: str, width: int) -> str:
 
 
 # -- drawing -----------------------------------------------------------------------------------
-def _draw(view: View, width: int, detail_lines: int) -> Drawing:
+def _draw(view: View, width: int, detail_lines: int, spread_ports: bool) -> Drawing:
     unit_by_id = {u.id: u for u in view.units}
     lines = {u.id: _member_lines(u, detail_lines) for u in view.units}
     member_rows = {u.id: _member_rows(lines[u.id]) for u in view.units}
@@ -174,7 +183,7 @@ def _draw(view: View, width: int, detail_lines: int) -> Drawing:
         degree[le.source] = degree.get(le.source, 0) + 1
         degree[le.target] = degree.get(le.target, 0) + 1
     for u in view.units:
-        if len(u.members) == 1:
+        if spread_ports and len(u.members) == 1:
             member = lines[u.id][0]
             member += [("", "detail")] * (min(degree.get(u.id, 0), MAX_PORTS) - len(member))
     member_rows = {u.id: _member_rows(lines[u.id]) for u in view.units}
