@@ -53,7 +53,7 @@ def nats_binary() -> Path:
 
 
 def nats_hash() -> ContentHash:
-    return ContentHash("nats").text("dockerfile", DOCKERFILE).file("nats-server", nats_binary())
+    return ContentHash("nats").text("dockerfile", DOCKERFILE).big_file("nats-server", nats_binary())
 
 
 def ensure_nats(client: docker.DockerClient, on_progress: BakeCallback) -> tuple[str, bool]:

@@ -12,7 +12,8 @@ import re
 import shutil
 import subprocess
 import sys
-from importlib import metadata
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from workbench import paths
@@ -32,6 +33,60 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@dataclass(frozen=True)
+class _Installed:
+    version: str
+    dist_info: Path
+
+
+@cache
+def _installed() -> dict[str, _Installed]:
+    """Installed distributions by canonical name, from the dist-info folder names alone.
+
+    importlib.metadata parses every METADATA file as an e-mail message: half a second for the
+    closure below, which a no-op bake cannot afford. Folder names already carry the versions.
+    """
+    found: dict[str, _Installed] = {}
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        if not folder.is_dir():
+            continue
+        for dist_info in folder.glob("*.dist-info"):
+            name, _, version = dist_info.name[: -len(".dist-info")].partition("-")
+            found.setdefault(_canonical(name), _Installed(version, dist_info))
+    return found
+
+
+_EXTRA_MARKER = re.compile(r"""extra\s*==\s*['"]([^'"]+)['"]""")
+
+
+def _requires(dist_info: Path, extras: frozenset[str]) -> list[tuple[str, frozenset[str]]]:
+    """(name, extras) this distribution requires with `extras` asked for, from the METADATA
+    headers (they end at the first blank line). Only `extra ==` markers are honoured."""
+    found = []
+    try:
+        with (dist_info / "METADATA").open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if not line.strip():
+                    break
+                if not line.startswith("Requires-Dist:"):
+                    continue
+                spec = line[len("Requires-Dist:") :]
+                extra = _EXTRA_MARKER.search(spec.partition(";")[2])
+                if extra and _canonical(extra.group(1)) not in extras:
+                    continue
+                match = _NAME.match(spec)
+                if match:
+                    found.append((match.group(1), _extras(match.group(2))))
+    except OSError:
+        pass
+    return found
+
+
+def _extras(bracket: str | None) -> frozenset[str]:
+    return frozenset(_canonical(e) for e in (bracket or "").strip("[]").split(",") if e.strip())
+
+
 def requirements() -> list[str]:
     """The top-level requirements, pinned to the host's installed versions when there are any."""
     pinned = []
@@ -39,34 +94,34 @@ def requirements() -> list[str]:
         match = _NAME.match(spec)
         assert match is not None
         name, extras = match.group(1), match.group(2) or ""
-        try:
-            pinned.append(f"{name}{extras}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            pinned.append(spec)
+        installed = _installed().get(_canonical(name))
+        pinned.append(f"{name}{extras}=={installed.version}" if installed else spec)
     return pinned
 
 
 def constraints() -> list[str]:
-    """Pins for every installed package the top level can pull in, whatever its markers say.
+    """Pins for every installed package the top level can pull in.
 
-    Markers are ignored on purpose: the root's Python may differ from the host's, and a pin for a
-    package pip ends up not needing is harmless in a constraints file.
+    Python-version and platform markers are ignored on purpose (the root's Python may differ from
+    the host's, and a pin pip ends up not needing is harmless in a constraints file); extras are
+    followed only where asked for, so the host's test tools do not become inputs of the base.
     """
     seen: dict[str, str] = {}
-    queue = [_NAME.match(spec).group(1) for spec in TOP_LEVEL]  # type: ignore[union-attr]
+    expanded: set[tuple[str, frozenset[str]]] = set()
+    queue = []
+    for spec in TOP_LEVEL:
+        match = _NAME.match(spec)
+        assert match is not None
+        queue.append((match.group(1), _extras(match.group(2))))
     while queue:
-        name = _canonical(queue.pop())
-        if name in seen:
+        raw, extras = queue.pop()
+        name = _canonical(raw)
+        installed = _installed().get(name)
+        if installed is None or (name, extras) in expanded:
             continue
-        try:
-            dist = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            continue
-        seen[name] = dist.version
-        for requirement in dist.requires or []:
-            match = _NAME.match(requirement)
-            if match:
-                queue.append(match.group(1))
+        expanded.add((name, extras))
+        seen[name] = installed.version
+        queue.extend(_requires(installed.dist_info, extras))
     return [f"{name}=={version}" for name, version in sorted(seen.items())]
 
 
