@@ -29,7 +29,11 @@ async def test_lists_every_lab_with_its_facts(tui_labs: Path) -> None:
         rows = {row[0]: row for row in _rows(app)}
         assert set(rows) == {"design-mini", "shop"}
         assert rows["shop"][1:] == [
-            "Fixture shop", "beginner", "10", "0/1", "api-gateway, publish-subscribe, sidecar",
+            "Fixture shop",
+            "beginner",
+            "10",
+            "0/1",
+            "api-gateway, publish-subscribe, sidecar",
         ]
 
 
@@ -70,9 +74,14 @@ async def test_arrows_move_while_typing_and_progress_shows(
     from workbench.checks import progress
     from workbench.checks.results import CheckResult, CheckRun, Outcome
 
-    run = CheckRun("shop", None, ["pricing"], results=[
-        CheckResult("t.py::a", "a", "pricing", Outcome.PASSED),
-    ])
+    run = CheckRun(
+        "shop",
+        None,
+        ["pricing"],
+        results=[
+            CheckResult("t.py::a", "a", "pricing", Outcome.PASSED),
+        ],
+    )
     progress.record(run)
     app = WorkbenchApp(runtime="local")
     async with app.run_test(size=(120, 40)) as pilot:

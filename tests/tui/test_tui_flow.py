@@ -77,7 +77,8 @@ async def test_start_check_fail_fix_pass_stop(shop_workspace: Path, wait_until) 
 
         def startups() -> int:
             return sum(
-                1 for line in logs._kept  # noqa: SLF001 - the lines the panel received
+                1
+                for line in logs._kept
                 if line.service == "orders" and "Application startup complete" in line.text
             )
 
@@ -106,16 +107,21 @@ async def test_cancel_start_leaves_nothing(shop_workspace: Path, wait_until) -> 
         await pilot.press("s")
         # Cancel as soon as the first service is on its way.
         await wait_until(
-            pilot, lambda: screen.query_one(ServicesPanel).state_of("broker") != "stopped",
-            within=20, what="start under way",
+            pilot,
+            lambda: screen.query_one(ServicesPanel).state_of("broker") != "stopped",
+            within=20,
+            what="start under way",
         )
         await pilot.press("escape")
         await wait_until(pilot, lambda: screen.phase == "stopped", within=60, what="cancelled")
         assert isinstance(app.screen, LabScreen)  # Escape cancelled; it did not leave the lab
         assert any("cancelled" in str(n.message) for n in app._notifications)
         assert not list(runs_dir().glob("shop-*"))
-        left = [p for p in procs.pids_with_env("WORKBENCH_LAB", "shop")
-                if str(runs_dir()) in " ".join(procs.cmdline_of(p))]
+        left = [
+            p
+            for p in procs.pids_with_env("WORKBENCH_LAB", "shop")
+            if str(runs_dir()) in " ".join(procs.cmdline_of(p))
+        ]
         assert left == []
 
 
@@ -127,7 +133,7 @@ async def test_cancel_checks(shop_workspace: Path, wait_until) -> None:  # type:
         await wait_until(pilot, lambda: screen.phase == "running", within=60, what="running")
         await pilot.press("c")
         panel = screen.query_one(ChecksPanel)
-        await wait_until(pilot, lambda: bool(panel._results), within=30, what="first result")  # noqa: SLF001
+        await wait_until(pilot, lambda: bool(panel._results), within=30, what="first result")
         await pilot.press("escape")
         await wait_until(pilot, lambda: not screen.checking, within=30, what="checks stopped")
         assert panel.last_run is None
@@ -140,7 +146,8 @@ async def test_cancel_checks(shop_workspace: Path, wait_until) -> None:  # type:
 
 
 async def test_quit_while_running_asks_then_stops_everything(
-    shop_workspace: Path, wait_until  # type: ignore[no-untyped-def]
+    shop_workspace: Path,
+    wait_until,  # type: ignore[no-untyped-def]
 ) -> None:
     app = WorkbenchApp(lab_id="shop", runtime="local")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -150,15 +157,18 @@ async def test_quit_while_running_asks_then_stops_everything(
         run_id = screen.session.deployment.run_id  # type: ignore[union-attr]
 
         await pilot.press("ctrl+q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), within=5,
-                         what="quit asks first")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ConfirmScreen), within=5, what="quit asks first"
+        )
         await pilot.press("n")  # keep working: nothing stops
         await pilot.pause()
-        assert screen.phase == "running" and _left_running(run_id)
+        assert screen.phase == "running"
+        assert _left_running(run_id)
 
         await pilot.press("ctrl+q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), within=5,
-                         what="quit asks again")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ConfirmScreen), within=5, what="quit asks again"
+        )
         await pilot.press("y")
         await wait_until(pilot, lambda: not app.is_running, within=30, what="app exited")
     assert _left_running(run_id) == []

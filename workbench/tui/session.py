@@ -149,9 +149,7 @@ class LabSession:
     def _require(self) -> tuple[Runtime, Deployment]:
         with self._lock:
             if self.deployment is None or self.runtime is None:
-                raise NotRunningError(
-                    f"lab {self.lab.id!r} is not running", "press s to start it"
-                )
+                raise NotRunningError(f"lab {self.lab.id!r} is not running", "press s to start it")
             return self.runtime, self.deployment
 
     def status(self) -> list[ServiceStatus]:
@@ -227,7 +225,11 @@ class LabSession:
             on_event(event)
 
         run = run_checks(
-            self.lab, workspace, exercises=[exercise], deployment=deployment, on_event=forward,
+            self.lab,
+            workspace,
+            exercises=[exercise],
+            deployment=deployment,
+            on_event=forward,
         )
         if cancel.is_set():
             raise CancelledError("checks")

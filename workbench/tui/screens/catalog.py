@@ -168,8 +168,10 @@ def _matches(entry: CatalogEntry, query: str) -> bool:
     if not words:
         return True
     lab = entry.lab
-    hay = entry.id if lab is None else " ".join(
-        [lab.id, lab.title, lab.difficulty.value, *lab.patterns]
+    hay = (
+        entry.id
+        if lab is None
+        else " ".join([lab.id, lab.title, lab.difficulty.value, *lab.patterns])
     )
     hay = hay.lower()
     return all(word in hay for word in words)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Markdown
+from textual.widgets import Markdown, Static
 
 INTRO = """\
 # Keys
@@ -31,34 +32,42 @@ FLOW = """\
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists the active key bindings of the screen it was opened from."""
+    """Lists the key bindings of the screen it was opened from (and the app's own)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "dismiss", "Close help")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "close", "Close help")]
 
     def __init__(self, under: Screen[object]) -> None:
         super().__init__()
         self._under = under
 
     def compose(self) -> ComposeResult:
-        """The keys as a Markdown table, and the short story of a lab."""
+        """The keys as a table, then the short story of a lab."""
         with VerticalScroll(id="help-dialog", classes="dialog"):
-            yield Markdown(INTRO + "\n" + self._keys_table() + "\n" + FLOW)
+            yield Markdown(INTRO)
+            yield Static(self._keys_table(), id="help-keys")
+            yield Markdown(FLOW)
 
-    def _keys_table(self) -> str:
-        rows = ["| Key | Action |", "|---|---|"]
-        seen: set[tuple[str, str]] = set()
-        for key, active in self._under.active_bindings.items():
-            binding = active.binding
-            if not binding.description:
+    def _keys_table(self) -> Table:
+        table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2, 0, 1))
+        table.add_column("Key", style="bold")
+        table.add_column("Action")
+        # Every action of the screen and the app, available now or not (Stop while stopped is
+        # still worth knowing); a focused widget's own keys (scrolling, ...) would only clutter.
+        bindings = [*type(self._under).BINDINGS, *type(self.app).BINDINGS]
+        rows: dict[str, list[str]] = {}
+        for item in bindings:
+            if not isinstance(item, Binding) or not item.description:
                 continue
-            shown = binding.key_display or self.app.get_key_display(binding)
-            if (shown, binding.description) in seen:
-                continue
-            seen.add((shown, binding.description))
-            rows.append(f"| `{shown or key}` | {binding.description} |")
-        rows.append("| `ctrl+p` | Command palette: search every action |")
-        return "\n".join(rows)
+            keys = rows.setdefault(item.tooltip or item.description, [])
+            for key in item.key.split(","):
+                shown = self.app.get_key_display(Binding(key.strip(), item.action))
+                if shown not in keys:
+                    keys.append(shown)
+        for description, keys in rows.items():
+            table.add_row(" / ".join(keys), description)
+        table.add_row("ctrl+p", "Command palette: search every action")
+        return table
 
-    async def action_dismiss(self, result: None = None) -> None:
+    def action_close(self) -> None:
         """Close the help."""
-        self.dismiss(result)
+        self.dismiss(None)

@@ -47,25 +47,54 @@ class LabScreen(Screen[None]):
     """Everything about one lab."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "start", "Start"),
-        Binding("x", "stop", "Stop"),
-        Binding("c", "check", "Check"),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("escape", "back", "Back"),
-        Binding("n", "exercise(1)", "Next ex."),
-        Binding("p", "exercise(-1)", "Prev ex."),
-        Binding("t", "theory", "Theory"),
-        Binding("f", "faults", "Faults"),
-        Binding("r", "service('restart')", "Restart svc"),
-        Binding("k", "service('kill')", "Kill svc"),
-        Binding("z", "service('pause')", "Pause svc"),
-        Binding("u", "service('resume')", "Resume svc"),
-        Binding("l", "logs_of_selected", "Its logs"),
-        Binding("a", "all_logs", "All logs"),
-        Binding("slash", "filter_logs", "Filter logs"),
-        Binding("space", "pause_logs", "Pause logs"),
-        Binding("o", "patterns", "Patterns"),
-        Binding("ctrl+r", "switch_runtime", "Switch runtime"),
+        Binding("s", "start", "Start", tooltip="Start the lab's services"),
+        Binding(
+            "x", "stop", "Stop", tooltip="Stop the lab's services and remove what they created"
+        ),
+        Binding("c", "check", "Check", tooltip="Run the checks of the exercise shown"),
+        Binding(
+            "escape", "cancel", "Cancel", tooltip="Cancel the start or the checks that are running"
+        ),
+        Binding(
+            "escape", "back", "Back", tooltip="Back to the catalog (stops the lab after asking)"
+        ),
+        Binding("n", "exercise(1)", "Next ex.", tooltip="Next exercise"),
+        Binding("p", "exercise(-1)", "Prev ex.", tooltip="Previous exercise"),
+        Binding(
+            "t",
+            "theory",
+            "Theory",
+            tooltip="Show the lab's theory page (again: back to the exercise)",
+        ),
+        Binding(
+            "f", "faults", "Faults", tooltip="Inject a fault the lab offers, or clear them all"
+        ),
+        Binding("r", "service('restart')", "Restart svc", tooltip="Restart the selected service"),
+        Binding("k", "service('kill')", "Kill svc", tooltip="Kill the selected service"),
+        Binding("z", "service('pause')", "Pause svc", tooltip="Freeze the selected service"),
+        Binding(
+            "u", "service('resume')", "Resume svc", tooltip="Resume the selected (paused) service"
+        ),
+        Binding("l", "logs_of_selected", "Its logs", tooltip="Follow the selected service's logs"),
+        Binding("a", "all_logs", "All logs", tooltip="Follow every service's logs"),
+        Binding(
+            "slash", "filter_logs", "Filter logs", tooltip="Show only log lines containing a text"
+        ),
+        Binding(
+            "space", "pause_logs", "Pause logs", tooltip="Pause or resume scrolling of the logs"
+        ),
+        Binding(
+            "o",
+            "patterns",
+            "Patterns",
+            tooltip="Read the catalog page of one of the lab's patterns",
+        ),
+        Binding(
+            "ctrl+r",
+            "switch_runtime",
+            "Switch runtime",
+            tooltip="Choose the runtime of the next start: auto, local or docker",
+        ),
         Binding("1", "tab('services')", "Services tab", show=False),
         Binding("2", "tab('logs')", "Logs tab", show=False),
         Binding("3", "tab('checks')", "Checks tab", show=False),
@@ -102,9 +131,7 @@ class LabScreen(Screen[None]):
                         with TabPane("Services", id="services"):
                             yield ServicesPanel(self.lab, id="services-panel")
                         with TabPane("Logs", id="logs"):
-                            yield LogsPanel(
-                                [s.name for s in self.lab.services], id="logs-panel"
-                            )
+                            yield LogsPanel([s.name for s in self.lab.services], id="logs-panel")
                     with TabPane("Checks", id="checks"):
                         yield ChecksPanel(id="checks-panel")
         yield ActivityBar(id="activity")
@@ -210,8 +237,11 @@ class LabScreen(Screen[None]):
                 self.run_worker(self._stop_and_leave(), group="leave", exclusive=True)
 
         self.app.push_screen(
-            ConfirmScreen(f"{self.lab.id} is running. Stop it and go back to the catalog?",
-                          yes="Stop and go back", no="Stay"),
+            ConfirmScreen(
+                f"{self.lab.id} is running. Stop it and go back to the catalog?",
+                yes="Stop and go back",
+                no="Stay",
+            ),
             decided,
         )
 

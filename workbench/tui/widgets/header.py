@@ -21,6 +21,4 @@ class WorkbenchHeader(Horizontal):
     def set_subject(self, subject: str) -> None:
         """Change what the header says the screen shows."""
         self._subject = subject
-        self.query_one("#header-title", Static).update(
-            f"[b]Architecture Workbench[/b] · {subject}"
-        )
+        self.query_one("#header-title", Static).update(f"[b]Architecture Workbench[/b] · {subject}")

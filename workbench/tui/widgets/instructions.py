@@ -129,8 +129,10 @@ class InstructionsViewer(Vertical):
             exercise = self.lab.exercise(page.key)
             text = _read(self.lab.path / exercise.instructions)
             if text is None:
-                return f"# {exercise.title}\n\n*(the instructions page "\
+                return (
+                    f"# {exercise.title}\n\n*(the instructions page "
                     f"`{exercise.instructions}` is missing from the lab)*"
+                )
             return text
         if page.kind == "theory":
             text = _read(self.lab.path / "README.md")

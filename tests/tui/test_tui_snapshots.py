@@ -1,0 +1,68 @@
+"""Snapshots of the catalog and the lab screen at 80×24 and 120×40.
+
+Deterministic: fixture labs, a fixed workspace path, no run (so no ports), no notifications,
+animations off and the cursor not blinking. Update with `pytest --snapshot-update` after a
+deliberate change, and look at the SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from workbench.tui.app import WorkbenchApp
+
+pytestmark = pytest.mark.tui
+
+SIZES = [(80, 24), (120, 40)]
+HOME = Path("/tmp/workbench-tui-snapshots")
+
+
+@pytest.fixture
+def fixed_home(tui_labs: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The workspace path is on screen: keep it the same from run to run."""
+    shutil.rmtree(HOME, ignore_errors=True)
+    monkeypatch.setenv("WORKBENCH_HOME", str(HOME))
+    from workbench.lab import find_lab
+    from workbench.lab.workspace import init_workspace
+
+    init_workspace(find_lab("shop"))
+    yield HOME
+    shutil.rmtree(HOME, ignore_errors=True)
+
+
+async def _settle(pilot: Pilot[None]) -> None:
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.screen.workers.wait_for_complete() if hasattr(
+        pilot.app.screen, "workers"
+    ) else None
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_catalog(snap_compare, fixed_home: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(WorkbenchApp(runtime="local"), terminal_size=size, run_before=_settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lab_screen(snap_compare, fixed_home: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    assert snap_compare(app, terminal_size=size, run_before=_settle)
+
+
+def test_lab_screen_light_theme_with_theory(snap_compare, fixed_home: Path) -> None:  # type: ignore[no-untyped-def]
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    assert snap_compare(app, terminal_size=(120, 40), press=["ctrl+t", "t"], run_before=_settle)
+
+
+def test_help_screen(snap_compare, fixed_home: Path) -> None:  # type: ignore[no-untyped-def]
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    assert snap_compare(app, terminal_size=(120, 40), press=["f1"], run_before=_settle)
