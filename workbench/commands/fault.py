@@ -18,11 +18,20 @@ KINDS_HELP = "kill, pause, restart, partition, latency, error_rate, fail_next"
 @click.option("--rate", type=click.FloatRange(0.0, 1.0), help="error_rate: fraction failing.")
 @click.option("--count", type=click.IntRange(min=1), help="fail_next: how many requests fail.")
 @click.option("--route", help="Only requests whose path starts with this (e.g. /orders).")
-@click.option("--status", "status_code", type=click.IntRange(400, 599),
-              help="HTTP status of failed requests (default 503).")
+@click.option(
+    "--status",
+    "status_code",
+    type=click.IntRange(400, 599),
+    help="HTTP status of failed requests (default 503).",
+)
 def fault_cmd(
-    args: tuple[str, ...], *, ms: int | None, rate: float | None, count: int | None,
-    route: str | None, status_code: int | None,
+    args: tuple[str, ...],
+    *,
+    ms: int | None,
+    rate: float | None,
+    count: int | None,
+    route: str | None,
+    status_code: int | None,
 ) -> None:
     """Inject a fault into SERVICE of a running LAB, list the active ones, or clear them all.
 

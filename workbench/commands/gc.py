@@ -21,8 +21,7 @@ def gc_cmd() -> None:
 
     report = gc_local()
     console().print(
-        f"removed {len(report.runs)} run folder(s), ended {report.processes} local process "
-        "group(s)"
+        f"removed {len(report.runs)} run folder(s), ended {report.processes} local process group(s)"
     )
     import importlib.util
 

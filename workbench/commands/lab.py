@@ -28,12 +28,26 @@ def lab() -> None:
 
 @lab.command("start")
 @click.argument("lab_id", metavar="LAB")
-@click.option("--runtime", type=click.Choice(RUNTIMES), default="auto", show_default=True,
-              help="auto: Docker when an engine answers, else local processes.")
-@click.option("--workspace", "workspace_dir", type=click.Path(path_type=Path),
-              help="Your files for the lab (default: the workspace `workbench lab init` made).")
-@click.option("--deadline", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for every service to be ready.")
+@click.option(
+    "--runtime",
+    type=click.Choice(RUNTIMES),
+    default="auto",
+    show_default=True,
+    help="auto: Docker when an engine answers, else local processes.",
+)
+@click.option(
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(path_type=Path),
+    help="Your files for the lab (default: the workspace `workbench lab init` made).",
+)
+@click.option(
+    "--deadline",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for every service to be ready.",
+)
 def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: float) -> None:
     """Start every service of LAB and wait until all are ready.
 
@@ -74,9 +88,7 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
                 _print_table(failed_run, engine.status(failed_run))
             raise
     _print_table(deployment, engine.status(deployment))
-    console().print(
-        f"logs: `workbench lab logs {spec.id}`   stop: `workbench lab stop {spec.id}`"
-    )
+    console().print(f"logs: `workbench lab logs {spec.id}`   stop: `workbench lab stop {spec.id}`")
 
 
 @lab.command("stop")
@@ -144,8 +156,13 @@ def status_cmd(lab_id: str | None, as_json: bool) -> None:
 @click.argument("lab_id", metavar="LAB")
 @click.argument("service", required=False)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines (Ctrl-C ends).")
-@click.option("--tail", "-n", type=click.IntRange(min=0), default=None,
-              help="Only the last N lines of each service.")
+@click.option(
+    "--tail",
+    "-n",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Only the last N lines of each service.",
+)
 def logs_cmd(lab_id: str, service: str | None, follow: bool, tail: int | None) -> None:
     """Print the logs of LAB's services (or of one SERVICE).
 
@@ -277,8 +294,13 @@ def _as_dict(deployment: Deployment, statuses: list[ServiceStatus]) -> dict[str,
         "workspace": str(deployment.workspace) if deployment.workspace else None,
         "started_at": deployment.started_at,
         "services": [
-            {"service": s.service, "state": s.state.value, "url": s.url, "detail": s.detail,
-             "faults": list(s.faults)}
+            {
+                "service": s.service,
+                "state": s.state.value,
+                "url": s.url,
+                "detail": s.detail,
+                "faults": list(s.faults),
+            }
             for s in statuses
         ],
     }

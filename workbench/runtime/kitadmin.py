@@ -13,7 +13,13 @@ from workbench.errors import WorkbenchError
 
 
 def call(
-    base_url: str, method: str, path: str, body: object = None, *, service: str, lab_id: str,
+    base_url: str,
+    method: str,
+    path: str,
+    body: object = None,
+    *,
+    service: str,
+    lab_id: str,
     timeout: float = 3.0,
 ) -> dict[str, object]:
     """One JSON request to the kit of the service at base_url; the decoded JSON object back."""

@@ -17,7 +17,9 @@ from __future__ import annotations
 import importlib
 import os
 import signal
+import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +46,29 @@ def _wait_for_gate(gate: str | None) -> None:
 
 def _load(target: str) -> Any:
     module_name, _, attribute = target.partition(":")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # the service's (or the learner's) code failed: say where, briefly
+        _report(target, exc)
+        raise SystemExit(1) from None
     app = module
     for part in (attribute or "app").split("."):
         app = getattr(app, part)
     return app
+
+
+def _report(target: str, exc: Exception) -> None:
+    """The traceback of the lab's own files only: import machinery and libraries are noise to a
+    learner, and the log tail the workbench shows is short."""
+    ours = Path(__file__).resolve().parent.parent  # the workbench package
+    tb = traceback.TracebackException.from_exception(exc)
+    tb.stack = traceback.StackSummary.from_list(
+        [f for f in tb.stack if not f.filename.startswith(("<", str(ours), sys.prefix,
+                                                           sys.base_prefix))]
+    )  # fmt: skip
+    sys.stderr.write(f"error: cannot load the service's app {target!r}\n")
+    sys.stderr.write("".join(tb.format()))
+    sys.stderr.flush()
 
 
 _wait_for_gate(os.environ.get("WORKBENCH_GATE"))

@@ -93,7 +93,7 @@ def wait_all(
     for p in probes:
         if p.service not in settled:
             waiting = sorted(n for n in p.after & names if n not in settled)
-            failed[p.service] = f"was not ready within {timeout:.0f} s" + (
+            failed[p.service] = f"was not ready within {round(timeout, 1):g} s" + (
                 f" (still waiting for {', '.join(waiting)})" if waiting else ""
             )
             if on_failed:

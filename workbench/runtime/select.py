@@ -32,9 +32,7 @@ def docker_available() -> bool:
 
 def get_runtime(name: str = "auto") -> Runtime:
     if name not in NAMES:
-        raise WorkbenchError(
-            f"unknown runtime {name!r}", f"choose one of: {', '.join(NAMES)}"
-        )
+        raise WorkbenchError(f"unknown runtime {name!r}", f"choose one of: {', '.join(NAMES)}")
     if name == "local" or (name == "auto" and not docker_available()):
         from workbench.runtime.local import LocalRuntime
 
