@@ -16,8 +16,10 @@ from workbench.topology.analysis import (
 )
 
 
-def graph(*edges: tuple[str, str, str], contexts: dict[str, str] | None = None,
-          ) -> nx.MultiDiGraph:
+def graph(
+    *edges: tuple[str, str, str],
+    contexts: dict[str, str] | None = None,
+) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     for u, v, kind in edges:
         g.add_edge(u, v, kind=kind)
@@ -27,8 +29,15 @@ def graph(*edges: tuple[str, str, str], contexts: dict[str, str] | None = None,
 
 
 def test_sync_cycles_ignore_events() -> None:
-    g = graph(("a", "b", "http"), ("b", "c", "http"), ("c", "a", "http"),
-              ("c", "d", "http"), ("d", "c", "event"), ("x", "y", "http"), ("y", "x", "http"))
+    g = graph(
+        ("a", "b", "http"),
+        ("b", "c", "http"),
+        ("c", "a", "http"),
+        ("c", "d", "http"),
+        ("d", "c", "event"),
+        ("x", "y", "http"),
+        ("y", "x", "http"),
+    )
     assert sync_cycles(g) == [["x", "y"], ["a", "b", "c"]]
 
 
@@ -49,8 +58,13 @@ def test_edges_without_kind_count_as_http() -> None:
 
 
 def test_longest_sync_chain_in_a_dag() -> None:
-    g = graph(("gw", "orders", "http"), ("orders", "pricing", "http"),
-              ("pricing", "tax", "http"), ("gw", "tax", "http"), ("tax", "audit", "event"))
+    g = graph(
+        ("gw", "orders", "http"),
+        ("orders", "pricing", "http"),
+        ("pricing", "tax", "http"),
+        ("gw", "tax", "http"),
+        ("tax", "audit", "event"),
+    )
     assert longest_sync_chain(g) == ["gw", "orders", "pricing", "tax"]
 
 
@@ -68,17 +82,36 @@ def test_longest_chain_of_nothing_is_empty() -> None:
 
 def test_coupling_between_groups() -> None:
     ctx = {"o1": "orders", "o2": "orders", "p1": "payments", "s1": "shipping"}
-    g = graph(("o1", "o2", "http"), ("o1", "p1", "http"), ("o2", "p1", "event"),
-              ("p1", "s1", "http"), ("s1", "o1", "http"), contexts=ctx)
-    assert cross_group_edges(g) == [("o1", "p1", "http"), ("o2", "p1", "event"),
-                                    ("p1", "s1", "http"), ("s1", "o1", "http")]
+    g = graph(
+        ("o1", "o2", "http"),
+        ("o1", "p1", "http"),
+        ("o2", "p1", "event"),
+        ("p1", "s1", "http"),
+        ("s1", "o1", "http"),
+        contexts=ctx,
+    )
+    assert cross_group_edges(g) == [
+        ("o1", "p1", "http"),
+        ("o2", "p1", "event"),
+        ("p1", "s1", "http"),
+        ("s1", "o1", "http"),
+    ]
     couplings = group_coupling(g)
     assert [(c.source_group, c.target_group, c.count) for c in couplings] == [
-        ("orders", "payments", 2), ("payments", "shipping", 1), ("shipping", "orders", 1)]
+        ("orders", "payments", 2),
+        ("payments", "shipping", 1),
+        ("shipping", "orders", 1),
+    ]
     assert [c.source_group for c in group_coupling(g, kinds={"http"})] == [
-        "orders", "payments", "shipping"]
-    assert instability(g) == {"orders": pytest.approx(2 / 3), "payments": pytest.approx(1 / 3),
-                              "shipping": 0.5}
+        "orders",
+        "payments",
+        "shipping",
+    ]
+    assert instability(g) == {
+        "orders": pytest.approx(2 / 3),
+        "payments": pytest.approx(1 / 3),
+        "shipping": 0.5,
+    }
 
 
 def test_nodes_without_a_group_are_not_coupling() -> None:

@@ -14,8 +14,13 @@ def test_nodes_of_the_shop_lab_with_their_kinds() -> None:
     g = shop_graph()
     kinds = {n: a["kind"] for n, a in g.nodes(data=True)}
     assert kinds == {
-        "audit": "service", "broker": "broker", "gateway": "service", "logship": "service",
-        "orders": "service", "store:orders": "store", "subject:order.created": "subject",
+        "audit": "service",
+        "broker": "broker",
+        "gateway": "service",
+        "logship": "service",
+        "orders": "service",
+        "store:orders": "store",
+        "subject:order.created": "subject",
         "volume:audit-log": "volume",
     }
     assert list(g.nodes) == sorted(g.nodes), "nodes are inserted in sorted order"
@@ -42,8 +47,10 @@ def test_events_run_publisher_subject_consumer_on_the_broker() -> None:
     subject = g.nodes["subject:order.created"]
     assert subject["broker"] == "broker"
     roles = {(u, v): a["role"] for u, v, a in g.edges(data=True) if a["kind"] == "event"}
-    assert roles == {("orders", "subject:order.created"): "publish",
-                     ("subject:order.created", "audit"): "consume"}
+    assert roles == {
+        ("orders", "subject:order.created"): "publish",
+        ("subject:order.created", "audit"): "consume",
+    }
 
 
 def test_sidecar_grouping_and_shared_volume() -> None:

@@ -50,11 +50,14 @@ def test_png_and_svg_files(tmp_path: Path) -> None:
     assert "data:image/png;base64," in svg, "icons are inlined"
     assert "/site-packages/" not in svg
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shop.png", "shop.svg"], (
-        "no temporary files left")
+        "no temporary files left"
+    )
 
 
-def test_graphviz_missing_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            ) -> None:
+def test_graphviz_missing_names_the_package(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(GraphvizMissingError) as err:
         render_image(shop_graph(), "png", tmp_path / "out", "shop")
@@ -85,7 +88,8 @@ def test_committed_diagrams_match_their_labs() -> None:
             path = REPO_DIR / "diagrams" / f"{entry.lab.id}.{ext}"
             assert path.is_file(), f"{path} is missing: run `make diagrams`"
             assert path.read_text(encoding="utf-8") == text, (
-                f"{path} no longer matches labs/{entry.lab.id}/lab.yaml: run `make diagrams`")
+                f"{path} no longer matches labs/{entry.lab.id}/lab.yaml: run `make diagrams`"
+            )
         checked += 1
     assert not (REPO_DIR / "diagrams" / "__init__.py").exists()
     if not checked:
@@ -100,8 +104,7 @@ def _graph(lab: object) -> object:
 
 def test_cli_diagram_and_graph(fixture_labs: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(cli, ["diagram", "shop", "--format", "mermaid,dot", "-o",
-                                 str(tmp_path)])
+    result = runner.invoke(cli, ["diagram", "shop", "--format", "mermaid,dot", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "shop.mmd").read_text(encoding="utf-8") == to_mermaid(shop_graph())
     result = runner.invoke(cli, ["diagram", "shop", "--format", "gif"])

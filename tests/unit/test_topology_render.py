@@ -16,16 +16,31 @@ from workbench.topology.generate import synthetic
 from workbench.topology.layout import Rect
 
 SHOP_STATS = {
-    "gateway": {"service": "gateway", "served": {"/orders": {"201": 5}},
-                "calls": {"orders": {"count": 5, "errors": 0, "statuses": {"201": 5}},
-                          "audit": {"count": 4, "errors": 1, "statuses": {"200": 3, "503": 1}}},
-                "published": {}, "consumed": {}},
-    "orders": {"service": "orders", "served": {"/orders": {"201": 5}},
-               # GET /orders/{id}/audit-trail calls audit directly: not declared in lab.yaml
-               "calls": {"audit": {"count": 2, "errors": 0, "statuses": {"200": 2}}},
-               "published": {"order.created": 5}, "consumed": {}},
-    "audit": {"service": "audit", "served": {}, "calls": {}, "published": {},
-              "consumed": {"order.created": 5}},
+    "gateway": {
+        "service": "gateway",
+        "served": {"/orders": {"201": 5}},
+        "calls": {
+            "orders": {"count": 5, "errors": 0, "statuses": {"201": 5}},
+            "audit": {"count": 4, "errors": 1, "statuses": {"200": 3, "503": 1}},
+        },
+        "published": {},
+        "consumed": {},
+    },
+    "orders": {
+        "service": "orders",
+        "served": {"/orders": {"201": 5}},
+        # GET /orders/{id}/audit-trail calls audit directly: not declared in lab.yaml
+        "calls": {"audit": {"count": 2, "errors": 0, "statuses": {"200": 2}}},
+        "published": {"order.created": 5},
+        "consumed": {},
+    },
+    "audit": {
+        "service": "audit",
+        "served": {},
+        "calls": {},
+        "published": {},
+        "consumed": {"order.created": 5},
+    },
     "logship": None,
 }
 
@@ -61,8 +76,14 @@ def test_shop_live_snapshot_flags_the_undeclared_call() -> None:
 def test_live_colours_follow_state_and_protocol() -> None:
     drawing = render(shop_live(), 120)
     styles = {style for row in drawing.rows for _text, style in row}
-    assert {"node.ready", "node.faulted", "node.paused", "edge.undeclared", "edge.error",
-            "edge.event"} <= styles
+    assert {
+        "node.ready",
+        "node.faulted",
+        "node.paused",
+        "edge.undeclared",
+        "edge.error",
+        "edge.event",
+    } <= styles
     rich_text = drawing.rich()
     assert rich_text.plain.splitlines() == drawing.lines
 

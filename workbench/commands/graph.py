@@ -19,10 +19,15 @@ if TYPE_CHECKING:
 
 @click.command("graph")
 @click.argument("lab_id", metavar="LAB")
-@click.option("--live", is_flag=True,
-              help="Redraw every second from the running lab (Ctrl-C quits).")
-@click.option("--width", type=click.IntRange(40, 1000), default=None,
-              help="Columns to draw in (default: the terminal's width).")
+@click.option(
+    "--live", is_flag=True, help="Redraw every second from the running lab (Ctrl-C quits)."
+)
+@click.option(
+    "--width",
+    type=click.IntRange(40, 1000),
+    default=None,
+    help="Columns to draw in (default: the terminal's width).",
+)
 @click.option("--full", is_flag=True, help="Never collapse contexts, however big the graph.")
 def graph_cmd(lab_id: str, live: bool, width: int | None, full: bool) -> None:
     """Draw the topology of LAB: services, broker, stores, who calls whom.
@@ -58,15 +63,17 @@ def _live(spec: Lab, topology: LiveTopology, width: int | None, full: bool) -> N
         try:
             while True:
                 started = time.monotonic()
-                view.update(_frame(spec, topology, width or console().width, full, live=True),
-                            refresh=True)
+                view.update(
+                    _frame(spec, topology, width or console().width, full, live=True), refresh=True
+                )
                 time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
         except KeyboardInterrupt:
             pass
 
 
-def _frame(spec: Lab, topology: LiveTopology, width: int, full: bool,
-           live: bool = False) -> RenderableType:
+def _frame(
+    spec: Lab, topology: LiveTopology, width: int, full: bool, live: bool = False
+) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
@@ -85,15 +92,19 @@ def _frame(spec: Lab, topology: LiveTopology, width: int, full: bool,
             g = topology.refresh(deployment, runtime_for(deployment))
             header.append(f"  · running on {deployment.runtime} ({deployment.run_id})", "green")
         except NotRunningError:
-            notes.append(Text(f"not running: this is the declared topology; start the lab "
-                              f"with `workbench lab start {spec.id}` to see it live", "yellow"))
+            notes.append(
+                Text(
+                    f"not running: this is the declared topology; start the lab "
+                    f"with `workbench lab start {spec.id}` to see it live",
+                    "yellow",
+                )
+            )
         except WorkbenchError as exc:
             notes.append(Text(f"live view unavailable: {exc.message}", "yellow"))
     if live:
         header.append(f"  · {time.strftime('%H:%M:%S')} · Ctrl-C to quit", "grey62")
     for u, v, kind in undeclared_edges(g):
-        notes.append(Text(f"undeclared coupling: {u} → {v} ({kind}) is not in lab.yaml",
-                          "magenta"))
+        notes.append(Text(f"undeclared coupling: {u} → {v} ({kind}) is not in lab.yaml", "magenta"))
     if g.number_of_nodes() == 0:
         notes.append(Text("a design lab: it runs no services, so there is no topology to draw"))
     drawing = render(g, width, collapse="never" if full else "auto")
@@ -105,10 +116,23 @@ def _frame(spec: Lab, topology: LiveTopology, width: int, full: bool,
 @click.command("diagram")
 @click.argument("lab_id", metavar="[LAB]", required=False)
 @click.option("--all-labs", is_flag=True, help="Export every lab in the catalog.")
-@click.option("--format", "formats", default="all", show_default=True, metavar="FORMAT",
-              help="png, svg, dot, mermaid, a comma-separated list, or all.")
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("diagrams"), show_default=True, help="Folder to write into.")
+@click.option(
+    "--format",
+    "formats",
+    default="all",
+    show_default=True,
+    metavar="FORMAT",
+    help="png, svg, dot, mermaid, a comma-separated list, or all.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("diagrams"),
+    show_default=True,
+    help="Folder to write into.",
+)
 def diagram_cmd(lab_id: str | None, all_labs: bool, formats: str, out_dir: Path) -> None:
     """Export the architecture diagram of LAB (or of --all-labs) as files `<lab>.<ext>`.
 
@@ -128,17 +152,21 @@ def diagram_cmd(lab_id: str | None, all_labs: bool, formats: str, out_dir: Path)
 
     chosen = parse_formats(formats)
     if bool(lab_id) == all_labs:
-        raise WorkbenchError("name one lab, or pass --all-labs",
-                             "e.g. `workbench diagram saga` or `workbench diagram --all-labs`")
+        raise WorkbenchError(
+            "name one lab, or pass --all-labs",
+            "e.g. `workbench diagram saga` or `workbench diagram --all-labs`",
+        )
     labs: list[Lab] = []
     failed = 0
     if all_labs:
         for entry in list_labs():
             if entry.lab is None:
                 failed += 1
-                err_console().print(f"[red]✗[/] {escape(entry.id)}: lab.yaml has "
-                                    f"{len(entry.problems)} problem(s); see "
-                                    f"`workbench labs validate {escape(str(entry.path))}`")
+                err_console().print(
+                    f"[red]✗[/] {escape(entry.id)}: lab.yaml has "
+                    f"{len(entry.problems)} problem(s); see "
+                    f"`workbench labs validate {escape(str(entry.path))}`"
+                )
             else:
                 labs.append(entry.lab)
     else:

@@ -47,8 +47,7 @@ def to_dot(g: nx.MultiDiGraph) -> str:
     title = str(g.graph.get("title", name))
     out = [
         f"digraph {quote(name)} {{",
-        f"  graph [fontname=\"Helvetica\", label={quote(title)}, labelloc=\"t\", "
-        "rankdir=\"LR\"];",
+        f'  graph [fontname="Helvetica", label={quote(title)}, labelloc="t", rankdir="LR"];',
         '  node [fontname="Helvetica", fontsize="12"];',
         '  edge [fontname="Helvetica", fontsize="10"];',
     ]
@@ -57,16 +56,21 @@ def to_dot(g: nx.MultiDiGraph) -> str:
         _cluster(g, cluster, out, "  ")
     for node in top:
         out.append(_node(g, node, "  "))
-    for u, v, _key, attrs in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1],
-                                                                                  str(e[2]))):
+    for u, v, _key, attrs in sorted(
+        g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))
+    ):
         kind = str(attrs.get("kind", EdgeKind.HTTP.value))
         extra = dict(EDGE_ATTRS.get(kind, {}))
         label = edge_label(attrs)
         if label:
             extra["label"] = label
         if attrs.get("undeclared"):
-            extra.update(color="#e7298a", fontcolor="#e7298a", penwidth="2",
-                         label=f"undeclared {label}".strip())
+            extra.update(
+                color="#e7298a",
+                fontcolor="#e7298a",
+                penwidth="2",
+                label=f"undeclared {label}".strip(),
+            )
         out.append(f"  {quote(u)} -> {quote(v)} [{_attrs(extra)}];")
     out.append("}")
     return "\n".join(out) + "\n"

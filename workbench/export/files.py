@@ -43,8 +43,7 @@ def export_lab(lab: Lab, formats: list[str], out_dir: Path) -> list[Path]:
 
             written.append(render_image(g, fmt, out_dir, lab.id))
         else:
-            written.append(write_text(out_dir / f"{lab.id}.{EXTENSIONS[fmt]}",
-                                      text_export(g, fmt)))
+            written.append(write_text(out_dir / f"{lab.id}.{EXTENSIONS[fmt]}", text_export(g, fmt)))
     return written
 
 

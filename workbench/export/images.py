@@ -48,8 +48,9 @@ class GraphvizMissingError(WorkbenchError):
 def render_image(g: nx.MultiDiGraph, fmt: str, out_dir: Path, name: str) -> Path:
     """Render `g` as `<out_dir>/<name>.<fmt>` (png or svg) and return the path."""
     if fmt not in IMAGE_FORMATS:
-        raise WorkbenchError(f"unknown image format {fmt!r}",
-                             f"use one of: {', '.join(IMAGE_FORMATS)}")
+        raise WorkbenchError(
+            f"unknown image format {fmt!r}", f"use one of: {', '.join(IMAGE_FORMATS)}"
+        )
     if shutil.which("dot") is None:
         raise GraphvizMissingError()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -66,8 +67,10 @@ def render_image(g: nx.MultiDiGraph, fmt: str, out_dir: Path, name: str) -> Path
     except WorkbenchError:
         raise
     except Exception as exc:  # graphviz failures come as many types; say what failed
-        raise WorkbenchError(f"could not render {name}.{fmt}: {exc}",
-                             "the mermaid and dot formats do not need Graphviz") from exc
+        raise WorkbenchError(
+            f"could not render {name}.{fmt}: {exc}",
+            "the mermaid and dot formats do not need Graphviz",
+        ) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -89,15 +92,22 @@ def _draw(g: nx.MultiDiGraph, base: Path, fmt: str) -> None:
             for node in c.nodes:
                 made[node] = _node(g, node, ids[node])
 
-    with Diagram(title, filename=str(base), outformat=fmt, show=False, direction="LR",
-                 graph_attr={"pad": "0.5", "splines": "spline", "nodesep": "0.5"}):
+    with Diagram(
+        title,
+        filename=str(base),
+        outformat=fmt,
+        show=False,
+        direction="LR",
+        graph_attr={"pad": "0.5", "splines": "spline", "nodesep": "0.5"},
+    ):
         top, roots = clusters(g)
         for c in roots:
             cluster(c)
         for node in top:
             made[node] = _node(g, node, ids[node])
-        for u, v, _key, attrs in sorted(g.edges(keys=True, data=True),
-                                        key=lambda e: (e[0], e[1], str(e[2]))):
+        for u, v, _key, attrs in sorted(
+            g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))
+        ):
             kind = str(attrs.get("kind", EdgeKind.HTTP.value))
             style = dict(EDGE_STYLE.get(kind, {}))
             label = edge_label(attrs)
@@ -131,9 +141,19 @@ def _node(g: nx.MultiDiGraph, node: str, nodeid: str) -> Any:
     if kind in icon:
         return icon[str(kind)](label, nodeid=nodeid)
     # a subject: a small tag, no icon
-    return Node(label, nodeid=nodeid, shape="cds", fixedsize="false", width="1.2",
-                height="0.4", labelloc="c", style="filled", fillcolor="#ebf8ff",
-                color="#3182ce", fontsize="11")
+    return Node(
+        label,
+        nodeid=nodeid,
+        shape="cds",
+        fixedsize="false",
+        width="1.2",
+        height="0.4",
+        labelloc="c",
+        style="filled",
+        fillcolor="#ebf8ff",
+        color="#3182ce",
+        fontsize="11",
+    )
 
 
 _HREF = re.compile(r'xlink:href="([^"]+\.png)"')

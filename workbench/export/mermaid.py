@@ -102,8 +102,9 @@ def to_mermaid(g: nx.MultiDiGraph) -> str:
     return "\n".join(out) + "\n"
 
 
-def _cluster(g: nx.MultiDiGraph, ids: dict[str, str], cluster: Cluster, out: list[str],
-             indent: str) -> None:
+def _cluster(
+    g: nx.MultiDiGraph, ids: dict[str, str], cluster: Cluster, out: list[str], indent: str
+) -> None:
     out.append(f'{indent}subgraph {cluster.key.replace("-", "_")}["{_text(cluster.label)}"]')
     for child in cluster.children:
         _cluster(g, ids, child, out, indent + "  ")

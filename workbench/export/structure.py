@@ -34,8 +34,9 @@ def clusters(g: nx.MultiDiGraph) -> tuple[list[str], list[Cluster]]:
             kind, name = sub
             key = (context, f"{kind}_{name}")
             if key not in inner:
-                label = (f"{name} + sidecars" if kind == "group"
-                         else f"{name} ({_broker_kind(g, name)})")
+                label = (
+                    f"{name} + sidecars" if kind == "group" else f"{name} ({_broker_kind(g, name)})"
+                )
                 inner[key] = Cluster(f"{kind}_{name}", label, kind)
                 if context:
                     _root(roots, context).children.append(inner[key])
@@ -72,8 +73,11 @@ def _inner_key(g: nx.MultiDiGraph, node: str) -> tuple[str, str] | None:
 
 
 def _has_subjects(g: nx.MultiDiGraph, broker: str) -> bool:
-    return any(a.get("broker") == broker for _n, a in g.nodes(data=True)
-               if a.get("kind") == NodeKind.SUBJECT.value)
+    return any(
+        a.get("broker") == broker
+        for _n, a in g.nodes(data=True)
+        if a.get("kind") == NodeKind.SUBJECT.value
+    )
 
 
 def _broker_kind(g: nx.MultiDiGraph, name: str) -> str:
@@ -87,8 +91,11 @@ def edge_label(attrs: dict[str, object]) -> str:
         return str(attrs.get("role", ""))
     if kind == EdgeKind.VOLUME.value:
         mount = attrs.get("mount")
-        return f"{mount}{' (ro)' if attrs.get('read_only') else ''}" if mount else str(
-            attrs.get("label", ""))
+        return (
+            f"{mount}{' (ro)' if attrs.get('read_only') else ''}"
+            if mount
+            else str(attrs.get("label", ""))
+        )
     if kind == EdgeKind.STORE.value:
         return ""
     return str(attrs.get("label", ""))

@@ -49,17 +49,24 @@ def service_graph(g: nx.MultiDiGraph) -> nx.DiGraph:
     for u, v, attrs in g.edges(data=True):
         kind = _kind(attrs)
         if kind == EdgeKind.HTTP.value and u in out and v in out:
-            _merge_edge(out, u, v, kind, attrs.get("label", ""), attrs)
+            _merge_edge(out, u, v, kind, attrs.get("label", ""), attrs=attrs)
         elif kind == EdgeKind.EVENT.value and u in out and v not in out:
             subject = attrs.get("subject") or g.nodes[v].get("label", str(v))
             for _s, consumer, cattrs in g.out_edges(v, data=True):
                 if _kind(cattrs) == EdgeKind.EVENT.value and consumer in out:
-                    _merge_edge(out, u, consumer, kind, subject, attrs)
+                    _merge_edge(out, u, consumer, kind, subject, attrs=attrs)
     return out
 
 
-def _merge_edge(out: nx.DiGraph, u: Any, v: Any, kind: str, label: str,  # noqa: PLR0917
-                attrs: dict[str, Any]) -> None:
+def _merge_edge(
+    out: nx.DiGraph,
+    u: Any,
+    v: Any,
+    kind: str,
+    label: str,
+    *,
+    attrs: dict[str, Any],
+) -> None:
     # A DiGraph keeps one edge per pair: http wins over event (it is the stronger coupling).
     if out.has_edge(u, v):
         data = out.edges[u, v]
@@ -69,8 +76,9 @@ def _merge_edge(out: nx.DiGraph, u: Any, v: Any, kind: str, label: str,  # noqa:
             data["kind"] = kind
         data["declared"] = data["declared"] and attrs.get("declared", True)
         return
-    out.add_edge(u, v, kind=kind, labels=[label] if label else [],
-                 declared=attrs.get("declared", True))
+    out.add_edge(
+        u, v, kind=kind, labels=[label] if label else [], declared=attrs.get("declared", True)
+    )
 
 
 def sync_cycles(g: nx.Graph, kinds: Collection[str] = SYNC_KINDS) -> list[list[Hashable]]:
@@ -97,8 +105,9 @@ def fan_out(g: nx.Graph, kinds: Collection[str] | None = None) -> dict[Hashable,
     return {n: d.out_degree(n) for n in d.nodes}
 
 
-def longest_sync_chain(g: nx.Graph, kinds: Collection[str] = SYNC_KINDS,
-                       max_steps: int = 200_000) -> list[Hashable]:
+def longest_sync_chain(
+    g: nx.Graph, kinds: Collection[str] = SYNC_KINDS, max_steps: int = 200_000
+) -> list[Hashable]:
     """The longest chain of synchronous calls (a simple path, as a node list; [] when none).
 
     Its length is how many services one request waits on in a row: the latency and availability
@@ -141,8 +150,11 @@ class Coupling:
         return len(self.edges)
 
 
-def cross_group_edges(g: nx.Graph, attr: str = "context", kinds: Collection[str] | None = None,
-                      ) -> list[tuple[Hashable, Hashable, str]]:
+def cross_group_edges(
+    g: nx.Graph,
+    attr: str = "context",
+    kinds: Collection[str] | None = None,
+) -> list[tuple[Hashable, Hashable, str]]:
     """Edges (u, v, kind) whose ends are in different groups (node attribute `attr`).
 
     Nodes without the attribute are ignored: they belong to no group.
@@ -155,8 +167,11 @@ def cross_group_edges(g: nx.Graph, attr: str = "context", kinds: Collection[str]
     return sorted(out, key=str)
 
 
-def group_coupling(g: nx.Graph, attr: str = "context", kinds: Collection[str] | None = None,
-                   ) -> list[Coupling]:
+def group_coupling(
+    g: nx.Graph,
+    attr: str = "context",
+    kinds: Collection[str] | None = None,
+) -> list[Coupling]:
     """For each ordered pair of groups, the edges from the first to the second, most first."""
     pairs: dict[tuple[str, str], list[tuple[Hashable, Hashable, str]]] = {}
     for u, v, kind in cross_group_edges(g, attr, kinds):
@@ -166,8 +181,11 @@ def group_coupling(g: nx.Graph, attr: str = "context", kinds: Collection[str] | 
     return sorted(couplings, key=lambda c: (-c.count, c.source_group, c.target_group))
 
 
-def instability(g: nx.Graph, attr: str = "context", kinds: Collection[str] | None = None,
-                ) -> dict[str, float]:
+def instability(
+    g: nx.Graph,
+    attr: str = "context",
+    kinds: Collection[str] | None = None,
+) -> dict[str, float]:
     """Per group, efferent / (afferent + efferent) cross-group edges (0 stable .. 1 unstable)."""
     outgoing: dict[str, int] = {}
     incoming: dict[str, int] = {}
@@ -175,5 +193,6 @@ def instability(g: nx.Graph, attr: str = "context", kinds: Collection[str] | Non
         outgoing[c.source_group] = outgoing.get(c.source_group, 0) + c.count
         incoming[c.target_group] = incoming.get(c.target_group, 0) + c.count
     groups = sorted(set(outgoing) | set(incoming))
-    return {grp: outgoing.get(grp, 0) / (outgoing.get(grp, 0) + incoming.get(grp, 0))
-            for grp in groups}
+    return {
+        grp: outgoing.get(grp, 0) / (outgoing.get(grp, 0) + incoming.get(grp, 0)) for grp in groups
+    }

@@ -35,8 +35,9 @@ def build_graph(lab: Lab) -> nx.MultiDiGraph:
 
     def edge(u: str, v: str, kind: EdgeKind, label: str = "", **attrs: Any) -> None:
         key = f"{kind.value}:{label}" if label else kind.value
-        edges.setdefault((u, v, key), {"kind": kind.value, "label": label, "declared": True,
-                                       **attrs})
+        edges.setdefault(
+            (u, v, key), {"kind": kind.value, "label": label, "declared": True, **attrs}
+        )
 
     broker = lab.broker
     groups: dict[str, list[str]] = {}
@@ -59,13 +60,25 @@ def build_graph(lab: Lab) -> nx.MultiDiGraph:
         }
         if svc.store:
             sid = store_id(svc.name)
-            nodes[sid] = {"kind": NodeKind.STORE.value, "label": svc.store, "owner": svc.name,
-                          "context": svc.context, "group": None}
+            nodes[sid] = {
+                "kind": NodeKind.STORE.value,
+                "label": svc.store,
+                "owner": svc.name,
+                "context": svc.context,
+                "group": None,
+            }
             edge(svc.name, sid, EdgeKind.STORE)
         for mount in svc.volumes:
             vid = volume_id(mount.name)
-            nodes.setdefault(vid, {"kind": NodeKind.VOLUME.value, "label": mount.name,
-                                   "context": None, "group": None})
+            nodes.setdefault(
+                vid,
+                {
+                    "kind": NodeKind.VOLUME.value,
+                    "label": mount.name,
+                    "context": None,
+                    "group": None,
+                },
+            )
             if mount.read_only:
                 edge(vid, svc.name, EdgeKind.VOLUME, mount=mount.mount, read_only=True)
             else:
@@ -80,14 +93,20 @@ def build_graph(lab: Lab) -> nx.MultiDiGraph:
         elif link.protocol is Protocol.EVENT:
             subject = label or f"{src}.events"
             sid = subject_id(subject)
-            nodes.setdefault(sid, {"kind": NodeKind.SUBJECT.value, "label": subject,
-                                   "broker": broker.name if broker else None,
-                                   "context": None, "group": None})
+            nodes.setdefault(
+                sid,
+                {
+                    "kind": NodeKind.SUBJECT.value,
+                    "label": subject,
+                    "broker": broker.name if broker else None,
+                    "context": None,
+                    "group": None,
+                },
+            )
             edge(src, sid, EdgeKind.EVENT, subject=subject, role="publish")
             edge(sid, dst, EdgeKind.EVENT, subject=subject, role="consume")
         elif link.protocol is Protocol.NETNS:
-            if not any(u == src and v == dst and k.startswith("netns")
-                       for u, v, k in edges):
+            if not any(u == src and v == dst and k.startswith("netns") for u, v, k in edges):
                 edge(src, dst, EdgeKind.NETNS, label or "localhost")
         elif label and volume_id(label) in nodes:  # volume: through the named volume
             vid = volume_id(label)
@@ -99,17 +118,21 @@ def build_graph(lab: Lab) -> nx.MultiDiGraph:
             edge(src, dst, EdgeKind.VOLUME, label)
 
     _place_volumes(nodes, edges)
-    g = nx.MultiDiGraph(lab=lab.id, title=lab.title,
-                        sidecar_groups={k: sorted(v) for k, v in sorted(groups.items())})
+    g = nx.MultiDiGraph(
+        lab=lab.id,
+        title=lab.title,
+        sidecar_groups={k: sorted(v) for k, v in sorted(groups.items())},
+    )
     for node_id in sorted(nodes):
         g.add_node(node_id, **nodes[node_id])
-    for (u, v, key) in sorted(edges):
+    for u, v, key in sorted(edges):
         g.add_edge(u, v, key=key, **edges[(u, v, key)])
     return g
 
 
-def _place_volumes(nodes: dict[str, dict[str, Any]],
-                   edges: dict[tuple[str, str, str], dict[str, Any]]) -> None:
+def _place_volumes(
+    nodes: dict[str, dict[str, Any]], edges: dict[tuple[str, str, str], dict[str, Any]]
+) -> None:
     """A volume used by one sidecar group (or one context) belongs to it, for clustering."""
     for vid, attrs in nodes.items():
         if attrs["kind"] != NodeKind.VOLUME.value:

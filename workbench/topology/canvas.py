@@ -3,26 +3,43 @@ so crossings and branches get the right junction (┼ ├ ┬ ...) whatever orde
 
 Each cell also carries a style name (e.g. `edge.event`, `node.ready`); the renderer maps style
 names to colours. The canvas knows nothing about graphs.
+
+Cells live in flat lists (index y * width + x) and styles as one byte per cell, so a 200-node
+drawing (~150k cells) renders in tens of milliseconds: runs of one style are found by a regex
+over each row's style bytes, not by a Python loop over cells.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from itertools import pairwise
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
 
 _SOLID = {
-    0: " ", UP: "│", DOWN: "│", UP | DOWN: "│", LEFT: "─", RIGHT: "─", LEFT | RIGHT: "─",
-    DOWN | RIGHT: "┌", DOWN | LEFT: "┐", UP | RIGHT: "└", UP | LEFT: "┘",
-    UP | DOWN | RIGHT: "├", UP | DOWN | LEFT: "┤", LEFT | RIGHT | DOWN: "┬",
-    LEFT | RIGHT | UP: "┴", UP | DOWN | LEFT | RIGHT: "┼",
+    0: " ",
+    UP: "│",
+    DOWN: "│",
+    UP | DOWN: "│",
+    LEFT: "─",
+    RIGHT: "─",
+    LEFT | RIGHT: "─",
+    DOWN | RIGHT: "┌",
+    DOWN | LEFT: "┐",
+    UP | RIGHT: "└",
+    UP | LEFT: "┘",
+    UP | DOWN | RIGHT: "├",
+    UP | DOWN | LEFT: "┤",
+    LEFT | RIGHT | DOWN: "┬",
+    LEFT | RIGHT | UP: "┴",
+    UP | DOWN | LEFT | RIGHT: "┼",
 }
-_STRAIGHT = {
-    "solid": ("─", "│"),
-    "dashed": ("┄", "┆"),
-    "dotted": ("╌", "╎"),
-}
+_KINDS = ("solid", "dashed", "dotted")
+_STRAIGHT = (("─", "│"), ("┄", "┆"), ("╌", "╎"))
+_HORIZONTAL = {LEFT, RIGHT, LEFT | RIGHT}
+_VERTICAL = {UP, DOWN, UP | DOWN}
+_RUN = re.compile(rb"(.)\1*", re.DOTALL)
 
 SHARED = -2
 """Owner of a cell that more than one line passes through."""
@@ -32,64 +49,96 @@ class Canvas:
     def __init__(self, width: int, height: int) -> None:
         self.width = width
         self.height = height
-        self.chars = [[" "] * width for _ in range(height)]
-        self.styles: list[list[str | None]] = [[None] * width for _ in range(height)]
-        self.masks = [[0] * width for _ in range(height)]
-        self.line_kind: list[list[str]] = [["solid"] * width for _ in range(height)]
-        self.owner = [[-1] * width for _ in range(height)]
-        self.fixed = [[False] * width for _ in range(height)]
-        """Cells written as text (boxes, labels): lines never overwrite them."""
+        size = width * height
+        self.chars = [" "] * size
+        self.style_ids = bytearray(size)
+        self.masks = [0] * size
+        self.kinds = bytearray(size)
+        self.owner = [-1] * size
+        self.fixed = bytearray(size)
+        """1 for cells written as text (boxes, labels): lines never overwrite them."""
+        self._styles: list[str | None] = [None]
+        self._style_id: dict[str | None, int] = {None: 0}
+        self._touched: list[int] = []
+
+    def _sid(self, style: str | None) -> int:
+        sid = self._style_id.get(style)
+        if sid is None:
+            sid = self._style_id[style] = len(self._styles)
+            self._styles.append(style)
+        return sid
 
     # -- lines -------------------------------------------------------------------------------
-    def _mark(self, x: int, y: int, bits: int, kind: str, style: str,  # noqa: PLR0917
-              owner: int) -> None:
-        if not (0 <= x < self.width and 0 <= y < self.height) or self.fixed[y][x]:
-            return
-        if self.masks[y][x] == 0:
-            self.line_kind[y][x] = kind
-            self.styles[y][x] = style
-            self.owner[y][x] = owner
-        elif self.owner[y][x] != owner:
-            self.owner[y][x] = SHARED
-        self.masks[y][x] |= bits
-
-    def polyline(self, points: Iterable[tuple[int, int]], kind: str, style: str, *,
-                 owner: int = -1, open_start: int = 0, open_end: int = 0) -> None:
+    def polyline(
+        self,
+        points: Iterable[tuple[int, int]],
+        kind: str,
+        style: str,
+        *,
+        owner: int = -1,
+        open_start: int = 0,
+        open_end: int = 0,
+    ) -> None:
         """Draw an orthogonal polyline; `open_start`/`open_end` add a stub direction at the ends
         (so a line touching a box border reads as connected)."""
         pts = list(points)
         if not pts:
             return
+        k, sid = _KINDS.index(kind), self._sid(style)
+        w, h = self.width, self.height
+        if any(not (0 <= x < w and 0 <= y < h) for x, y in pts):
+            raise ValueError(f"polyline leaves the canvas: {pts}")
+        cells: dict[int, int] = {}  # index -> direction bits of this line
+        get = cells.get
         if open_start:
-            self._mark(*pts[0], open_start, kind, style, owner)
+            i = pts[0][1] * w + pts[0][0]
+            cells[i] = get(i, 0) | open_start
         for (x0, y0), (x1, y1) in pairwise(pts):
             if y0 == y1:
-                step = 1 if x1 > x0 else -1
-                for x in range(x0, x1, step):
-                    self._mark(x, y0, RIGHT if step > 0 else LEFT, kind, style, owner)
-                    self._mark(x + step, y0, LEFT if step > 0 else RIGHT, kind, style, owner)
+                a, b = y0 * w + min(x0, x1), y0 * w + max(x0, x1)
+                cells[a] = get(a, 0) | RIGHT
+                cells[b] = get(b, 0) | LEFT
+                for i in range(a + 1, b):
+                    cells[i] = get(i, 0) | LEFT | RIGHT
             else:
-                step = 1 if y1 > y0 else -1
-                for y in range(y0, y1, step):
-                    self._mark(x0, y, DOWN if step > 0 else UP, kind, style, owner)
-                    self._mark(x0, y + step, UP if step > 0 else DOWN, kind, style, owner)
+                a, b = min(y0, y1) * w + x0, max(y0, y1) * w + x0
+                cells[a] = get(a, 0) | DOWN
+                cells[b] = get(b, 0) | UP
+                for i in range(a + w, b, w):
+                    cells[i] = get(i, 0) | UP | DOWN
         if open_end:
-            self._mark(*pts[-1], open_end, kind, style, owner)
+            i = pts[-1][1] * w + pts[-1][0]
+            cells[i] = get(i, 0) | open_end
         if len(pts) == 1 and not (open_start or open_end):
-            self._mark(*pts[0], LEFT | RIGHT, kind, style, owner)
+            i = pts[0][1] * w + pts[0][0]
+            cells[i] = LEFT | RIGHT
+        masks, fixed, own = self.masks, self.fixed, self.owner
+        for i, bits in cells.items():
+            if fixed[i]:
+                continue
+            if masks[i] == 0:
+                self.kinds[i] = k
+                self.style_ids[i] = sid
+                own[i] = owner
+                self._touched.append(i)
+            elif own[i] != owner:
+                own[i] = SHARED
+            masks[i] |= bits
 
     # -- text --------------------------------------------------------------------------------
     def put(self, x: int, y: int, text: str, style: str | None = None) -> None:
         """Write text (one cell per character: callers use single-width glyphs only)."""
         if not 0 <= y < self.height:
             return
-        for i, ch in enumerate(text):
-            cx = x + i
-            if 0 <= cx < self.width:
-                self.chars[y][cx] = ch
-                self.styles[y][cx] = style
-                self.fixed[y][cx] = True
-                self.masks[y][cx] = 0
+        sid = self._sid(style)
+        start, end = max(0, x), min(self.width, x + len(text))
+        if start >= end:
+            return
+        a, b = y * self.width + start, y * self.width + end
+        self.chars[a:b] = text[start - x : end - x]
+        self.style_ids[a:b] = bytes([sid]) * (b - a)
+        self.fixed[a:b] = b"\x01" * (b - a)
+        self.masks[a:b] = [0] * (b - a)
 
     def box(self, x: int, y: int, w: int, h: int, style: str, *, rounded: bool = False) -> None:
         tl, tr, bl, br = ("╭", "╮", "╰", "╯") if rounded else ("┌", "┐", "└", "┘")
@@ -102,43 +151,38 @@ class Canvas:
 
     def horizontal_run(self, y: int, x0: int, x1: int, owner: int) -> bool:
         """Whether cells x0..x1 of row y are a plain horizontal line of `owner` alone."""
+        if not (0 <= y < self.height and x0 >= 0 and x1 < self.width):
+            return False
+        base = y * self.width
         return all(
-            self.masks[y][x] == (LEFT | RIGHT) and self.owner[y][x] == owner
-            and not self.fixed[y][x]
-            for x in range(x0, x1 + 1)
+            self.masks[i] == (LEFT | RIGHT) and self.owner[i] == owner and not self.fixed[i]
+            for i in range(base + x0, base + x1 + 1)
         )
 
     # -- output ------------------------------------------------------------------------------
-    def _glyph(self, x: int, y: int) -> str:
-        mask = self.masks[y][x]
-        kind = self.line_kind[y][x]
-        if mask in (LEFT, RIGHT, LEFT | RIGHT):
-            return _STRAIGHT[kind][0]
-        if mask in (UP, DOWN, UP | DOWN):
-            return _STRAIGHT[kind][1]
-        return _SOLID[mask]
-
     def finish(self) -> None:
         """Turn line masks into glyphs (call once, after all drawing)."""
-        for y in range(self.height):
-            masks, chars, fixed = self.masks[y], self.chars[y], self.fixed[y]
-            for x in range(self.width):
-                if masks[x] and not fixed[x]:
-                    chars[x] = self._glyph(x, y)
+        masks, chars, fixed, kinds = self.masks, self.chars, self.fixed, self.kinds
+        for i in self._touched:
+            mask = masks[i]
+            if not mask or fixed[i]:
+                continue
+            if mask in _HORIZONTAL:
+                chars[i] = _STRAIGHT[kinds[i]][0]
+            elif mask in _VERTICAL:
+                chars[i] = _STRAIGHT[kinds[i]][1]
+            else:
+                chars[i] = _SOLID[mask]
 
     def lines(self) -> list[str]:
-        return ["".join(row).rstrip() for row in self.chars]
+        w = self.width
+        return ["".join(self.chars[y * w : (y + 1) * w]).rstrip() for y in range(self.height)]
 
     def runs(self, y: int) -> list[tuple[str, str | None]]:
         """Row `y` as (text, style) runs, trailing blanks dropped."""
-        chars, styles = self.chars[y], self.styles[y]
-        end = len(chars)
-        while end and chars[end - 1] == " ":
-            end -= 1
-        out: list[tuple[str, str | None]] = []
-        start = 0
-        for x in range(1, end + 1):
-            if x == end or styles[x] != styles[start]:
-                out.append(("".join(chars[start:x]), styles[start]))
-                start = x
-        return out
+        w = self.width
+        text = "".join(self.chars[y * w : (y + 1) * w]).rstrip()
+        ids = bytes(self.style_ids[y * w : y * w + len(text)])
+        return [
+            (text[m.start() : m.end()], self._styles[ids[m.start()]]) for m in _RUN.finditer(ids)
+        ]

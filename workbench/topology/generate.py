@@ -10,9 +10,16 @@ import networkx as nx
 from workbench.topology.kinds import EdgeKind, NodeKind
 
 
-def synthetic(services: int = 200, edges: int = 400, contexts: int = 12, *, seed: int = 7,
-              tiers: int = 6, event_share: float = 0.3, back_share: float = 0.03,
-              ) -> nx.MultiDiGraph:
+def synthetic(
+    services: int = 200,
+    edges: int = 400,
+    contexts: int = 12,
+    *,
+    seed: int = 7,
+    tiers: int = 6,
+    event_share: float = 0.3,
+    back_share: float = 0.03,
+) -> nx.MultiDiGraph:
     """`services` nodes in `contexts` bounded contexts and `edges` calls between them.
 
     Shaped like a real system rather than a random one: services sit in `tiers` (edge, BFFs,
@@ -28,8 +35,14 @@ def synthetic(services: int = 200, edges: int = 400, contexts: int = 12, *, seed
     by_tier: dict[int, list[str]] = {}
     for name in names:
         by_tier.setdefault(tier[name], []).append(name)
-        g.add_node(name, kind=NodeKind.SERVICE.value, label=name,
-                   context=context[name], group=None, sidecar_of=None)
+        g.add_node(
+            name,
+            kind=NodeKind.SERVICE.value,
+            label=name,
+            context=context[name],
+            group=None,
+            sidecar_of=None,
+        )
     seen: set[tuple[str, str]] = set()
     callers = [n for n in names if tier[n] < tiers - 1]
     limit = min(edges, len(callers) * (services - 1))

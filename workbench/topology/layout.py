@@ -13,6 +13,7 @@ Geometry only: no glyphs, no colours (see canvas.py and render.py).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -164,8 +165,9 @@ def _back_edges(nodes: Sequence[str], succ: Mapping[str, list[str]]) -> set[tupl
     return back
 
 
-def _longest_path_layers(nodes: Sequence[str], dag: Mapping[str, set[str]],
-                         index: Mapping[str, int]) -> dict[str, int]:
+def _longest_path_layers(
+    nodes: Sequence[str], dag: Mapping[str, set[str]], index: Mapping[str, int]
+) -> dict[str, int]:
     indeg = dict.fromkeys(nodes, 0)
     for u in nodes:
         for v in dag[u]:
@@ -191,10 +193,12 @@ def _longest_path_layers(nodes: Sequence[str], dag: Mapping[str, set[str]],
     return layer
 
 
-def _order(layers: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]],
-           sweeps: int) -> tuple[list[list[str]], int]:
+def _order(
+    layers: list[list[str]], down: Mapping[str, list[str]], up: Mapping[str, list[str]], sweeps: int
+) -> tuple[list[list[str]], int]:
     best = [list(layer) for layer in layers]
-    best_crossings = _crossings(best, down)
+    counting = sum(len(layer) for layer in layers) <= 600
+    best_crossings = _crossings(best, down) if counting else 0
     current = [list(layer) for layer in layers]
     for sweep in range(sweeps * 2):
         downward = sweep % 2 == 0
@@ -209,6 +213,9 @@ def _order(layers: list[list[str]], down: Mapping[str, list[str]], up: Mapping[s
                 keyed.append((sum(ns) / len(ns) if ns else float(p), p, n))
             keyed.sort()
             current[i] = [n for _b, _p, n in keyed]
+        if not counting:  # big graphs: counting costs more than it saves; keep the sweeps
+            best = current
+            continue
         crossings = _crossings(current, down)
         if crossings < best_crossings:
             best, best_crossings = [list(layer) for layer in current], crossings
@@ -238,9 +245,17 @@ def _crossings(layers: list[list[str]], down: Mapping[str, list[str]]) -> int:
     return total
 
 
-def place(ranking: Ranking, sizes: Mapping[str, tuple[int, int]], edges: Sequence[LayoutEdge],
-          *, min_gap: int = 5, gap_wants: Sequence[int] = (), width: int | None = None,
-          max_gap: int = 24, align_passes: int = 2) -> Layout:
+def place(
+    ranking: Ranking,
+    sizes: Mapping[str, tuple[int, int]],
+    edges: Sequence[LayoutEdge],
+    *,
+    min_gap: int = 5,
+    gap_wants: Sequence[int] = (),
+    width: int | None = None,
+    max_gap: int = 24,
+    align_passes: int = 2,
+) -> Layout:
     """Positions for every box and a route for every edge (see the module docstring).
 
     `sizes` gives (width, height) of each real node; `width` is the width to spread out to when
@@ -310,18 +325,22 @@ def place(ranking: Ranking, sizes: Mapping[str, tuple[int, int]], edges: Sequenc
     return Layout(rects, routes, total_w, height, layers)
 
 
-def _vertical(layers: list[list[str]], heights: Mapping[str, int], ranking: Ranking,
-              passes: int) -> dict[str, int]:
+def _vertical(
+    layers: list[list[str]], heights: Mapping[str, int], ranking: Ranking, passes: int
+) -> dict[str, int]:
     def gap(a: str, b: str) -> int:
         return 0 if is_dummy(a) and is_dummy(b) else 1
 
-    total = max((sum(heights[n] for n in layer)
-                 + sum(gap(a, b) for a, b in pairwise(layer))
-                 for layer in layers), default=0)
+    total = max(
+        (
+            sum(heights[n] for n in layer) + sum(gap(a, b) for a, b in pairwise(layer))
+            for layer in layers
+        ),
+        default=0,
+    )
     tops: dict[str, int] = {}
     for layer in layers:  # start centred in the tallest layer's height
-        used = sum(heights[n] for n in layer) + sum(gap(a, b) for a, b in
-                                                    pairwise(layer))
+        used = sum(heights[n] for n in layer) + sum(gap(a, b) for a, b in pairwise(layer))
         y = (total - used) // 2
         for a, b in zip(layer, [*layer[1:], ""], strict=True):
             tops[a] = y
@@ -363,8 +382,12 @@ def _vertical(layers: list[list[str]], heights: Mapping[str, int], ranking: Rank
     return tops
 
 
-def _ports(ranking: Ranking, edges: Sequence[LayoutEdge], tops: Mapping[str, int],
-           heights: Mapping[str, int]) -> dict[tuple[str, str], tuple[int, int]]:
+def _ports(
+    ranking: Ranking,
+    edges: Sequence[LayoutEdge],
+    tops: Mapping[str, int],
+    heights: Mapping[str, int],
+) -> dict[tuple[str, str], tuple[int, int]]:
     """Row of each segment's left and right end: spread over each box side, sorted by the other
     end's position so the lines leaving one box do not cross each other."""
     right_side: dict[str, list[tuple[str, tuple[int, int]]]] = {}
@@ -395,8 +418,11 @@ def _ports(ranking: Ranking, edges: Sequence[LayoutEdge], tops: Mapping[str, int
                 others.sort(key=centre)
                 k = hi - lo + 1
                 for j, other in enumerate(others):
-                    off = int((j + 0.5) * k / len(others)) if len(others) <= k else j * k // len(
-                        others)
+                    off = (
+                        int((j + 0.5) * k / len(others))
+                        if len(others) <= k
+                        else j * k // len(others)
+                    )
                     table[(other, node) if key else (node, other)] = tops[node] + lo + off
     seg_rows: dict[tuple[str, str], tuple[int, int]] = {}
     for chain in ranking.chains:
@@ -422,23 +448,39 @@ def _channels(segs: Mapping[tuple[str, str], tuple[int, int]]) -> dict[tuple[str
     # Order that avoids needless crossings: among segments going down, the one starting lower
     # (and, from one port, the one going further) takes the column nearer the source side;
     # mirrored for segments going up.
-    downs = sorted((s for s, (ys, yt) in segs.items() if ys < yt),
-                   key=lambda s: (-segs[s][0], -segs[s][1]))
-    ups = sorted((s for s, (ys, yt) in segs.items() if ys > yt),
-                 key=lambda s: (segs[s][0], segs[s][1]))
+    downs = sorted(
+        (s for s, (ys, yt) in segs.items() if ys < yt), key=lambda s: (-segs[s][0], -segs[s][1])
+    )
+    ups = sorted(
+        (s for s, (ys, yt) in segs.items() if ys > yt), key=lambda s: (segs[s][0], segs[s][1])
+    )
     order = downs + ups
     leaving: dict[int, list[tuple[str, str]]] = {}
     for s in order:
         leaving.setdefault(segs[s][0], []).append(s)
+    # t leaves at the row where s arrives: t goes first (Kahn's order; a cycle is broken at the
+    # first waiting segment)
     before = {s: [t for t in leaving.get(segs[s][1], []) if t != s] for s in order}
+    after: dict[tuple[str, str], list[tuple[str, str]]] = {s: [] for s in order}
+    waiting = {s: len(ts) for s, ts in before.items()}
+    for s, ts in before.items():
+        for t in ts:
+            after[t].append(s)
     placed: dict[tuple[str, str], int] = {}
     columns: list[list[tuple[int, int]]] = []
     pending = dict.fromkeys(order)
+    position = {s: i for i, s in enumerate(order)}
+    ready = [(position[s], s) for s in order if not waiting[s]]
+    heapq.heapify(ready)
     while pending:
-        # t leaves at the row where s arrives: t goes first (a 2-cycle: break it anywhere)
-        s = next((s for s in pending if not any(t in pending for t in before[s])),
-                 next(iter(pending)))
+        s = heapq.heappop(ready)[1] if ready else next(iter(pending))
+        if s not in pending:
+            continue
         del pending[s]
+        for t in after[s]:
+            waiting[t] -= 1
+            if waiting[t] == 0 and t in pending:
+                heapq.heappush(ready, (position[t], t))
         lo, hi = min(segs[s]), max(segs[s])
         c = max((placed[t] + 1 for t in before[s] if t in placed), default=0)
         while c < len(columns) and any(a <= hi and lo <= b for a, b in columns[c]):

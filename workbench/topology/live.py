@@ -42,8 +42,9 @@ class LiveTopology:
     def refresh(self, deployment: Deployment, runtime: StatusSource) -> nx.MultiDiGraph:
         """States from `runtime.status`, traffic from every answering service's stats."""
         statuses: list[StatusLike] = list(runtime.status(deployment))
-        silent = {s.service for s in statuses if str(getattr(s.state, "value", s.state))
-                  in _SILENT_STATES}
+        silent = {
+            s.service for s in statuses if str(getattr(s.state, "value", s.state)) in _SILENT_STATES
+        }
         wanted = [name for name in deployment.endpoints if name not in silent]
         stats = fetch_stats(deployment, wanted, client=self._http(), timeout=self.timeout)
         return apply_overlay(self.declared, statuses, stats)

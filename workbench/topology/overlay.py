@@ -49,8 +49,11 @@ def node_state(state: object, faults: Iterable[str] = ()) -> str:
     return value if value in known else NodeState.DECLARED.value
 
 
-def apply_overlay(g: nx.MultiDiGraph, statuses: Iterable[StatusLike] | None = None,
-                  stats: Mapping[str, Stats | None] | None = None) -> nx.MultiDiGraph:
+def apply_overlay(
+    g: nx.MultiDiGraph,
+    statuses: Iterable[StatusLike] | None = None,
+    stats: Mapping[str, Stats | None] | None = None,
+) -> nx.MultiDiGraph:
     """A copy of `g` with live states and observed traffic (see the module docstring)."""
     out = g.copy()
     for status in statuses or ():
@@ -92,8 +95,9 @@ def _edge_key(g: nx.MultiDiGraph, u: str, v: str, kind: str) -> Any:
 def _declared_pair(g: nx.MultiDiGraph, u: str, v: str) -> bool:
     """A sidecar talking to its main service over localhost is the declared netns coupling."""
     for a, b in ((u, v), (v, u)):
-        if g.has_edge(a, b) and any(e.get("kind") == EdgeKind.NETNS.value
-                                    for e in g[a][b].values()):
+        if g.has_edge(a, b) and any(
+            e.get("kind") == EdgeKind.NETNS.value for e in g[a][b].values()
+        ):
             return True
     return False
 
@@ -106,8 +110,11 @@ def _merge_calls(g: nx.MultiDiGraph, caller: str, calls: Mapping[str, Any]) -> N
             a.setdefault("errors", 0)
     for peer in sorted(calls):
         info = calls[peer] or {}
-        data = {"calls": int(info.get("count", 0)), "errors": int(info.get("errors", 0)),
-                "statuses": {str(k): int(v) for k, v in (info.get("statuses") or {}).items()}}
+        data = {
+            "calls": int(info.get("count", 0)),
+            "errors": int(info.get("errors", 0)),
+            "statuses": {str(k): int(v) for k, v in (info.get("statuses") or {}).items()},
+        }
         if peer not in g:
             g.add_node(peer, kind=NodeKind.EXTERNAL.value, label=peer, context=None, group=None)
         key = _edge_key(g, caller, peer, EdgeKind.HTTP.value)
@@ -115,38 +122,68 @@ def _merge_calls(g: nx.MultiDiGraph, caller: str, calls: Mapping[str, Any]) -> N
             g[caller][peer][key].update(data)
             continue
         declared = _declared_pair(g, caller, peer)
-        g.add_edge(caller, peer, key="http:observed", kind=EdgeKind.HTTP.value, label="",
-                   declared=declared, undeclared=not declared, **data)
+        g.add_edge(
+            caller,
+            peer,
+            key="http:observed",
+            kind=EdgeKind.HTTP.value,
+            label="",
+            declared=declared,
+            undeclared=not declared,
+            **data,
+        )
 
 
-def _merge_events(g: nx.MultiDiGraph, service: str, counts: Mapping[str, Any],
-                  *, publish: bool) -> None:
+def _merge_events(
+    g: nx.MultiDiGraph, service: str, counts: Mapping[str, Any], *, publish: bool
+) -> None:
     for subject in sorted(counts):
         sid = subject_id(subject)
         if sid not in g:
-            broker = next((n for n, a in g.nodes(data=True)
-                           if a.get("kind") == NodeKind.BROKER.value), None)
-            g.add_node(sid, kind=NodeKind.SUBJECT.value, label=subject, broker=broker,
-                       context=None, group=None)
+            broker = next(
+                (n for n, a in g.nodes(data=True) if a.get("kind") == NodeKind.BROKER.value), None
+            )
+            g.add_node(
+                sid,
+                kind=NodeKind.SUBJECT.value,
+                label=subject,
+                broker=broker,
+                context=None,
+                group=None,
+            )
         u, v = (service, sid) if publish else (sid, service)
         key = _edge_key(g, u, v, EdgeKind.EVENT.value)
         if key is not None:
             g[u][v][key]["count"] = int(counts[subject])
             continue
-        g.add_edge(u, v, key="event:observed", kind=EdgeKind.EVENT.value, subject=subject,
-                   role="publish" if publish else "consume", label="", declared=False,
-                   undeclared=True, count=int(counts[subject]))
+        g.add_edge(
+            u,
+            v,
+            key="event:observed",
+            kind=EdgeKind.EVENT.value,
+            subject=subject,
+            role="publish" if publish else "consume",
+            label="",
+            declared=False,
+            undeclared=True,
+            count=int(counts[subject]),
+        )
 
 
 def undeclared_edges(g: nx.MultiDiGraph) -> list[tuple[str, str, str]]:
     """(source, target, kind) of every edge the overlay flagged as undeclared coupling."""
-    return sorted((u, v, str(a.get("kind"))) for u, v, a in g.edges(data=True)
-                  if a.get("undeclared"))
+    return sorted(
+        (u, v, str(a.get("kind"))) for u, v, a in g.edges(data=True) if a.get("undeclared")
+    )
 
 
-def fetch_stats(deployment: Deployment, services: Iterable[str] | None = None, *,
-                client: httpx.Client | None = None, timeout: float = 1.0,
-                ) -> dict[str, Stats | None]:
+def fetch_stats(
+    deployment: Deployment,
+    services: Iterable[str] | None = None,
+    *,
+    client: httpx.Client | None = None,
+    timeout: float = 1.0,
+) -> dict[str, Stats | None]:
     """Each service kit's `/_admin/stats` (None for a service that did not answer in time).
 
     Requests run in parallel so one paused service costs one timeout, not one per service; pass
@@ -156,8 +193,11 @@ def fetch_stats(deployment: Deployment, services: Iterable[str] | None = None, *
 
     import httpx
 
-    wanted = [name for name, ep in sorted(deployment.endpoints.items())
-              if ep.kind != "nats" and (services is None or name in set(services))]
+    wanted = [
+        name
+        for name, ep in sorted(deployment.endpoints.items())
+        if ep.kind != "nats" and (services is None or name in set(services))
+    ]
     if not wanted:
         return {}
     own = client is None
@@ -165,8 +205,7 @@ def fetch_stats(deployment: Deployment, services: Iterable[str] | None = None, *
 
     def one(name: str) -> Stats | None:
         try:
-            response = http.get(deployment.url(name).rstrip("/") + "/_admin/stats",
-                                timeout=timeout)
+            response = http.get(deployment.url(name).rstrip("/") + "/_admin/stats", timeout=timeout)
             response.raise_for_status()
             data = response.json()
         except (httpx.HTTPError, ValueError):

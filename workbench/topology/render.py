@@ -107,9 +107,16 @@ class Drawing:
         return out
 
 
-def render(g: nx.MultiDiGraph, width: int = 80, height: int | None = None, *,
-           collapse: Collapse = "auto", max_boxes: int = 30, legend: bool = True,
-           detail_lines: int = 1) -> Drawing:
+def render(
+    g: nx.MultiDiGraph,
+    width: int = 80,
+    height: int | None = None,
+    *,
+    collapse: Collapse = "auto",
+    max_boxes: int = 30,
+    legend: bool = True,
+    detail_lines: int = 1,
+) -> Drawing:
     """Draw `g` for a terminal `width` columns wide (see the module docstring).
 
     With `height`, boxes get more compact (no spare port rows, then no detail lines) until the
@@ -187,10 +194,15 @@ def _draw(view: View, width: int, detail_lines: int, spread_ports: bool) -> Draw
             member = lines[u.id][0]
             member += [("", "detail")] * (min(degree.get(u.id, 0), MAX_PORTS) - len(member))
     member_rows = {u.id: _member_rows(lines[u.id]) for u in view.units}
-    edges = [LayoutEdge(e.source, e.target,
-                        member_rows[e.source][member_index[d.source][1]],
-                        member_rows[e.target][member_index[d.target][1]])
-             for e, d in zip(edges, drawn, strict=True)]
+    edges = [
+        LayoutEdge(
+            e.source,
+            e.target,
+            member_rows[e.source][member_index[d.source][1]],
+            member_rows[e.target][member_index[d.target][1]],
+        )
+        for e, d in zip(edges, drawn, strict=True)
+    ]
     ranking = rank([u.id for u in view.units], edges)
     caps, gaps = _widths(view, ranking, lines, drawn, width)
     sizes = {u.id: _unit_size(lines[u.id], caps[ranking.layer_of[u.id]]) for u in view.units}
@@ -200,24 +212,32 @@ def _draw(view: View, width: int, detail_lines: int, spread_ports: bool) -> Draw
     styles = [_edge_style(e) for e in drawn]
     for i, (route, e) in enumerate(zip(layout.routes, drawn, strict=True)):
         if route is not None:
-            canvas.polyline(route.points, _line_kind(e.kind), styles[i], owner=i,
-                            open_start=LEFT, open_end=RIGHT)
+            canvas.polyline(
+                route.points,
+                _line_kind(e.kind),
+                styles[i],
+                owner=i,
+                open_start=LEFT,
+                open_end=RIGHT,
+            )
 
     boxes: dict[str, Rect] = {}
     for unit_id, rect in layout.rects.items():
         unit = unit_by_id[unit_id]
-        _draw_box(canvas, unit, rect, lines[unit_id], member_rows[unit_id], boxes)
+        _draw_box(canvas, unit, rect, lines=lines[unit_id], rows=member_rows[unit_id], boxes=boxes)
 
     notes: list[str] = []
     for i, route in enumerate(layout.routes):
         if route is None:
             continue
         (x0, y0), (x1, y1) = route.points[0], route.points[-1]
+        # the border where the line leaves belongs to the edge's source box
+        border = _state_style(unit_by_id[edges[i].source].members[0].state)
         if route.reversed:
             canvas.put(x0, y0, "◀", styles[i])
-            canvas.put(x1 + 1, y1, "┤", _box_style(layout.rects, unit_by_id, x1 + 1, y1))
+            canvas.put(x1 + 1, y1, "┤", border)
         else:
-            canvas.put(x0 - 1, y0, "├", _box_style(layout.rects, unit_by_id, x0 - 1, y0))
+            canvas.put(x0 - 1, y0, "├", border)
             canvas.put(x1, y1, "▶", styles[i])
     for i, (route, e) in enumerate(zip(layout.routes, drawn, strict=True)):
         label = _label(e)
@@ -230,8 +250,13 @@ def _draw(view: View, width: int, detail_lines: int, spread_ports: bool) -> Draw
     return Drawing(rows, boxes, canvas.width, canvas.height, view.collapsed, notes)
 
 
-def _widths(view: View, ranking: Ranking, lines: dict[str, list[list[tuple[str, str]]]],
-            drawn: list[ViewEdge], width: int) -> tuple[list[int], list[int]]:
+def _widths(
+    view: View,
+    ranking: Ranking,
+    lines: dict[str, list[list[tuple[str, str]]]],
+    drawn: list[ViewEdge],
+    width: int,
+) -> tuple[list[int], list[int]]:
     """Per layer the widest a box may be, per gap the columns wanted for labels.
 
     Titles are never cut when they fit at all; then the gaps get room for the labels of the
@@ -274,27 +299,27 @@ def _grow(sizes: list[int], targets: list[int], spare: int) -> int:
     return spare - share
 
 
-def _box_style(rects: dict[str, Rect], units: dict[str, Unit], x: int, y: int) -> str:
-    for uid, rect in rects.items():
-        if rect.contains(x, y):
-            return _state_style(units[uid].members[0].state)
-    return "edge.other"
-
-
 def _state_style(state: str) -> str:
     return f"node.{state}" if f"node.{state}" in PALETTE else "node.declared"
 
 
-def _draw_box(canvas: Canvas, unit: Unit, rect: Rect,  # noqa: PLR0917
-              lines: list[list[tuple[str, str]]], rows: list[tuple[int, int]],
-              boxes: dict[str, Rect]) -> None:
+def _draw_box(
+    canvas: Canvas,
+    unit: Unit,
+    rect: Rect,
+    *,
+    lines: list[list[tuple[str, str]]],
+    rows: list[tuple[int, int]],
+    boxes: dict[str, Rect],
+) -> None:
     main = unit.members[0]
     style = _state_style(main.state)
     rounded = main.kind in (NodeKind.BROKER.value, NodeKind.SUBJECT.value, "context")
     canvas.box(rect.x, rect.y, rect.w, rect.h, style, rounded=rounded)
     inner = rect.w - 4
     for k, (member, member_lines, (top, bottom)) in enumerate(
-            zip(unit.members, lines, rows, strict=True)):
+        zip(unit.members, lines, rows, strict=True)
+    ):
         mstyle = _state_style(member.state)
         if k:  # a sidecar: shares the box, under a double rule (same network namespace)
             canvas.put(rect.x, rect.y + top - 1, "╞" + "═" * (rect.w - 2) + "╡", style)
@@ -343,8 +368,9 @@ def _label(e: ViewEdge) -> str:
     return text.strip()
 
 
-def _place_label(canvas: Canvas, points: list[tuple[int, int]], label: str, owner: int,
-                 style: str) -> bool:
+def _place_label(
+    canvas: Canvas, points: list[tuple[int, int]], label: str, owner: int, style: str
+) -> bool:
     """Write the label on the longest stretch of the edge's own horizontal line (centred, one
     line cell kept on each side); truncated with … when at least 6 cells are free."""
     best: tuple[int, int, int] | None = None  # (length, y, x0)

@@ -83,8 +83,13 @@ def make_view(g: nx.MultiDiGraph, *, collapse_contexts: bool = False) -> View:
     for n, a in nodes(data=True):
         if folded_into(n) != n:
             continue
-        members[n] = Member(n, str(a.get("label", n)), _details(g, n), str(a.get("kind")),
-                            str(a.get("state", NodeState.DECLARED.value)))
+        members[n] = Member(
+            n,
+            str(a.get("label", n)),
+            _details(g, n),
+            str(a.get("kind")),
+            str(a.get("state", NodeState.DECLARED.value)),
+        )
 
     unit_of: dict[str, str] = {}
     units: dict[str, Unit] = {}
@@ -104,7 +109,8 @@ def make_view(g: nx.MultiDiGraph, *, collapse_contexts: bool = False) -> View:
     for u, v, a in g.edges(data=True):
         kind = str(a.get("kind", EdgeKind.HTTP.value))
         if kind in (EdgeKind.STORE.value, EdgeKind.VOLUME.value) and (
-                folded_into(u) is None or folded_into(v) is None):
+            folded_into(u) is None or folded_into(v) is None
+        ):
             continue
         su, sv = folded_into(u), folded_into(v)
         if su is None or sv is None or su == sv:
@@ -136,10 +142,14 @@ def _details(g: nx.MultiDiGraph, n: str) -> list[str]:
     vols = []
     for u, v, e in [*g.out_edges(n, data=True), *g.in_edges(n, data=True)]:
         other = v if u == n else u
-        if e.get("kind") == EdgeKind.VOLUME.value and g.nodes[other].get("kind") == \
-                NodeKind.VOLUME.value:
-            vols.append(f"vol {g.nodes[other].get('label', other)}"
-                        + (" (ro)" if e.get("read_only") else ""))
+        if (
+            e.get("kind") == EdgeKind.VOLUME.value
+            and g.nodes[other].get("kind") == NodeKind.VOLUME.value
+        ):
+            vols.append(
+                f"vol {g.nodes[other].get('label', other)}"
+                + (" (ro)" if e.get("read_only") else "")
+            )
     out += sorted(set(vols))
     if a.get("kind") == NodeKind.EXTERNAL.value:
         out.append("not in lab.yaml")
@@ -163,8 +173,9 @@ def _collapse(view: View, g: nx.MultiDiGraph) -> View:
         states = {m.state for u in members for m in u.members}
         state = _worst(states)
         n = sum(len(u.members) for u in members)
-        units.append(Unit(cid, [Member(cid, ctx, [f"{n} service{'s' if n != 1 else ''}"],
-                                       "context", state)]))
+        units.append(
+            Unit(cid, [Member(cid, ctx, [f"{n} service{'s' if n != 1 else ''}"], "context", state)])
+        )
         for u in members:
             for m in u.members:
                 new_of[m.node] = cid
@@ -204,8 +215,15 @@ def _collapse(view: View, g: nx.MultiDiGraph) -> View:
     return View(units, [merged[k] for k in sorted(merged)], unit_of, collapsed=True)
 
 
-_SEVERITY = [NodeState.CRASHED, NodeState.PAUSED, NodeState.FAULTED, NodeState.STARTING,
-             NodeState.STOPPED, NodeState.READY, NodeState.DECLARED]
+_SEVERITY = [
+    NodeState.CRASHED,
+    NodeState.PAUSED,
+    NodeState.FAULTED,
+    NodeState.STARTING,
+    NodeState.STOPPED,
+    NodeState.READY,
+    NodeState.DECLARED,
+]
 
 
 def _worst(states: set[str]) -> str:
