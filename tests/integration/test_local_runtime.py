@@ -319,3 +319,32 @@ def test_gc_cleans_up_after_the_cli_is_killed_mid_start(tmp_path: Path) -> None:
     assert procs.pids_with_env("WORKBENCH_RUN_ID", run_id) == []
     assert not any(procs.state_of(pid) not in (None, "Z") for pid in orphans)
     assert list(runs.iterdir()) == []
+
+
+def test_ctrl_c_during_start_leaves_nothing_behind(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    env = {
+        **os.environ,
+        "WORKBENCH_STATE_DIR": str(state),
+        "WORKBENCH_LABS_PATH": str(FIXTURE_LABS),
+    }
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "lab", "start", "shop", "--runtime", "local",
+         "--workspace", str(FIXTURE_LABS / "shop" / "solution")],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    runs = state / "runs"
+
+    def spawned_run() -> Path | None:
+        return next((d for d in runs.glob("shop-*") if (d / "procs" / "gateway.json").exists()),
+                    None)  # fmt: skip
+
+    run_dir = eventually(spawned_run, within=30, message="the CLI never spawned the processes")
+    run_id = run_dir.name
+    cli.send_signal(signal.SIGINT)
+    _, stderr = cli.communicate(timeout=30)
+    assert cli.returncode == 130
+    assert stderr.strip() in ("interrupted", "aborted")  # click turns Ctrl-C into an abort
+    assert "Traceback" not in stderr
+    assert procs.pids_with_env("WORKBENCH_RUN_ID", run_id) == []
+    assert not run_dir.exists()

@@ -19,7 +19,6 @@ See `localenv.py` for what each process gets (environment, sidecars, volumes).
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import signal
 import subprocess
@@ -37,9 +36,9 @@ from workbench.runtime.base import (
     LogLine,
     Progress,
     ProgressCallback,
-    ServiceState,
     ServiceStatus,
 )
+from workbench.runtime.localstate import WorkerWatch, state_of
 from workbench.runtime.logfiles import follow_logs, tail_lines
 from workbench.runtime.ports import free_ports, require_free
 from workbench.runtime.readiness import Probe, http_ready, nats_ready, wait_all
@@ -191,7 +190,7 @@ class LocalRuntime:
         return Probe(
             service.name,
             ready=lambda: http_ready(port, service.readiness),
-            crashed=_WorkerWatch(record),
+            crashed=WorkerWatch(record),
             after=frozenset(after or ()),
         )
 
@@ -220,7 +219,7 @@ class LocalRuntime:
         sidecars: dict[str, str] = deployment.extra.get("sidecars", {})
         result = []
         for name, endpoint in deployment.endpoints.items():
-            state, detail = _state_of(endpoint, records.get(name))
+            state, detail = state_of(endpoint, records.get(name))
             if name in sidecars:
                 detail = f"sidecar of {sidecars[name]}" + (f"; {detail}" if detail else "")
             result.append(
@@ -324,48 +323,6 @@ class LocalRuntime:
         return tail_lines(localenv.log_file(run_dir, service), LOG_TAIL)
 
 
-class _WorkerWatch:
-    """Tells that a `uvicorn --reload` service crashed while starting.
-
-    The reloader process survives when the app fails to import (it waits for a file change), so
-    the process alone says nothing: the worker it spawned exiting does. A worker can live and die
-    between two looks; multiprocessing's resource tracker, started just before it, stays, so a
-    tracker without a worker for a while means the worker came and went.
-    """
-
-    def __init__(self, record: procs.ProcessRecord) -> None:
-        self.record = record
-        self.seen_worker = False
-        self.lone_tracker_since: float | None = None
-        self.spawned = time.monotonic()
-
-    def __call__(self) -> str | None:
-        members = (
-            procs.group_members(self.record.pid, max_age=0.1)
-            if procs.group_is_ours(self.record)
-            else []
-        )
-        if not members or self.record.pid not in members:
-            return "exited while starting"
-        if procs.app_running(self.record, members):
-            self.seen_worker = True
-            self.lone_tracker_since = None
-            return None
-        now = time.monotonic()
-        if self.seen_worker:
-            return CRASHED_WHILE_STARTING
-        if procs.tracker_running(members):
-            self.lone_tracker_since = self.lone_tracker_since or now
-            if now - self.lone_tracker_since > 1.0:
-                return CRASHED_WHILE_STARTING
-        if now - self.spawned > 30.0:
-            return "never started its app (the reloader runs alone)"
-        return None
-
-
-CRASHED_WHILE_STARTING = "crashed while starting (its app failed to load or exited)"
-
-
 def _needs(service: Service) -> set[str]:
     return set(service.depends_on) | ({service.sidecar_of} if service.sidecar_of else set())
 
@@ -374,42 +331,6 @@ def _open_gate(run_dir: Path, service: str) -> None:
     gate = localenv.gate_file(run_dir, service)
     gate.parent.mkdir(parents=True, exist_ok=True)
     gate.touch()
-
-
-def _state_of(endpoint: Endpoint, record: procs.ProcessRecord | None) -> tuple[ServiceState, str]:
-    if record is None:
-        return ServiceState.STOPPED, "not started"
-    members = procs.group_members(record.pid) if procs.group_is_ours(record) else []
-    if not members:
-        return ServiceState.CRASHED, "not running"
-    if any(procs.state_of(pid) == "T" for pid in members):
-        return ServiceState.PAUSED, "paused (SIGSTOP)"
-    port = int(endpoint.url.rsplit(":", 1)[1])
-    if endpoint.kind == "nats":
-        return (ServiceState.READY, "") if nats_ready(port) else (ServiceState.STARTING, "")
-    if not procs.app_running(record, members):
-        return ServiceState.CRASHED, "its app failed to load; fix the code and save to reload"
-    ready, problems = _readiness(port)
-    if ready:
-        return ServiceState.READY, ""
-    return ServiceState.STARTING, "; ".join(problems) or "not ready yet"
-
-
-def _readiness(port: int) -> tuple[bool, list[str]]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
-    try:
-        conn.request("GET", "/ready")
-        response = conn.getresponse()
-        body = response.read()
-    except (OSError, http.client.HTTPException):
-        return False, ["not answering"]
-    finally:
-        conn.close()
-    if response.status == 200:
-        return True, []
-    with contextlib.suppress(ValueError, AttributeError):
-        return False, [str(p) for p in json.loads(body).get("problems", [])]
-    return False, [f"/ready answered {response.status}"]
 
 
 def _admin(
