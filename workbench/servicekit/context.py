@@ -70,6 +70,17 @@ def current_request_id() -> str | None:
 
 
 @contextmanager
+def unbound() -> Iterator[None]:
+    """No trace inside the block: for long-lived work started during a request (a connection
+    and its reconnect callbacks) that must not carry that request's id forever."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
 def bound(trace: Trace) -> Iterator[Trace]:
     """Make `trace` current for the code inside the block (and tasks it starts)."""
     token = _current.set(trace)

@@ -18,7 +18,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from workbench.servicekit.context import Trace, bound, current, new_trace, trace_from_headers
+from workbench.servicekit.context import (
+    Trace,
+    bound,
+    current,
+    new_trace,
+    trace_from_headers,
+    unbound,
+)
 from workbench.servicekit.errors import KitError
 
 if TYPE_CHECKING:
@@ -139,20 +146,21 @@ class Messaging:
             async def on_reconnect() -> None:
                 log.info("nats reconnected", url=url)
 
+            connecting = nc.connect(
+                url,
+                name=self._settings.service,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,  # type: ignore[arg-type]  # float works
+                connect_timeout=2,
+                error_cb=on_error,
+                disconnected_cb=on_disconnect,
+                reconnected_cb=on_reconnect,
+            )
             try:
-                await asyncio.wait_for(
-                    nc.connect(
-                        url,
-                        name=self._settings.service,
-                        max_reconnect_attempts=-1,
-                        reconnect_time_wait=0.5,  # type: ignore[arg-type]  # float works
-                        connect_timeout=2,
-                        error_cb=on_error,
-                        disconnected_cb=on_disconnect,
-                        reconnected_cb=on_reconnect,
-                    ),
-                    timeout,
-                )
+                # nats-py's reader and callback tasks copy the context now: keep the request
+                # that happened to trigger the connection out of every later log line.
+                with unbound():
+                    await asyncio.wait_for(connecting, timeout)
             except (TimeoutError, OSError) as exc:
                 with contextlib.suppress(Exception):
                     await nc.close()
