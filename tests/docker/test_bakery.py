@@ -22,7 +22,7 @@ from workbench.bakery.labels import HASH, KIND, LAB, SERVICE, VERSION
 from workbench.lab.loader import load_lab
 from workbench.lab.model import Lab
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]  # a cold bake runs debootstrap
 
 PYTHON_SERVICES = {"orders", "audit", "logship", "gateway"}
 

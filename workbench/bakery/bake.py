@@ -71,7 +71,7 @@ def bake_lab(
         started = time.monotonic()
         root = ensure_root(client, report)
         result.images.append(
-            BakedImage("root", ImageKind.ROOT, root.name, False, time.monotonic() - started)
+            BakedImage("root", ImageKind.ROOT, root.name, root.built, time.monotonic() - started)
         )
         started = time.monotonic()
         base, built = ensure_base(client, root, report)

@@ -98,6 +98,8 @@ class RootImage:
     """Tag the base is built FROM."""
     image_id: str
     python: PythonTarget
+    built: bool = False
+    """Made (debootstrap + import) or pulled by this call, rather than found."""
 
 
 def configured_root() -> str:
@@ -127,7 +129,10 @@ def ensure_root(client: docker.DockerClient, on_progress: BakeCallback) -> RootI
         if image is None and configured != OFFLINE and _pull(client, configured, on_progress):
             image = find_image(client, configured)
             if image is not None:
-                return RootImage(configured, str(image.id), probe_python(client, str(image.id)))
+                on_progress(BakeEvent("root", BakePhase.BUILT, configured, detail="pulled"))
+                probe = probe_python(client, str(image.id))
+                return RootImage(configured, str(image.id), probe, built=True)
+        built = image is None
         if image is None:
             on_progress(BakeEvent("root", BakePhase.STARTED, offline, detail="offline Debian root"))
             image_id = build_offline_root(client, offline, on_progress)
@@ -135,7 +140,7 @@ def ensure_root(client: docker.DockerClient, on_progress: BakeCallback) -> RootI
         else:
             image_id = str(image.id)
             on_progress(BakeEvent("root", BakePhase.CACHED, offline))
-    return RootImage(offline, image_id, probe_python(client, image_id))
+    return RootImage(offline, image_id, probe_python(client, image_id), built=built)
 
 
 def _pull(client: docker.DockerClient, name: str, on_progress: BakeCallback) -> bool:
