@@ -10,8 +10,9 @@ API (all JSON):
 - `POST /orders` `{"customer", "sku", "qty", "amount_cents", "address"?}`, optional header
   `Idempotency-Key` (the same key returns the same order) -> 202 the order.
 - `GET /orders?status=&ids=1,2,3`, `GET /orders/{id}` -> `{id, customer, sku, qty,
-  amount_cents, address, status, reason, error, created_at, deadline_at, updated_at}`; `error`
-  says why a saga stopped with the order still PENDING (an exception in checkout.py).
+  amount_cents, address, status, reason, error, saga_open, created_at, deadline_at,
+  updated_at}`; `error` is the exception that stopped checkout.py (or why the saga ended with the
+  order still PENDING); `saga_open` is true while run()/resume() has not returned.
 - `GET /orders/{id}/saga` -> the order and its saga log.
 - `POST /_admin/crash` `{"after": "<step>", "order_id": null}` arms a crash point (see crash.py);
   `GET`/`DELETE /_admin/crash`.
@@ -89,9 +90,8 @@ async def _call_learner(order: dict[str, Any], entry: str) -> None:
         problem = f"{type(exc).__name__}: {exc}" + (f" (checkout at {where})" if where else "")
         kit.log.exception("saga stopped by an exception", order_id=order_id, entry=entry,
                           where=where)
-        current = orders.get(order_id)
-        if current is not None and current["status"] == PENDING:
-            orders.set_error(order_id, problem)
+        # Kept on the order whatever its status: an exception after approve() is a bug too.
+        orders.set_error(order_id, problem)
         return
     current = orders.get(order_id)
     if current is not None and current["status"] == PENDING:
