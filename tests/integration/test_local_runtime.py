@@ -276,9 +276,14 @@ def test_a_service_that_crashes_is_reported_with_its_log_and_the_others_run(
             "logship": ServiceState.CRASHED,
         }  # fmt: skip
         assert http.post(f"{deployment.url('gateway')}/orders", json=ORDER).status_code == 201
-        # The learner fixes the code; a restart on the same URL brings the service up.
+        # The fix is picked up by the reloader on save; a restart (same URL) works as well.
         app = broken_shop.path / "services" / "logship" / "app.py"
         app.write_text(app.read_text().replace('raise RuntimeError("logship', "# fixed: ("))
+        eventually(
+            lambda: states(runtime, deployment)["logship"] is ServiceState.READY,
+            within=20,
+            message="logship did not reload after its code was fixed",
+        )
         runtime.restart(deployment, "logship")
         assert http.get(f"{deployment.url('logship')}/ready").status_code == 200
     finally:

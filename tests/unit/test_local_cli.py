@@ -56,6 +56,11 @@ def test_fast_commands_import_no_heavy_library(args: tuple[str, ...], isolated_s
     ("args", "message", "hint"),
     [
         (("lab", "start", "nope"), "no lab called 'nope'", "labs available: "),
+        (
+            ("lab", "start", "design-mini"),
+            "lab 'design-mini' has no services to run",
+            "workbench check design-mini",
+        ),
         (("lab", "stop", "shop"), "lab 'shop' is not running", "workbench lab start shop"),
         (("lab", "logs", "shop"), "lab 'shop' is not running", "workbench lab start shop"),
         (("lab", "restart", "shop", "orders"), "lab 'shop' is not running", "lab start shop"),

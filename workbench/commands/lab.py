@@ -61,11 +61,16 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
       workbench lab start shop --runtime local --workspace ~/work/shop
     """
     from workbench.commands.output import console
-    from workbench.errors import StartFailedError
+    from workbench.errors import StartFailedError, WorkbenchError
     from workbench.lab import find_lab
     from workbench.runtime.select import get_runtime
 
     spec = find_lab(lab_id)
+    if not spec.runs_services:
+        raise WorkbenchError(
+            f"lab {spec.id!r} has no services to run: its exercises are about design",
+            f"work in your workspace and check it with `workbench check {spec.id}`",
+        )
     _refuse_second_start(spec.id)
     workspace = _workspace(spec, workspace_dir)
     engine = get_runtime(runtime)
