@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
@@ -190,8 +191,12 @@ def _bootstrap_tarball(tarball: Path, on_progress: BakeCallback) -> None:
         )
     suite = os.environ.get(SUITE_ENV, "").strip() or DEFAULT_SUITE
     source = debian_mirror(suite)
+    tarball.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in tarball.parent.glob("rootfs-*"):  # from a bake killed half-way
+        if not _alive(leftover.name.removeprefix("rootfs-")):
+            _safe_remove(leftover)
     work = tarball.parent / f"rootfs-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
+    _safe_remove(work)
     work.mkdir(parents=True)
     command = ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}"]
     if source.signed_by and Path(source.signed_by).is_file():
@@ -212,7 +217,49 @@ def _bootstrap_tarball(tarball: Path, on_progress: BakeCallback) -> None:
     except subprocess.CalledProcessError as exc:
         raise BakeError(f"packing the root filesystem failed: {exc.stderr!r}") from exc
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        _safe_remove(work)
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _mounts_below(folder: Path) -> list[str]:
+    """Mount points at or under folder, deepest first (from /proc/mounts, octal escapes undone)."""
+    real = os.path.realpath(folder)
+    try:
+        lines = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return []
+    points = [
+        re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[1])
+        for line in lines
+        if len(line.split()) > 1
+    ]
+    return sorted((p for p in points if p == real or p.startswith(real + "/")), reverse=True)
+
+
+def _safe_remove(folder: Path) -> None:
+    """Remove a debootstrap target. A killed debootstrap can leave /proc, /sys or the host's /dev
+    bind-mounted inside it, and deleting through those mounts would delete host files: unmount
+    first, and refuse to delete while anything is still mounted there."""
+    if not folder.exists():
+        return
+    for point in _mounts_below(folder):
+        subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+    remaining = _mounts_below(folder)
+    if remaining:
+        raise BakeError(
+            f"{folder} still has file systems mounted in it ({', '.join(remaining[:3])})",
+            f"unmount them (`sudo umount -l ...`), then remove {folder}",
+        )
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _run_reporting(command: list[str], *, tag: str, on_progress: BakeCallback) -> None:
