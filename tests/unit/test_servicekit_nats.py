@@ -269,3 +269,27 @@ async def test_a_service_stops_quickly_even_when_the_broker_is_gone(tmp_path: Pa
 
 async def _subscribed(kit: ServiceKit) -> bool:
     return all(c.subscribed for c in kit.messaging.consumers)
+
+
+async def test_a_slow_handler_is_not_redelivered_while_it_works(
+    nats_url: str, request: pytest.FixtureRequest
+) -> None:
+    subj = subject(request)
+    deliveries: list[int] = []
+    kit = make_kit("audit", nats_url)
+
+    @kit.consumer(subj, ack_wait_s=0.6)
+    async def slow(event: Event) -> None:
+        deliveries.append(event.delivery)
+        await asyncio.sleep(1.5)  # well past ack_wait: only the in-progress signal saves it
+
+    async with running(kit) as client:
+        await until(lambda: _ready(client))
+        await kit.publish(subj, {"n": 1})
+        await until(lambda: _consumed(client, subj), within=10)
+        await asyncio.sleep(0.8)
+    assert deliveries == [1]
+
+
+async def _consumed(client: httpx.AsyncClient, subj: str) -> bool:
+    return bool((await client.get("/_admin/stats")).json()["consumed"].get(subj))

@@ -99,6 +99,13 @@ def durable_name(service: str, subject: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", f"{service}-{readable}")
 
 
+async def _keep_in_progress(msg: Any, every_s: float) -> None:
+    while True:
+        await asyncio.sleep(every_s)
+        with contextlib.suppress(Exception):
+            await msg.in_progress()
+
+
 def _decode(raw: bytes | None) -> dict[str, Any] | None:
     try:
         data = json.loads(raw or b"{}")
@@ -341,6 +348,11 @@ class Messaging:
                 stream_seq=int(meta.sequence.stream),
                 headers=headers,
             )
+            # A slow handler (a peer under a latency fault) is still working, not dead: tell
+            # JetStream so, or it would redeliver the event while the first try is running.
+            keepalive = asyncio.get_running_loop().create_task(
+                _keep_in_progress(msg, consumer.ack_wait_s / 2)
+            )
             try:
                 await consumer.handler(event)
             except Exception:
@@ -351,6 +363,8 @@ class Messaging:
                 )
                 await msg.nak(delay=min(0.2 * event.delivery, 2.0))
                 return
+            finally:
+                keepalive.cancel()
             await msg.ack()
             self._stats.consumed(event.subject)
             self._log.info(
