@@ -18,6 +18,7 @@ from workbench.commands import gc as gc_commands
 from workbench.commands import graph as graph_commands
 from workbench.commands import lab as lab_commands
 from workbench.commands import labs as labs_commands
+from workbench.commands import workspace as workspace_commands
 from workbench.errors import WorkbenchError
 
 
@@ -55,6 +56,8 @@ cli.add_command(check_commands.check)
 cli.add_command(check_commands.progress_cmd)
 cli.add_command(graph_commands.graph_cmd)
 cli.add_command(graph_commands.diagram_cmd)
+lab_commands.lab.add_command(workspace_commands.init_cmd)
+lab_commands.lab.add_command(workspace_commands.reset_cmd)
 
 
 def main() -> None:

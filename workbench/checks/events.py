@@ -46,8 +46,11 @@ def learner_message(exc: BaseException, when: str) -> tuple[str, str]:
         msg = getattr(exc, "msg", text) or text
         timeout = _TIMEOUT.search(msg)
         if timeout:
-            return "error", f"the check did not finish within {float(timeout.group(1)):g} s " \
-                "(something it waited on hangs)"
+            return (
+                "error",
+                f"the check did not finish within {float(timeout.group(1)):g} s "
+                "(something it waited on hangs)",
+            )
         return ("failed" if when == "call" else "error"), msg
     if isinstance(exc, AssertionError):
         # Assertion rewriting appends "\nassert <introspection>" to the author's message.

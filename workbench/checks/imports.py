@@ -120,12 +120,24 @@ def check_imports(
         if rel.endswith(".py") and original and original.is_file():
             required[rel] = public_names(original.read_text(encoding="utf-8", errors="replace"))
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    args = [sys.executable, "-c", _CHILD, str(workspace.resolve()), json.dumps(files),
-            json.dumps(required)]
+    args = [
+        sys.executable,
+        "-c",
+        _CHILD,
+        str(workspace.resolve()),
+        json.dumps(files),
+        json.dumps(required),
+    ]
     try:
         proc = subprocess.run(
-            args, cwd=workspace, env=env, capture_output=True, text=True, timeout=timeout,
-            stdin=subprocess.DEVNULL, check=False,
+            args,
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
         stdout, stderr, timed_out = proc.stdout, proc.stderr, False
     except subprocess.TimeoutExpired as exc:
@@ -145,8 +157,10 @@ def check_imports(
             problems.extend(ImportProblem(event["done"], ln, msg) for ln, msg in event["problems"])
     if current is not None:
         if timed_out:
-            message = (f"importing it did not finish within {timeout:g} s: does it run something "
-                       "at import time (a loop, a server, input())?")
+            message = (
+                f"importing it did not finish within {timeout:g} s: does it run something "
+                "at import time (a loop, a server, input())?"
+            )
         else:
             last = stderr.strip().splitlines()[-1:] or ["no output"]
             message = f"importing it ended the Python process ({last[0]})"

@@ -61,22 +61,55 @@ class _PluginState:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("workbench", "Architecture Workbench checks")
-    group.addoption("--workbench-run", dest="workbench_run", default=None,
-                    help="run folder of the deployment the checks drive (holds run.json)")
-    group.addoption("--workbench-workspace", dest="workbench_workspace", default=None,
-                    help="the learner's workspace folder")
-    group.addoption("--workbench-lab", dest="workbench_lab", default=None,
-                    help="the lab folder (holds lab.yaml)")
-    group.addoption("--workbench-exercise", dest="workbench_exercise", action="append",
-                    default=[], help="run only the checks of this exercise (repeatable)")
-    group.addoption("--workbench-results", dest="workbench_results", default=None,
-                    help="append one JSON line per event (collected, start, result) to this file")
-    group.addoption("--workbench-order", dest="workbench_order", default=None,
-                    help="the lab's exercise ids in order, comma-separated (checks run in it)")
-    group.addoption("--workbench-fast-exit", dest="workbench_fast_exit", action="store_true",
-                    help="end the process right after the session (skips interpreter teardown)")
-    group.addoption("--workbench-stop-at-failure", dest="workbench_stop", action="store_true",
-                    help="stop after the first exercise with a check that did not pass")
+    group.addoption(
+        "--workbench-run",
+        dest="workbench_run",
+        default=None,
+        help="run folder of the deployment the checks drive (holds run.json)",
+    )
+    group.addoption(
+        "--workbench-workspace",
+        dest="workbench_workspace",
+        default=None,
+        help="the learner's workspace folder",
+    )
+    group.addoption(
+        "--workbench-lab",
+        dest="workbench_lab",
+        default=None,
+        help="the lab folder (holds lab.yaml)",
+    )
+    group.addoption(
+        "--workbench-exercise",
+        dest="workbench_exercise",
+        action="append",
+        default=[],
+        help="run only the checks of this exercise (repeatable)",
+    )
+    group.addoption(
+        "--workbench-results",
+        dest="workbench_results",
+        default=None,
+        help="append one JSON line per event (collected, start, result) to this file",
+    )
+    group.addoption(
+        "--workbench-order",
+        dest="workbench_order",
+        default=None,
+        help="the lab's exercise ids in order, comma-separated (checks run in it)",
+    )
+    group.addoption(
+        "--workbench-fast-exit",
+        dest="workbench_fast_exit",
+        action="store_true",
+        help="end the process right after the session (skips interpreter teardown)",
+    )
+    group.addoption(
+        "--workbench-stop-at-failure",
+        dest="workbench_stop",
+        action="store_true",
+        help="stop after the first exercise with a check that did not pass",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -148,8 +181,12 @@ def pytest_collection_modifyitems(
     state.emit(
         event="collected",
         checks=[
-            {"id": i.nodeid, "name": check_name(i.name), "exercise": _exercise_of(i),
-             "hint": _hint_of(i)}
+            {
+                "id": i.nodeid,
+                "name": check_name(i.name),
+                "exercise": _exercise_of(i),
+                "hint": _hint_of(i),
+            }
             for i in items
         ],
     )
@@ -160,8 +197,12 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         # A check file that does not import: the lab's fault, or a learner module it imports.
         state = _current_state()
         if state is not None:
-            state.emit(event="collect_error", id=report.nodeid or "checks",
-                       message=_collect_message(report), details=report.longreprtext)
+            state.emit(
+                event="collect_error",
+                id=report.nodeid or "checks",
+                message=_collect_message(report),
+                details=report.longreprtext,
+            )
 
 
 def _collect_message(report: pytest.CollectReport) -> str:
@@ -241,9 +282,14 @@ def _result_of(
                 details += f"\n--- {section} ---\n{text}"
     name = nodeid.rsplit("::", 1)[-1]
     return {
-        "id": nodeid, "name": check_name(name), "exercise": exercise, "outcome": outcome,
-        "message": message, "hint": hint,
-        "duration": duration, "details": details,
+        "id": nodeid,
+        "name": check_name(name),
+        "exercise": exercise,
+        "outcome": outcome,
+        "message": message,
+        "hint": hint,
+        "duration": duration,
+        "details": details,
     }
 
 
@@ -251,8 +297,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _current_state()
     if state is not None:
         state.exitstatus = int(exitstatus)
-        state.emit(event="finished", exitstatus=int(exitstatus),
-                   stopped=str(session.shouldstop) if session.shouldstop else None)
+        state.emit(
+            event="finished",
+            exitstatus=int(exitstatus),
+            stopped=str(session.shouldstop) if session.shouldstop else None,
+        )
         state.close()
 
 

@@ -86,7 +86,9 @@ def load_progress() -> dict[str, dict[str, ExerciseProgress]]:
             continue
         out[lab_id] = {
             ex: ExerciseProgress(
-                ex, entry.get("first_passed"), entry.get("last_checked", ""),
+                ex,
+                entry.get("first_passed"),
+                entry.get("last_checked", ""),
                 entry.get("last_status", ""),
             )
             for ex, entry in exercises.items()

@@ -42,8 +42,9 @@ def print_report(run: CheckRun, console: Console, *, verbose: bool = False) -> N
         console.print("[yellow]hint:[/] fix the line named above, save, and check again.")
         return
     for exercise in run.exercises():
-        console.print(f"[bold]{escape(exercise.title)}[/] ({escape(exercise.id)}): "
-                      f"{_STATUS[exercise.status]}")
+        console.print(
+            f"[bold]{escape(exercise.title)}[/] ({escape(exercise.id)}): {_STATUS[exercise.status]}"
+        )
         results = run.results_for(exercise.id)
         shown_hint = False
         for result in results:
@@ -88,9 +89,11 @@ def _summary(run: CheckRun) -> str:
         parts.append(f"{counts['skipped']} skipped")
     checks = ", ".join(parts)
     if run.passed:
-        return (f"[bold green]All {done} exercise(s) passed[/] ({checks}, {run.duration:.1f} s)")
-    return (f"[bold]{done} of {len(run.selected)} exercise(s) passed[/] "
-            f"({checks}, {run.duration:.1f} s)")
+        return f"[bold green]All {done} exercise(s) passed[/] ({checks}, {run.duration:.1f} s)"
+    return (
+        f"[bold]{done} of {len(run.selected)} exercise(s) passed[/] "
+        f"({checks}, {run.duration:.1f} s)"
+    )
 
 
 def to_json(run: CheckRun) -> str:
@@ -101,9 +104,7 @@ def to_junit_xml(run: CheckRun) -> str:
     """JUnit XML: a <testsuite> per exercise; failed → <failure>, error → <error>."""
     root = ET.Element("testsuites", name=f"workbench {run.lab_id}")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    groups: list[tuple[str, list[CheckResult]]] = [
-        (ex, run.results_for(ex)) for ex in run.selected
-    ]
+    groups: list[tuple[str, list[CheckResult]]] = [(ex, run.results_for(ex)) for ex in run.selected]
     untagged = [r for r in run.results if r.exercise is None]
     if untagged:
         groups.append(("(untagged)", untagged))
@@ -111,38 +112,83 @@ def to_junit_xml(run: CheckRun) -> str:
     for ex, results in groups:
         if not results and status.get(ex) is ExerciseStatus.NOT_RUN:
             # Graders still see the exercise: as skipped, with why it was not checked.
-            results.append(CheckResult(
-                id=f"{ex}::not-checked", name="not checked", exercise=ex,
-                outcome=Outcome.SKIPPED, message=_not_run_reason(run),
-            ))
+            results.append(
+                CheckResult(
+                    id=f"{ex}::not-checked",
+                    name="not checked",
+                    exercise=ex,
+                    outcome=Outcome.SKIPPED,
+                    message=_not_run_reason(run),
+                )
+            )
     if run.error:
-        groups.append(("run", [CheckResult(
-            id="run", name="checks run", exercise=None, outcome=Outcome.ERROR, message=run.error,
-        )]))
+        groups.append(
+            (
+                "run",
+                [
+                    CheckResult(
+                        id="run",
+                        name="checks run",
+                        exercise=None,
+                        outcome=Outcome.ERROR,
+                        message=run.error,
+                    )
+                ],
+            )
+        )
     status = {e.id: e.status for e in run.exercises()}
     for ex, results in groups:
         if not results and status.get(ex) is ExerciseStatus.NOT_RUN:
             # Graders still see the exercise: as skipped, with why it was not checked.
-            results.append(CheckResult(
-                id=f"{ex}::not-checked", name="not checked", exercise=ex,
-                outcome=Outcome.SKIPPED, message=_not_run_reason(run),
-            ))
+            results.append(
+                CheckResult(
+                    id=f"{ex}::not-checked",
+                    name="not checked",
+                    exercise=ex,
+                    outcome=Outcome.SKIPPED,
+                    message=_not_run_reason(run),
+                )
+            )
     if run.error:
-        groups.append(("run", [CheckResult(
-            id="run", name="checks run", exercise=None, outcome=Outcome.ERROR, message=run.error,
-        )]))
+        groups.append(
+            (
+                "run",
+                [
+                    CheckResult(
+                        id="run",
+                        name="checks run",
+                        exercise=None,
+                        outcome=Outcome.ERROR,
+                        message=run.error,
+                    )
+                ],
+            )
+        )
     for problem in run.import_problems:
         # A file that does not load fails every selected exercise that names it; graders see it.
-        groups.append(("imports", [CheckResult(
-            id=f"imports::{problem.file}", name=f"{problem.file} loads", exercise=None,
-            outcome=Outcome.FAILED, message=str(problem),
-        )]))
+        groups.append(
+            (
+                "imports",
+                [
+                    CheckResult(
+                        id=f"imports::{problem.file}",
+                        name=f"{problem.file} loads",
+                        exercise=None,
+                        outcome=Outcome.FAILED,
+                        message=str(problem),
+                    )
+                ],
+            )
+        )
     for name, results in groups:
         suite = ET.SubElement(root, "testsuite", name=f"{run.lab_id}.{name}")
         counts = {"tests": len(results), "failures": 0, "errors": 0, "skipped": 0}
         for result in results:
             case = ET.SubElement(
-                suite, "testcase", classname=f"{run.lab_id}.{name}", name=result.name,
+                suite,
+                "testcase",
+                classname=f"{run.lab_id}.{name}",
+                name=result.name,
                 time=f"{result.duration:.3f}",
             )
             case.set("file", result.id.split("::", 1)[0])

@@ -81,15 +81,39 @@ def run_checks(
     check_timeout: float = CHECK_TIMEOUT,
     deadline: float = RUN_DEADLINE,
     on_event: EventCallback | None = None,
+    precheck: bool = True,
 ) -> CheckRun:
     """Run the checks of `exercises` (default: all, stopping after the first not passing).
 
-    Learner files that do not load are reported first, and then no check runs.
+    Learner files that do not load are reported first, and then no check runs (`precheck=False`
+    when the caller has just done that with `files_that_do_not_load`).
     """
     workspace = workspace.resolve()
-    selected = exercises if exercises is not None else [e.id for e in lab.exercises]
+    run = _new_run(lab, workspace, exercises, deployment)
     stop = exercises is None if stop_at_failure is None else stop_at_failure
-    run = CheckRun(
+    began = time.monotonic()
+    if precheck:
+        run.import_problems = check_imports(
+            workspace, learner_files(lab, run.selected), starter=lab.starter_dir
+        )
+    if not run.import_problems:
+        if not any(lab.checks_dir.glob("test_*.py")):
+            run.error = f"lab {lab.id!r} has no checks (no checks/test_*.py)"
+        else:
+            # No exercise filter for "all": then untagged checks run too, and show up.
+            only = list(run.selected) if exercises is not None else []
+            _run_pytest(
+                run, lab, workspace, deployment, only, stop, check_timeout, deadline, on_event
+            )
+    run.duration = time.monotonic() - began
+    return run
+
+
+def _new_run(
+    lab: Lab, workspace: Path, exercises: list[str] | None, deployment: Deployment | None
+) -> CheckRun:
+    selected = exercises if exercises is not None else [e.id for e in lab.exercises]
+    return CheckRun(
         lab_id=lab.id,
         workspace=str(workspace),
         selected=list(selected),
@@ -98,20 +122,24 @@ def run_checks(
         run_id=deployment.run_id if deployment else None,
         started_at=time.time(),
     )
+
+
+def files_that_do_not_load(
+    lab: Lab, workspace: Path, exercises: list[str] | None = None
+) -> CheckRun | None:
+    """The import pre-check alone: a run holding the problems, or None when every file loads.
+
+    Front ends call it before starting a lab: a file that does not import would only make a
+    service crash at start, far from the line that is wrong.
+    """
     began = time.monotonic()
+    workspace = workspace.resolve()
+    run = _new_run(lab, workspace, exercises, None)
     run.import_problems = check_imports(
-        workspace, learner_files(lab, selected), starter=lab.starter_dir
+        workspace, learner_files(lab, run.selected), starter=lab.starter_dir
     )
-    if not run.import_problems:
-        if not any(lab.checks_dir.glob("test_*.py")):
-            run.error = f"lab {lab.id!r} has no checks (no checks/test_*.py)"
-        else:
-            # No exercise filter for "all": then untagged checks run too, and show up.
-            only = list(selected) if exercises is not None else []
-            _run_pytest(run, lab, workspace, deployment, only, stop, check_timeout, deadline,
-                        on_event)
     run.duration = time.monotonic() - began
-    return run
+    return run if run.import_problems else None
 
 
 def pytest_command(
@@ -127,19 +155,50 @@ def pytest_command(
 ) -> list[str]:
     """The pytest command line: isolated from the repository's own pytest set-up and plugins."""
     cmd = [
-        sys.executable, "-m", "pytest", str(lab.checks_dir),
-        "-p", "workbench.checks.plugin", "-p", "pytest_timeout", "-p", "no:cacheprovider",
-        "-c", str(ini), "--rootdir", str(lab.path), "--confcutdir", str(lab.path),
-        "-q", "--no-header", "--tb=short", "-rN",
-        "--timeout", f"{check_timeout:g}", "--timeout-method", "signal",
-        "--workbench-lab", str(lab.path), "--workbench-workspace", str(workspace),
-        "--workbench-results", str(results), "--workbench-fast-exit",
-        "--workbench-order", ",".join(e.id for e in lab.exercises),
+        sys.executable,
+        "-m",
+        "pytest",
+        str(lab.checks_dir),
+        "-p",
+        "workbench.checks.plugin",
+        "-p",
+        "pytest_timeout",
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        str(ini),
+        "--rootdir",
+        str(lab.path),
+        "--confcutdir",
+        str(lab.path),
+        "-q",
+        "--no-header",
+        "--tb=short",
+        "-rN",
+        "--timeout",
+        f"{check_timeout:g}",
+        "--timeout-method",
+        "signal",
+        "--workbench-lab",
+        str(lab.path),
+        "--workbench-workspace",
+        str(workspace),
+        "--workbench-results",
+        str(results),
+        "--workbench-fast-exit",
+        "--workbench-order",
+        ",".join(e.id for e in lab.exercises),
     ]
     if _has_async_checks(lab) and importlib.util.find_spec("pytest_asyncio") is not None:
         # Checks may be `async def` (e.g. subscribing to NATS); autoloading is off for speed.
-        cmd += ["-p", "pytest_asyncio.plugin", "-o", "asyncio_mode=auto",
-                "-o", "asyncio_default_fixture_loop_scope=function"]
+        cmd += [
+            "-p",
+            "pytest_asyncio.plugin",
+            "-o",
+            "asyncio_mode=auto",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+        ]
     if deployment is not None:
         cmd += ["--workbench-run", str(deployment.run_dir)]
     for ex in exercises:
@@ -174,8 +233,16 @@ def _run_pytest(  # noqa: PLR0917 - private helper, one call site
         ini = Path(tmp) / "pytest.ini"
         ini.write_text("[pytest]\n", encoding="utf-8")
         results.touch()
-        cmd = pytest_command(lab, workspace, deployment, only, stop=stop,
-                             check_timeout=check_timeout, results=results, ini=ini)
+        cmd = pytest_command(
+            lab,
+            workspace,
+            deployment,
+            only,
+            stop=stop,
+            check_timeout=check_timeout,
+            results=results,
+            ini=ini,
+        )
         env = {
             **os.environ,
             # Plugin autoloading costs about a second (textual's snapshot plugin and friends).
@@ -185,8 +252,13 @@ def _run_pytest(  # noqa: PLR0917 - private helper, one call site
         output = Path(tmp) / "output.txt"
         with output.open("wb") as out:
             proc = subprocess.Popen(
-                cmd, cwd=workspace, env=env, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                cmd,
+                cwd=workspace,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
             reader = _EventReader(results, on_event)
             limit = time.monotonic() + deadline
@@ -203,8 +275,14 @@ def _run_pytest(  # noqa: PLR0917 - private helper, one call site
                 if proc.poll() is None:  # interrupted (Ctrl-C): leave nothing behind
                     _kill_group(proc)
             reader.poll()
-        _assemble(run, reader.events, proc.returncode, timed_out, deadline,
-                  output.read_text(encoding="utf-8", errors="replace"))
+        _assemble(
+            run,
+            reader.events,
+            proc.returncode,
+            timed_out,
+            deadline,
+            output.read_text(encoding="utf-8", errors="replace"),
+        )
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -277,27 +355,44 @@ def _assemble(  # noqa: PLR0917 - private helper, one call site
         elif kind == "finished":
             ended_normally = True
     for err in collect_errors:
-        run.results.append(CheckResult(
-            id=err["id"], name=err["id"], exercise=None, outcome=Outcome.ERROR,
-            message=f"the checks in {err['id']} could not be loaded: {err['message']}",
-            details=err.get("details", ""),
-        ))
+        run.results.append(
+            CheckResult(
+                id=err["id"],
+                name=err["id"],
+                exercise=None,
+                outcome=Outcome.ERROR,
+                message=f"the checks in {err['id']} could not be loaded: {err['message']}",
+                details=err.get("details", ""),
+            )
+        )
     if collect_errors:
         run.error = "some checks could not be loaded (a problem with the lab's checks)"
     for check in collected:
         result = finished.get(check["id"])
         if result is None and check["id"] in started:
-            why = (f"the checks were stopped: they did not finish within {deadline:g} s"
-                   if timed_out else "the check ended the checks process (a crash or an exit)")
-            result = CheckResult(check["id"], check["name"], check["exercise"], Outcome.ERROR,
-                                 why, check.get("hint"), details=_tail(output))
+            why = (
+                f"the checks were stopped: they did not finish within {deadline:g} s"
+                if timed_out
+                else "the check ended the checks process (a crash or an exit)"
+            )
+            result = CheckResult(
+                check["id"],
+                check["name"],
+                check["exercise"],
+                Outcome.ERROR,
+                why,
+                check.get("hint"),
+                details=_tail(output),
+            )
         if result is not None:
             run.results.append(result)
     if timed_out:
         run.error = f"the checks did not finish within {deadline:g} s and were stopped"
     elif not ended_normally:
-        run.error = (f"the checks process ended unexpectedly (exit status {returncode}); "
-                     f"its last output:\n{_tail(output)}")
+        run.error = (
+            f"the checks process ended unexpectedly (exit status {returncode}); "
+            f"its last output:\n{_tail(output)}"
+        )
 
 
 def _tail(text: str, lines: int = 15) -> str:

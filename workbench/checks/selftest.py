@@ -83,8 +83,10 @@ def read_mutants(lab: Lab) -> tuple[list[Mutant], list[str]]:
             )
         )
         if not note.is_file():
-            problems.append(f"mutant {folder.name!r} has no {MUTANT_FILE} (a one-line description "
-                            "of the mistake, then `exercise: <id>`)")
+            problems.append(
+                f"mutant {folder.name!r} has no {MUTANT_FILE} (a one-line description "
+                "of the mistake, then `exercise: <id>`)"
+            )
             continue
         text = note.read_text(encoding="utf-8")
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -92,26 +94,36 @@ def read_mutants(lab: Lab) -> tuple[list[Mutant], list[str]]:
         target = _TARGET.search(text)
         exercise = target.group(1) if target else None
         if not description or _TARGET.match(lines[0] if lines else ""):
-            problems.append(f"mutant {folder.name!r}: the first line of {MUTANT_FILE} must "
-                            "describe the mistake in one line")
+            problems.append(
+                f"mutant {folder.name!r}: the first line of {MUTANT_FILE} must "
+                "describe the mistake in one line"
+            )
         if exercise is None:
-            problems.append(f"mutant {folder.name!r}: {MUTANT_FILE} must name the exercise it "
-                            "targets with a line `exercise: <id>`")
+            problems.append(
+                f"mutant {folder.name!r}: {MUTANT_FILE} must name the exercise it "
+                "targets with a line `exercise: <id>`"
+            )
         elif exercise not in exercise_ids:
-            problems.append(f"mutant {folder.name!r} targets unknown exercise {exercise!r} "
-                            f"(exercises: {', '.join(sorted(exercise_ids)) or 'none'})")
+            problems.append(
+                f"mutant {folder.name!r} targets unknown exercise {exercise!r} "
+                f"(exercises: {', '.join(sorted(exercise_ids)) or 'none'})"
+            )
         if not files:
             problems.append(f"mutant {folder.name!r} changes no file: it would be the solution")
         for rel in files:
             original = lab.solution_dir / rel
             if original.is_file() and filecmp.cmp(original, folder / rel, shallow=False):
-                problems.append(f"mutant {folder.name!r}: {rel} is identical to the solution's "
-                                "(a mutant holds only the files that differ)")
+                problems.append(
+                    f"mutant {folder.name!r}: {rel} is identical to the solution's "
+                    "(a mutant holds only the files that differ)"
+                )
         mutants.append(Mutant(folder.name, folder, description, exercise, files))
     for ex in lab.exercises:
         if not any(m.exercise == ex.id for m in mutants):
-            problems.append(f"exercise {ex.id!r} has no mutant: add mutants/<name>/ with a "
-                            f"{MUTANT_FILE} saying `exercise: {ex.id}` and a known-wrong file")
+            problems.append(
+                f"exercise {ex.id!r} has no mutant: add mutants/<name>/ with a "
+                f"{MUTANT_FILE} saying `exercise: {ex.id}` and a known-wrong file"
+            )
     return mutants, problems
 
 
@@ -134,8 +146,9 @@ def selftest(
         root = Path(tmp)
 
         def check(variant: str, folder: Path, exercises: list[str]) -> CheckRun:
-            step(f"{variant}: checking" + (f" on the {runtime} runtime" if lab.runs_services
-                                           else ""))
+            step(
+                f"{variant}: checking" + (f" on the {runtime} runtime" if lab.runs_services else "")
+            )
             return _check_variant(lab, folder, exercises, runtime, check_timeout)
 
         starter = _materialise(root / "starter", [lab.starter_dir])
@@ -162,15 +175,22 @@ def _check_variant(
 ) -> CheckRun:
     only = exercises or None  # None: every check of the lab, including untagged ones
     if not lab.runs_services:
-        return run_checks(lab, workspace, exercises=only, stop_at_failure=False,
-                          check_timeout=check_timeout)
+        return run_checks(
+            lab, workspace, exercises=only, stop_at_failure=False, check_timeout=check_timeout
+        )
     from workbench.runtime.select import get_runtime
 
     engine = get_runtime(runtime)
     deployment = engine.up(lab, workspace)
     try:
-        return run_checks(lab, workspace, exercises=only, deployment=deployment,
-                          stop_at_failure=False, check_timeout=check_timeout)
+        return run_checks(
+            lab,
+            workspace,
+            exercises=only,
+            deployment=deployment,
+            stop_at_failure=False,
+            check_timeout=check_timeout,
+        )
     finally:
         engine.down(deployment)
 
@@ -201,21 +221,34 @@ def _expect_fail(variant: str, run: CheckRun, exercises: list[str]) -> VariantRe
     expectation = f"checks fail on {', '.join(exercises)}"
     if run.import_problems:
         ok = variant != "starter"  # a starter that does not load is a broken hand-out
-        return VariantResult(variant, expectation, ok, "rejected before any check ran: "
-                             + _explain(run), run)
+        return VariantResult(
+            variant, expectation, ok, "rejected before any check ran: " + _explain(run), run
+        )
     if run.error:
         return VariantResult(variant, expectation, False, run.error, run)
     passing = [e.id for e in run.exercises() if e.status is ExerciseStatus.PASSED]
-    unchecked = [e.id for e in run.exercises() if e.status is not ExerciseStatus.FAILED
-                 and e.id not in passing]
+    unchecked = [
+        e.id
+        for e in run.exercises()
+        if e.status is not ExerciseStatus.FAILED and e.id not in passing
+    ]
     if passing:
         what = "the handed-out starter" if variant == "starter" else "this known-wrong solution"
-        return VariantResult(variant, expectation, False,
-                             f"checks of {', '.join(passing)} PASS on {what}: they must reject "
-                             "it", run)
+        return VariantResult(
+            variant,
+            expectation,
+            False,
+            f"checks of {', '.join(passing)} PASS on {what}: they must reject it",
+            run,
+        )
     if unchecked:
-        return VariantResult(variant, expectation, False,
-                             f"{', '.join(unchecked)} not checked (no checks ran for it)", run)
+        return VariantResult(
+            variant,
+            expectation,
+            False,
+            f"{', '.join(unchecked)} not checked (no checks ran for it)",
+            run,
+        )
     failing = [r for r in run.results if not r.ok]
     first = failing[0].message if failing else ""
     return VariantResult(variant, expectation, True, f"rejected: {first}", run)
@@ -224,8 +257,9 @@ def _expect_fail(variant: str, run: CheckRun, exercises: list[str]) -> VariantRe
 def _expect_pass(run: CheckRun) -> VariantResult:
     expectation = "every check passes"
     if run.passed:
-        return VariantResult("solution", expectation, True,
-                             f"{run.counts()['passed']} checks passed", run)
+        return VariantResult(
+            "solution", expectation, True, f"{run.counts()['passed']} checks passed", run
+        )
     if run.import_problems or run.error:
         return VariantResult("solution", expectation, False, _explain(run), run)
     failing = [r for r in run.results if not r.ok]
@@ -241,8 +275,9 @@ def _tagging_problems(lab: Lab, run: CheckRun) -> list[str]:
     problems = []
     for result in run.results:
         if result.exercise is None and "::" in result.id:
-            problems.append(f"check {result.id} has no @pytest.mark.exercise(\"<id>\")")
+            problems.append(f'check {result.id} has no @pytest.mark.exercise("<id>")')
         elif result.exercise is not None and result.exercise not in known:
-            problems.append(f"check {result.id} is tagged with unknown exercise "
-                            f"{result.exercise!r}")
+            problems.append(
+                f"check {result.id} is tagged with unknown exercise {result.exercise!r}"
+            )
     return problems

@@ -16,18 +16,39 @@ if TYPE_CHECKING:
 @click.argument("lab_id", metavar="LAB")
 @click.argument("exercise", required=False)
 @click.option("--start", is_flag=True, help="Start the lab first if it is not running.")
-@click.option("--runtime", type=click.Choice(["auto", "local", "docker"]), default="auto",
-              show_default=True, help="Runtime used by --start.")
-@click.option("--workspace", "workspace_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Check this folder instead of the lab's recorded workspace.")
-@click.option("--all", "check_all", is_flag=True,
-              help="Check every exercise, not only up to the first one not passing (grading).")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the results as JSON (schema: workbench/checks/SCHEMA.md).")
-@click.option("--junit-xml", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write the results as JUnit XML to this file.")
-@click.option("--timeout", type=float, default=30.0, show_default=True,
-              help="Seconds one check may take.")
+@click.option(
+    "--runtime",
+    type=click.Choice(["auto", "local", "docker"]),
+    default="auto",
+    show_default=True,
+    help="Runtime used by --start.",
+)
+@click.option(
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Check this folder instead of the lab's recorded workspace.",
+)
+@click.option(
+    "--all",
+    "check_all",
+    is_flag=True,
+    help="Check every exercise, not only up to the first one not passing (grading).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the results as JSON (schema: workbench/checks/SCHEMA.md).",
+)
+@click.option(
+    "--junit-xml",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the results as JUnit XML to this file.",
+)
+@click.option(
+    "--timeout", type=float, default=30.0, show_default=True, help="Seconds one check may take."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and timings.")
 def check(
     *,
@@ -59,27 +80,39 @@ def check(
 
     from workbench.checks import progress
     from workbench.checks.report import print_report, to_json, write_junit_xml
-    from workbench.checks.runner import run_checks, select_exercises
+    from workbench.checks.runner import files_that_do_not_load, run_checks, select_exercises
     from workbench.commands.output import console, err_console
     from workbench.lab import find_lab
 
     lab = find_lab(lab_id)
-    exercises = select_exercises(lab, exercise)
-    deployment = _deployment(lab, start=start, runtime=runtime, workspace=workspace_dir)
+    selected = None if exercise is None else select_exercises(lab, exercise)
+    deployment = _running(lab)
     workspace = _workspace(lab, workspace_dir, deployment)
-    if lab.runs_services and deployment is not None and deployment.workspace \
-            and workspace != deployment.workspace.resolve():
+    if (
+        deployment is not None
+        and deployment.workspace
+        and workspace != deployment.workspace.resolve()
+    ):
         err_console().print(
             f"[yellow]note:[/] the running services use {deployment.workspace}, not {workspace}"
         )
-    # Progress goes to stderr, so `--json` leaves stdout to the JSON alone.
-    waiting = nullcontext() if as_json else err_console().status(f"checking {lab.id}…")
-    with waiting:
-        run = run_checks(
-            lab, workspace, exercises=None if exercise is None else exercises,
-            deployment=deployment, stop_at_failure=not check_all and exercise is None,
-            check_timeout=timeout,
-        )
+    # Files that do not load are reported first: starting services on them would only crash.
+    run = files_that_do_not_load(lab, workspace, selected)
+    if run is None:
+        if lab.runs_services and deployment is None:
+            deployment = _start(lab, start=start, runtime=runtime, workspace=workspace)
+        # Progress goes to stderr, so `--json` leaves stdout to the JSON alone.
+        waiting = nullcontext() if as_json else err_console().status(f"checking {lab.id}…")
+        with waiting:
+            run = run_checks(
+                lab,
+                workspace,
+                exercises=selected,
+                deployment=deployment,
+                stop_at_failure=not check_all and exercise is None,
+                check_timeout=timeout,
+                precheck=False,
+            )
     newly = progress.record(run)
     if junit_xml:
         write_junit_xml(run, junit_xml)
@@ -93,32 +126,34 @@ def check(
         raise click.exceptions.Exit(1)
 
 
-def _deployment(
-    lab: Lab, *, start: bool, runtime: str, workspace: Path | None
-) -> Deployment | None:
-    """The lab's running deployment; started first with --start; None for design labs."""
+def _running(lab: Lab) -> Deployment | None:
+    """The lab's running deployment, if any; always None for design labs (nothing to run)."""
     from workbench.errors import NotRunningError
     from workbench.runtime.runs import find_run
 
     if not lab.runs_services:
-        return None  # design labs grade files only: never ask to start anything
+        return None
     try:
         return find_run(lab.id)
-    except NotRunningError as exc:
-        if not start:
-            raise NotRunningError(
-                f"lab {lab.id!r} is not running, and its checks talk to its services",
-                f"start it with `workbench lab start {lab.id}`, or check with "
-                f"`workbench check {lab.id} --start`",
-            ) from exc
+    except NotRunningError:
+        return None
+
+
+def _start(lab: Lab, *, start: bool, runtime: str, workspace: Path) -> Deployment:
+    """With --start, start the lab on the workspace; otherwise say how to."""
     from workbench.commands.output import err_console
-    from workbench.lab.workspace import require_workspace
+    from workbench.errors import NotRunningError
     from workbench.runtime.select import get_runtime
 
-    folder = (workspace or require_workspace(lab)).resolve()
+    if not start:
+        raise NotRunningError(
+            f"lab {lab.id!r} is not running, and its checks talk to its services",
+            f"start it with `workbench lab start {lab.id}`, or check with "
+            f"`workbench check {lab.id} --start`",
+        )
     engine = get_runtime(runtime)
     with err_console().status(f"starting {lab.id} on the {engine.name} runtime…"):
-        deployment = engine.up(lab, folder)
+        deployment = engine.up(lab, workspace)
     err_console().print(
         f"started {lab.id} ({deployment.run_id}); it keeps running: stop it with "
         f"`workbench lab stop {lab.id}`"
@@ -162,10 +197,12 @@ def progress_cmd(as_json: bool) -> None:
 
     recorded = load_progress()
     if as_json:
-        click.echo(json.dumps(
-            {lab: {ex: asdict(p) for ex, p in exs.items()} for lab, exs in recorded.items()},
-            indent=2,
-        ))
+        click.echo(
+            json.dumps(
+                {lab: {ex: asdict(p) for ex, p in exs.items()} for lab, exs in recorded.items()},
+                indent=2,
+            )
+        )
         return
     table = Table(title="Your progress", title_justify="left")
     for column in ("lab", "exercise", "status", "first passed", "last checked"):
@@ -183,14 +220,21 @@ def progress_cmd(as_json: bool) -> None:
             if entry is None:
                 table.add_row("", escape(ex), "[dim]not checked yet[/]", "", "")
                 continue
-            status = "[green]passed[/]" if entry.last_status == "passed" else (
-                "[yellow]passed before, failing now[/]" if entry.passed else "[red]not yet[/]"
+            status = (
+                "[green]passed[/]"
+                if entry.last_status == "passed"
+                else (
+                    "[yellow]passed before, failing now[/]" if entry.passed else "[red]not yet[/]"
+                )
             )
-            table.add_row("", escape(ex), status, _date(entry.first_passed),
-                          _date(entry.last_checked))
+            table.add_row(
+                "", escape(ex), status, _date(entry.first_passed), _date(entry.last_checked)
+            )
     if not shown:
-        console().print("No exercise checked yet. Start with `workbench lab init LAB`, then "
-                        "`workbench check LAB`.")
+        console().print(
+            "No exercise checked yet. Start with `workbench lab init LAB`, then "
+            "`workbench check LAB`."
+        )
         return
     console().print(table)
 

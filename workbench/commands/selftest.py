@@ -23,15 +23,22 @@ def run_selftest(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> bool:
     if not lab_ids:
         for entry in list_labs():
             if entry.lab is None:
-                out.print(f"[red]✗[/] {escape(entry.id)}: invalid lab.yaml "
-                          "(see `workbench labs validate`)")
+                out.print(
+                    f"[red]✗[/] {escape(entry.id)}: invalid lab.yaml "
+                    "(see `workbench labs validate`)"
+                )
                 all_ok = False
             else:
                 labs.append(entry.lab)
     for lab in labs:
-        out.print(f"[bold]{escape(lab.id)}[/]"
-                  + (f" [dim](runtime {runtime})[/]" if lab.runs_services else
-                     " [dim](design lab: files only)[/]"))
+        out.print(
+            f"[bold]{escape(lab.id)}[/]"
+            + (
+                f" [dim](runtime {runtime})[/]"
+                if lab.runs_services
+                else " [dim](design lab: files only)[/]"
+            )
+        )
         with err_console().status(f"self-testing {lab.id}…") as status:
 
             def step(message: str, status: Status = status) -> None:

@@ -9,8 +9,9 @@ import click
 
 @click.command("init")
 @click.argument("lab_id", metavar="LAB")
-@click.argument("folder", metavar="[DIR]", required=False,
-                type=click.Path(path_type=Path, file_okay=False))
+@click.argument(
+    "folder", metavar="[DIR]", required=False, type=click.Path(path_type=Path, file_okay=False)
+)
 def init_cmd(lab_id: str, folder: Path | None) -> None:
     """Create your workspace for LAB: a copy of the lab's starter files to edit.
 
@@ -47,8 +48,12 @@ def init_cmd(lab_id: str, folder: Path | None) -> None:
 @click.command("reset")
 @click.argument("lab_id", metavar="LAB")
 @click.argument("exercise", required=False)
-@click.option("--workspace", "workspace_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Reset this folder instead of the lab's recorded workspace.")
+@click.option(
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Reset this folder instead of the lab's recorded workspace.",
+)
 def reset_cmd(lab_id: str, exercise: str | None, workspace_dir: Path | None) -> None:
     """Put back the starter files of EXERCISE (or of the whole lab) in your workspace.
 
@@ -70,8 +75,10 @@ def reset_cmd(lab_id: str, exercise: str | None, workspace_dir: Path | None) -> 
     result = reset(lab, exercise, workspace=workspace_dir.resolve() if workspace_dir else None)
     out = console()
     what = f"exercise {exercise}" if exercise else "every exercise"
-    out.print(f"[green]✓[/] restored the starter files of {escape(what)} in "
-              f"{escape(str(result.workspace))}:")
+    out.print(
+        f"[green]✓[/] restored the starter files of {escape(what)} in "
+        f"{escape(str(result.workspace))}:"
+    )
     for rel in result.restored:
         out.print(f"    {escape(rel)}")
     if result.backup is not None:

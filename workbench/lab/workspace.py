@@ -106,9 +106,7 @@ def init_workspace(lab: Lab, folder: Path | None = None) -> Path:
     """
     target = (folder or default_workspace(lab.id)).expanduser().resolve()
     if target.exists() and not target.is_dir():
-        raise WorkspaceError(
-            f"{target} is a file, not a folder", "pass a folder for the workspace"
-        )
+        raise WorkspaceError(f"{target} is a file, not a folder", "pass a folder for the workspace")
     if target.is_dir() and any(target.iterdir()):
         raise WorkspaceError(
             f"{target} already exists and is not empty; the workbench never overwrites your work",

@@ -1,0 +1,132 @@
+"""Checking one exercise of an already-running lab, end to end (target < 2 s, issue 4).
+
+Starts the fixture shop on the local runtime (solution workspace), then times:
+- `workbench check shop pricing` as a learner types it (CLI start-up, import pre-check, pytest
+  subprocess start-up, four checks through the gateway, report);
+- `run_checks()` in-process (what the TUI calls), and its parts: the import pre-check alone and
+  a bare pytest subprocess with the same flags running one empty test;
+- `workbench check design-mini` (a design lab: nothing running, files only).
+Prints figures and ratios. Not a test: nothing fails on a slow machine.
+
+    .venv/bin/python bench/bench_checks.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures" / "labs"
+sys.path.insert(0, str(REPO))
+TARGET = 2.0
+
+
+def timed(fn: Callable[[], object], rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def show(label: str, times: list[float]) -> float:
+    median = statistics.median(times)
+    print(f"  {label:<46} median {median:6.3f} s   min {min(times):6.3f}   max {max(times):6.3f}")
+    return median
+
+
+def bare_pytest_run(tmp: Path) -> Callable[[], None]:
+    """A pytest subprocess with the runner's flags and plugin, running one empty test."""
+    empty = tmp / "empty"
+    empty.mkdir()
+    (empty / "test_empty.py").write_text("def test_nothing():\n    pass\n")
+    (empty / "pytest.ini").write_text("[pytest]\n")
+    bare = [
+        sys.executable, "-m", "pytest", str(empty), "-q", "-p", "no:cacheprovider",
+        "-p", "workbench.checks.plugin", "-p", "pytest_timeout",
+        "-c", str(empty / "pytest.ini"), "--timeout", "30", "--workbench-fast-exit",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+    def run() -> None:
+        subprocess.run(bare, capture_output=True, check=True, env=env)
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    rounds = parser.parse_args().rounds
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-checks-"))
+    os.environ.update(
+        WORKBENCH_STATE_DIR=str(tmp / "state"),
+        WORKBENCH_HOME=str(tmp / "home"),
+        WORKBENCH_LABS_PATH=str(FIXTURES),
+    )
+
+    from workbench.checks.imports import check_imports
+    from workbench.checks.runner import learner_files, run_checks
+    from workbench.lab import find_lab
+    from workbench.lab.workspace import init_workspace
+    from workbench.runtime.local import LocalRuntime
+
+    shop, design = find_lab("shop"), find_lab("design-mini")
+    workspace = init_workspace(shop)
+    shutil.copy(shop.solution_dir / "pricing.py", workspace / "pricing.py")
+    init_workspace(design)
+    runtime = LocalRuntime()
+    deployment = runtime.up(shop, workspace)
+    load = os.getloadavg()[0]
+    print(f"bench_checks: {rounds} rounds, {os.cpu_count()} cores, load average {load:.1f}")
+    try:
+        cli = [sys.executable, "-m", "workbench", "check"]
+
+        def check_cli() -> None:
+            done = subprocess.run([*cli, "shop", "pricing"], capture_output=True, check=False)
+            assert done.returncode == 0, done.stdout + done.stderr
+
+        def check_lib() -> None:
+            assert run_checks(shop, workspace, exercises=["pricing"], deployment=deployment).passed
+
+        def precheck() -> None:
+            check_imports(workspace, learner_files(shop, ["pricing"]), starter=shop.starter_dir)
+
+        bare_pytest = bare_pytest_run(tmp)
+
+        def design_cli() -> None:
+            subprocess.run([*cli, "design-mini"], capture_output=True, check=False)
+
+        check_cli()  # warm the file cache once
+        print("one exercise of the running shop (4 checks through the gateway):")
+        end_to_end = show("workbench check shop pricing (CLI)", timed(check_cli, rounds))
+        library = show("run_checks() in-process (TUI path)", timed(check_lib, rounds))
+        print("parts:")
+        pre = show("import pre-check (subprocess)", timed(precheck, rounds))
+        start = show("bare pytest subprocess, same flags, 1 empty test", timed(bare_pytest, rounds))
+        print("design lab (nothing running):")
+        show("workbench check design-mini (CLI)", timed(design_cli, rounds))
+        print(
+            f"end to end: {end_to_end:.2f} s against a target of < {TARGET:.0f} s "
+            f"({end_to_end / TARGET:.2f}× the target); CLI overhead over the library call "
+            f"{end_to_end - library:.2f} s; pre-check + pytest start-up are "
+            f"{(pre + start) / library:.0%} of the library call"
+        )
+    finally:
+        runtime.down(deployment)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

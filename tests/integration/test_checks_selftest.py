@@ -1,0 +1,136 @@
+"""`workbench labs selftest`: the fixture labs prove their checks, and broken labs are rejected."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_LABS
+
+from workbench.checks.selftest import read_mutants, selftest
+from workbench.lab import load_lab
+
+
+def selftest_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", "labs", "selftest", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def copy_lab(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURE_LABS / name, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def test_fixture_labs_pass_their_selftest(fixture_labs: Path) -> None:
+    result = selftest_cli("shop", "design-mini")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("self-test passed") == 2
+    assert "✓ mutant round-up: checks fail on pricing" in result.stdout
+    assert "✓ mutant ten-cents-off" in result.stdout
+    assert "✓ starter" in result.stdout
+    assert "✓ solution: every check passes" in result.stdout
+    assert "(design lab: files only)" in result.stdout
+
+
+def test_a_lab_whose_checks_pass_on_the_starter_is_rejected(tmp_path: Path) -> None:
+    lab_dir = copy_lab("design-mini", tmp_path)
+    shutil.copy(lab_dir / "solution" / "partition.yaml", lab_dir / "starter" / "partition.yaml")
+    result = selftest_cli(str(lab_dir))
+    assert result.returncode == 1
+    assert "✗ starter" in result.stdout
+    assert "checks of partition PASS on the handed-out starter" in result.stdout
+    assert "self-test FAILED" in result.stdout
+
+
+def test_a_service_lab_whose_checks_pass_on_the_starter_is_rejected(tmp_path: Path) -> None:
+    """The same on the real local runtime: the shop is started for the starter and solution."""
+    lab_dir = copy_lab("shop", tmp_path)
+    shutil.copy(lab_dir / "solution" / "pricing.py", lab_dir / "starter" / "pricing.py")
+    shutil.rmtree(lab_dir / "mutants")
+    report = selftest(load_lab(lab_dir))
+    assert not report.ok
+    starter = report.variants[0]
+    assert (starter.variant, starter.ok) == ("starter", False)
+    assert "PASS on the handed-out starter" in starter.detail
+    assert report.variants[1].ok  # the solution still passes
+    assert report.problems == [
+        "exercise 'pricing' has no mutant: add mutants/<name>/ with a MUTANT.md saying "
+        "`exercise: pricing` and a known-wrong file"
+    ]
+
+
+def test_a_mutant_the_checks_accept_is_rejected(tmp_path: Path) -> None:
+    lab_dir = copy_lab("design-mini", tmp_path)
+    # A "mistake" the checks cannot see: a different but valid partition.
+    (lab_dir / "mutants" / "god-service" / "partition.yaml").write_text(
+        "services:\n  front: [catalog]\n  back: [ordering, payment]\n  ship: [shipping]\n"
+    )
+    report = selftest(load_lab(lab_dir))
+    assert not report.ok
+    [bad] = [v for v in report.variants if not v.ok]
+    assert bad.variant == "mutant god-service"
+    assert "PASS on this known-wrong solution" in bad.detail
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            lambda d: shutil.rmtree(d / "mutants" / "no-consequences"),
+            "exercise 'decision' has no mutant",
+        ),
+        (
+            lambda d: (d / "mutants" / "god-service" / "MUTANT.md").write_text("Too big.\n"),
+            "mutant 'god-service': MUTANT.md must name the exercise it targets",
+        ),
+        (
+            lambda d: (d / "mutants" / "god-service" / "MUTANT.md").write_text(
+                "Too big.\nexercise: nope\n"
+            ),
+            "mutant 'god-service' targets unknown exercise 'nope'",
+        ),
+        (
+            lambda d: (d / "mutants" / "god-service" / "MUTANT.md").unlink(),
+            "mutant 'god-service' has no MUTANT.md",
+        ),
+        (
+            lambda d: shutil.copy(
+                d / "solution" / "partition.yaml", d / "mutants" / "god-service" / "partition.yaml"
+            ),
+            "mutant 'god-service': partition.yaml is identical to the solution's",
+        ),
+    ],
+    ids=["no-mutant", "no-target", "unknown-target", "no-description", "identical"],
+)
+def test_badly_written_mutants_are_reported(tmp_path: Path, change, problem: str) -> None:  # type: ignore[no-untyped-def]
+    lab_dir = copy_lab("design-mini", tmp_path)
+    change(lab_dir)
+    _mutants, problems = read_mutants(load_lab(lab_dir))
+    assert any(p.startswith(problem) for p in problems), problems
+
+
+def test_untagged_checks_fail_the_selftest(tmp_path: Path) -> None:
+    lab_dir = copy_lab("design-mini", tmp_path)
+    (lab_dir / "checks" / "test_extra.py").write_text(
+        "import pytest\n\ndef test_untagged():\n    assert False, 'never passes'\n\n"
+        "@pytest.mark.exercise('typo')\ndef test_mistagged():\n    pass\n"
+    )
+    report = selftest(load_lab(lab_dir))
+    assert (
+        'check checks/test_extra.py::test_untagged has no @pytest.mark.exercise("<id>")'
+        in report.problems
+    )
+    assert (
+        "check checks/test_extra.py::test_mistagged is tagged with unknown exercise 'typo'"
+        in report.problems
+    )
+    assert not report.ok
