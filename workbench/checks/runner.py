@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,11 +83,13 @@ def run_checks(
     deadline: float = RUN_DEADLINE,
     on_event: EventCallback | None = None,
     precheck: bool = True,
+    cancel: threading.Event | None = None,
 ) -> CheckRun:
     """Run the checks of `exercises` (default: all, stopping after the first not passing).
 
     Learner files that do not load are reported first, and then no check runs (`precheck=False`
-    when the caller has just done that with `files_that_do_not_load`).
+    when the caller has just done that with `files_that_do_not_load`). Setting `cancel` (or
+    raising from `on_event`) kills the checks' process group; a cancelled run has `error` set.
     """
     workspace = workspace.resolve()
     run = _new_run(lab, workspace, exercises, deployment)
@@ -102,9 +105,8 @@ def run_checks(
         else:
             # No exercise filter for "all": then untagged checks run too, and show up.
             only = list(run.selected) if exercises is not None else []
-            _run_pytest(
-                run, lab, workspace, deployment, only, stop, check_timeout, deadline, on_event
-            )
+            limits = _Limits(stop, check_timeout, deadline, on_event, cancel)
+            _run_pytest(run, lab, workspace, deployment, only=only, limits=limits)
     run.duration = time.monotonic() - began
     return run
 
@@ -217,16 +219,23 @@ def _has_async_checks(lab: Lab) -> bool:
     return False
 
 
-def _run_pytest(  # noqa: PLR0917 - private helper, one call site
+@dataclass(frozen=True)
+class _Limits:
+    stop: bool
+    check_timeout: float
+    deadline: float
+    on_event: EventCallback | None
+    cancel: threading.Event | None
+
+
+def _run_pytest(
     run: CheckRun,
     lab: Lab,
     workspace: Path,
     deployment: Deployment | None,
+    *,
     only: list[str],
-    stop: bool,
-    check_timeout: float,
-    deadline: float,
-    on_event: EventCallback | None,
+    limits: _Limits,
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="workbench-check-") as tmp:
         results = Path(tmp) / "results.jsonl"
@@ -238,8 +247,8 @@ def _run_pytest(  # noqa: PLR0917 - private helper, one call site
             workspace,
             deployment,
             only,
-            stop=stop,
-            check_timeout=check_timeout,
+            stop=limits.stop,
+            check_timeout=limits.check_timeout,
             results=results,
             ini=ini,
         )
@@ -260,29 +269,26 @@ def _run_pytest(  # noqa: PLR0917 - private helper, one call site
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-            reader = _EventReader(results, on_event)
-            limit = time.monotonic() + deadline
-            timed_out = False
+            reader = _EventReader(results, limits.on_event)
+            limit = time.monotonic() + limits.deadline
+            stopped: str | None = None
             try:
                 while proc.poll() is None:
                     reader.poll()
                     if time.monotonic() > limit:
-                        timed_out = True
+                        stopped = f"they did not finish within {limits.deadline:g} s"
+                    elif limits.cancel is not None and limits.cancel.is_set():
+                        stopped = "they were cancelled"
+                    if stopped:
                         _kill_group(proc)
                         break
                     time.sleep(0.02)
             finally:
-                if proc.poll() is None:  # interrupted (Ctrl-C): leave nothing behind
+                if proc.poll() is None:  # interrupted (Ctrl-C, on_event raised): leave nothing
                     _kill_group(proc)
             reader.poll()
-        _assemble(
-            run,
-            reader.events,
-            proc.returncode,
-            timed_out,
-            deadline,
-            output.read_text(encoding="utf-8", errors="replace"),
-        )
+        output_text = output.read_text(encoding="utf-8", errors="replace")
+        _assemble(run, reader.events, proc.returncode, stopped, output_text)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -329,14 +335,14 @@ class _EventReader:
             self.on_event(CheckEvent("finished", check_id=result.id, result=result))
 
 
-def _assemble(  # noqa: PLR0917 - private helper, one call site
+def _assemble(
     run: CheckRun,
     events: list[dict[str, Any]],
     returncode: int | None,
-    timed_out: bool,
-    deadline: float,
+    stopped: str | None,
     output: str,
 ) -> None:
+    """The run's results from the plugin's events; `stopped` says why the process was killed."""
     collected: list[dict[str, Any]] = []
     finished: dict[str, CheckResult] = {}
     started: list[str] = []
@@ -371,8 +377,8 @@ def _assemble(  # noqa: PLR0917 - private helper, one call site
         result = finished.get(check["id"])
         if result is None and check["id"] in started:
             why = (
-                f"the checks were stopped: they did not finish within {deadline:g} s"
-                if timed_out
+                f"the checks were stopped: {stopped}"
+                if stopped
                 else "the check ended the checks process (a crash or an exit)"
             )
             result = CheckResult(
@@ -386,8 +392,8 @@ def _assemble(  # noqa: PLR0917 - private helper, one call site
             )
         if result is not None:
             run.results.append(result)
-    if timed_out:
-        run.error = f"the checks did not finish within {deadline:g} s and were stopped"
+    if stopped:
+        run.error = f"the checks were stopped: {stopped}"
     elif not ended_normally:
         run.error = (
             f"the checks process ended unexpectedly (exit status {returncode}); "
