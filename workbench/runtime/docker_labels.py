@@ -79,16 +79,21 @@ def run_labels(
             f"rename them: the workbench finds (and removes) its objects by {NAMESPACE}* labels",
         )
     labels.update({LAB: lab_id, RUN: run_id, VERSION: __version__, STATE: state_key()})
-    if service is not None:
-        labels[SERVICE] = service
+    # A container inherits its image's labels, and the bakery labels each service image with its
+    # service: helpers (edge, init) run on a service's image, so they must say "no service".
+    labels[SERVICE] = service or ""
     if role is not None:
         labels[ROLE] = role
     return labels
 
 
 def run_filter(run_id: str) -> dict[str, list[str]]:
-    """Engine list filter for everything of one run (of this state folder)."""
-    return {"label": [f"{RUN}={run_id}", f"{STATE}={state_key()}"]}
+    """Engine list filter for everything of one run.
+
+    The run id alone (lab id plus 8 random hex digits) names a run; the state label is not part
+    of it, so a run is still found when the state folder is reached by another path.
+    """
+    return {"label": [f"{RUN}={run_id}"]}
 
 
 def gc_filter(*, everything: bool = False) -> dict[str, list[str]]:

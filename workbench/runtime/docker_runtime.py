@@ -1,0 +1,462 @@
+"""The Docker runtime: every service of a lab in its own hardened container, through the SDK.
+
+A run is: one lab network (internal unless the lab allows egress), one labelled volume per
+service's DATA_DIR and per declared volume, an edge container publishing a 127.0.0.1 port per
+service (see `docker_edge` for why), and one container per service named
+`wb-<lab>-<service>-<hex>`. Everything is labelled `io.workbench.*` (see `docker_labels`), so
+`gc_all()` finds what a killed CLI left.
+
+Start: images are baked when missing (`workbench.bakery.bake.ensure_images`), then networks,
+volumes and all containers are created in parallel; a short-lived init container hands the
+volumes to the service user meanwhile. Containers start in dependency waves, each wave's
+readiness (HTTP readiness path, NATS greeting, through the edge) waited for under one deadline.
+A service that crashes or never gets ready is reported with its log tail (`StartFailedError`); the
+others keep running, and services that depend on it are started but not waited for.
+
+Hardening of every container: user 10001, read-only root, tmpfs /tmp, all capabilities dropped,
+no-new-privileges, memory and pids limits (`docker_specs`). The learner's workspace is
+bind-mounted read-only at /workspace and uvicorn reloads when it changes.
+
+Module map: `docker_labels` (names, labels), `docker_specs` (containers as data), `docker_edge`
+and `docker_forwarder` (host access), `docker_network` (networks, partition), `docker_containers`
+(engine calls, clean-up), `docker_waits` (readiness), `docker_logs`, `docker_engine` (connecting),
+`docker_gc`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from docker.errors import APIError, NotFound
+from docker.models.containers import Container
+
+from workbench.errors import NotRunningError, StartFailedError, WorkbenchError
+from workbench.lab.model import ServiceKind
+from workbench.runtime import docker_edge, docker_logs, docker_network, runs
+from workbench.runtime import docker_labels as labels
+from workbench.runtime import docker_specs as specs
+from workbench.runtime.base import (
+    Deployment,
+    Endpoint,
+    LogLine,
+    Progress,
+    ProgressCallback,
+    ServiceStatus,
+)
+from workbench.runtime.docker_containers import (
+    create,
+    create_volume,
+    parallel,
+    remove_by_filter,
+    remove_quietly,
+    removed_on_failure,
+    run_containers,
+)
+from workbench.runtime.docker_engine import connect, is_desktop
+from workbench.runtime.docker_status import service_statuses
+from workbench.runtime.docker_waits import ContainerWait, HttpWait, NatsWait, started_at, wait_ready
+
+if TYPE_CHECKING:
+    import docker
+
+    from workbench.lab.model import Lab, Service
+
+STOP_TIMEOUT = 1.0
+"""Seconds a container gets after SIGTERM on `down` (uvicorn and nats-server need ~0.2 s)."""
+RESTART_DEADLINE = 30.0
+KILL_WAIT = 3.0
+
+
+class DockerRuntime:
+    name: ClassVar[str] = "docker"
+
+    def __init__(self, client: docker.DockerClient | None = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            self._client = connect()
+        return self._client
+
+    # -- start -------------------------------------------------------------------------------
+
+    def up(
+        self,
+        lab: Lab,
+        workspace: Path | None,
+        *,
+        on_progress: ProgressCallback | None = None,
+        deadline: float = 60.0,
+    ) -> Deployment:
+        client = self.client  # no engine: fail before a run folder exists
+        if not lab.runs_services:
+            raise WorkbenchError(f"lab {lab.id!r} has no services to start")
+        if not any(s.kind is ServiceKind.PYTHON for s in lab.services):
+            raise WorkbenchError(
+                f"lab {lab.id!r} has no python service; the Docker runtime needs one",
+                "use `--runtime local` for this lab",
+            )
+        report = on_progress or (lambda _p: None)
+        started = time.monotonic()
+        images = _bake(lab, report)
+        run_id, run_dir = runs.create_run_dir(lab.id)
+        try:
+            with removed_on_failure(client, run_id, keep=(StartFailedError,)):
+                return self._up(
+                    lab,
+                    workspace=workspace,
+                    run_id=run_id,
+                    run_dir=run_dir,
+                    images=images,
+                    report=report,
+                    started=started,
+                    deadline=deadline,
+                )
+        except StartFailedError:
+            raise  # the run stays: the other services keep running
+        except BaseException:
+            runs.remove_run(run_dir)
+            raise
+
+    def _up(
+        self,
+        lab: Lab,
+        *,
+        workspace: Path | None,
+        run_id: str,
+        run_dir: Path,
+        images: dict[str, str],
+        report: ProgressCallback,
+        started: float,
+        deadline: float,
+    ) -> Deployment:
+        client = self.client
+        if workspace is None:
+            workspace = runs.scratch_workspace(run_dir, lab.starter_dir)
+        if workspace is not None:
+            workspace = workspace.resolve()
+            _check_readable(workspace)
+        deployment = Deployment(
+            lab_id=lab.id, run_id=run_id, runtime=self.name, run_dir=run_dir, lab_path=lab.path,
+            workspace=workspace, started_at=time.time(),
+            extra={"state": labels.state_key(), "images": images,
+                   "sidecars": {s.name: s.sidecar_of for s in lab.services if s.sidecar_of}},
+        )  # fmt: skip
+        deployment.save()  # before any container exists: gc can always find the run
+        python_image = next(images[s.name] for s in lab.services if s.kind is ServiceKind.PYTHON)
+        network = docker_network.create_lab_network(client, lab, run_id)
+        parallel(lambda v: create_volume(client, v), specs.volumes_of(lab, run_id))
+        polling = is_desktop(client)
+        pythonpaths = _image_pythonpaths(client, images)
+        mount = str(workspace) if workspace is not None else None
+        service_specs = {
+            s.name: specs.service_spec(
+                lab, s, run_id, images[s.name], network=network.name, workspace=mount,
+                image_pythonpath=pythonpaths.get(images[s.name]), force_polling=polling,
+            )
+            for s in lab.services
+        }  # fmt: skip
+        # The edge and the init container start while the services are being created: both are
+        # needed before the first wave, and a container start costs a few hundred ms.
+        helpers = [
+            docker_edge.edge_spec(lab, run_id, python_image, network=network.name),
+            specs.init_spec(lab, run_id, python_image),
+        ]
+        mains = [service_specs[s.name] for s in specs.main_services(lab)]
+        made = parallel(
+            lambda c: _create_started(client, c) if c in helpers else create(client, c),
+            [*helpers, *mains],
+        )
+        edge_container, init = made[0], made[1]
+        created = dict(zip((c.service for c in mains), made[2:], strict=True))
+        sidecars = [service_specs[s.name] for s in lab.services if s.sidecar_of]
+        created.update(
+            zip(
+                (c.service for c in sidecars),
+                parallel(lambda c: create(client, c), sidecars),
+                strict=True,
+            )
+        )
+        _finish_init(init)
+        edge_container.reload()
+        ports = _published(edge_container, lab)
+        deployment.endpoints = _endpoints(lab, ports)
+        deployment.extra.update(
+            network=network.name, edge=edge_container.name, ports=ports,
+            containers={name: c.name for name, c in created.items()},
+        )  # fmt: skip
+        deployment.save()
+        failed = self._start_waves(
+            lab,
+            deployment=deployment,
+            created=created,
+            report=report,
+            started=started,
+            deadline=deadline,
+        )
+        if failed:
+            raise StartFailedError(
+                lab.id, run_id, {n: r for n, (r, _) in failed.items()},
+                {n: tail for n, (_, tail) in failed.items()},
+            )  # fmt: skip
+        return deployment
+
+    def _start_waves(
+        self,
+        lab: Lab,
+        *,
+        deployment: Deployment,
+        created: dict[str, Container],
+        report: ProgressCallback,
+        started: float,
+        deadline: float,
+    ) -> dict[str, tuple[str, list[str]]]:
+        failed: dict[str, tuple[str, list[str]]] = {}
+        for wave in lab.start_order():
+            for service in wave:
+                report(Progress(service.name, "starting", deployment.url(service.name)))
+            parallel(lambda s: created[s.name].start(), wave)
+            # Services that need a failed one are started (they may recover once it is fixed)
+            # but not waited for: they could only time out.
+            blocked = [s for s in wave if _needs(s) & failed.keys()]
+            waits = [_wait_for(s, created[s.name], deployment) for s in wave if s not in blocked]
+            for service in wave:
+                report(Progress(service.name, "waiting"))
+            for service in blocked:
+                report(Progress(service.name, "failed", "waits for a service that failed"))
+            remaining = max(deadline - (time.monotonic() - started), 0.1)
+            errors = wait_ready(
+                waits, remaining,
+                on_ready=lambda name: report(Progress(name, "ready", deployment.url(name))),
+            )  # fmt: skip
+            for name, error in errors.items():
+                reason = error.message.split("\n", 1)[0].removeprefix(f"service {name!r} ")
+                report(Progress(name, "failed", reason))
+                failed[name] = (reason, error.log_tail)
+        return failed
+
+    # -- stop --------------------------------------------------------------------------------
+
+    def down(self, deployment: Deployment) -> None:
+        remove_by_filter(
+            self.client, labels.run_filter(deployment.run_id), stop_timeout=STOP_TIMEOUT
+        )
+        runs.remove_run(deployment.run_dir)
+
+    # -- inspect -----------------------------------------------------------------------------
+
+    def status(self, deployment: Deployment) -> list[ServiceStatus]:
+        return service_statuses(self.client, deployment)
+
+    def logs(
+        self,
+        deployment: Deployment,
+        service: str | None = None,
+        *,
+        follow: bool = False,
+        tail: int | None = None,
+    ) -> Iterator[LogLine]:
+        if service is not None:
+            runs.check_service(deployment, service)
+        found = self._containers(deployment)
+        names = [service] if service else list(deployment.endpoints)
+        chosen = {n: found[n] for n in names if n in found}
+        if follow:
+            yield from docker_logs.follow(chosen, tail)
+            return
+        for name, container in chosen.items():
+            yield from docker_logs.read_lines(name, container, tail)
+
+    # -- process-level faults ----------------------------------------------------------------
+
+    def restart(self, deployment: Deployment, service: str) -> None:
+        from workbench.lab import load_lab
+
+        container = self._container(deployment, service)
+        lab = load_lab(deployment.lab_path)
+        # Sidecars live in this container's network namespace, which a restart replaces.
+        followers = [self._container(deployment, s.name)
+                     for s in specs.sidecars_of(lab, service)]  # fmt: skip
+        for one in (container, *followers):
+            _unpause(one)
+        # As locally, a restarted service starts with no faults: a partition ends with it.
+        if lab.service(service).sidecar_of is None:
+            self.heal(deployment, service)
+        container.restart(timeout=int(STOP_TIMEOUT))
+        parallel(lambda c: c.restart(timeout=int(STOP_TIMEOUT)), followers)
+        names = [service, *(s.name for s in specs.sidecars_of(lab, service))]
+        waits = [
+            _wait_for(lab.service(name), self._container(deployment, name), deployment)
+            for name in names
+        ]
+        errors = wait_ready(waits, RESTART_DEADLINE)
+        if errors:
+            raise StartFailedError(
+                deployment.lab_id, deployment.run_id,
+                {n: e.message.split("\n", 1)[0] for n, e in errors.items()},
+                {n: e.log_tail for n, e in errors.items()},
+            )  # fmt: skip
+
+    def kill(self, deployment: Deployment, service: str) -> None:
+        container = self._running(deployment, service)
+        _unpause(container)
+        with contextlib.suppress(APIError):
+            container.kill()
+        give_up = time.monotonic() + KILL_WAIT
+        while time.monotonic() < give_up:  # "killed" is true when this returns
+            container.reload()
+            if container.status not in ("running", "paused", "restarting"):
+                return
+            time.sleep(0.02)
+
+    def pause(self, deployment: Deployment, service: str) -> None:
+        container = self._running(deployment, service)
+        if container.status != "paused":
+            container.pause()
+
+    def resume(self, deployment: Deployment, service: str) -> None:
+        container = self._container(deployment, service)
+        _unpause(container)
+
+    def partition(self, deployment: Deployment, service: str) -> None:
+        container = self._container(deployment, service)
+        main = self._not_sidecar(deployment, service, "partition")
+        docker_network.partition(self.client, deployment.lab_id, deployment.run_id, container, main)
+
+    def heal(self, deployment: Deployment, service: str) -> None:
+        container = self._container(deployment, service)
+        main = self._not_sidecar(deployment, service, "heal")
+        docker_network.heal(self.client, deployment.lab_id, deployment.run_id, container, main)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _containers(self, deployment: Deployment) -> dict[str, Container]:
+        found: dict[str, Container] = {}
+        for container in run_containers(self.client, deployment.run_id):
+            if container.labels.get(labels.ROLE) == "service":
+                found[container.labels[labels.SERVICE]] = container
+        return found
+
+    def _container(self, deployment: Deployment, service: str) -> Container:
+        runs.check_service(deployment, service)
+        name = labels.container_name(deployment.lab_id, service, deployment.run_id)
+        try:
+            return self.client.containers.get(name)
+        except NotFound:
+            raise NotRunningError(
+                f"service {service!r} of lab {deployment.lab_id!r} has no container",
+                f"stop and start the lab again: `workbench lab stop {deployment.lab_id}`",
+            ) from None
+
+    def _running(self, deployment: Deployment, service: str) -> Container:
+        container = self._container(deployment, service)
+        if container.status not in ("running", "paused"):
+            raise NotRunningError(
+                f"service {service!r} of lab {deployment.lab_id!r} is not running",
+                f"start it with `workbench lab restart {deployment.lab_id} {service}`",
+            )
+        return container
+
+    def _not_sidecar(self, deployment: Deployment, service: str, what: str) -> str:
+        main = dict(deployment.extra.get("sidecars", {})).get(service)
+        if main:
+            raise WorkbenchError(
+                f"{service!r} is a sidecar: it shares {main!r}'s network and cannot {what} alone",
+                f"{what} {main!r} instead (its sidecars go with it)",
+            )
+        return service
+
+
+def _bake(lab: Lab, report: ProgressCallback) -> dict[str, str]:
+    from workbench.bakery.bake import ensure_images
+    from workbench.bakery.progress import BakeEvent
+
+    def on_bake(event: BakeEvent) -> None:
+        detail = f"{event.image}: {event.phase}" + (f" {event.detail}" if event.detail else "")
+        report(Progress(event.service or event.image, "baking", detail))
+
+    return ensure_images(lab, on_bake)
+
+
+def _image_pythonpaths(client: docker.DockerClient, images: dict[str, str]) -> dict[str, str]:
+    def one(tag: str) -> tuple[str, str | None]:
+        env = client.images.get(tag).attrs.get("Config", {}).get("Env")
+        return tag, specs.image_pythonpath(env)
+
+    return {tag: path for tag, path in parallel(one, sorted(set(images.values()))) if path}
+
+
+def _check_readable(workspace: Path) -> None:
+    """The service user (uid 10001) must be able to read the bind-mounted workspace."""
+    mode = workspace.stat().st_mode
+    if not (mode & stat.S_IROTH and mode & stat.S_IXOTH) and os.getuid() != specs.SERVICE_UID:
+        raise WorkbenchError(
+            f"the workspace {workspace} is not readable by other users (mode {oct(mode & 0o777)}),"
+            " and the services read it as user 10001",
+            f"make it readable: `chmod o+rx {workspace}`",
+        )
+
+
+def _create_started(client: docker.DockerClient, spec: specs.ContainerSpec) -> Container:
+    container = create(client, spec)
+    container.start()
+    return container
+
+
+def _finish_init(init: Container) -> None:
+    result = init.wait(timeout=30)
+    if result.get("StatusCode") != 0:
+        tail = init.logs(tail=20).decode("utf-8", "replace")
+        raise WorkbenchError(f"preparing the run's volumes failed:\n{tail}")
+    remove_quietly(init)
+
+
+def _published(edge: Container, lab: Lab) -> dict[str, int]:
+    ports = edge.attrs["NetworkSettings"]["Ports"] or {}
+    found: dict[str, int] = {}
+    for route in docker_edge.routes(lab):
+        bindings = ports.get(f"{route.listen}/tcp") or []
+        if not bindings:
+            raise WorkbenchError(f"the engine published no host port for {route.service!r}")
+        found[route.service] = int(bindings[0]["HostPort"])
+    return found
+
+
+def _endpoints(lab: Lab, ports: dict[str, int]) -> dict[str, Endpoint]:
+    endpoints = {}
+    for route in docker_edge.routes(lab):
+        service = lab.service(route.service)
+        url = f"{route.kind}://{docker_edge.LOOPBACK}:{ports[route.service]}"
+        endpoints[route.service] = Endpoint(
+            route.service, route.kind, url, specs.internal_url(lab, service)
+        )
+    return endpoints
+
+
+def _wait_for(service: Service, container: Container, deployment: Deployment) -> ContainerWait:
+    container.reload()
+    port = int(deployment.extra["ports"][service.name])
+    since = started_at(container)
+    if service.kind is ServiceKind.NATS:
+        return NatsWait(service.name, container, port, since)
+    return HttpWait(service.name, container, port, since, path=service.readiness)
+
+
+def _unpause(container: Container) -> None:
+    container.reload()
+    if container.status == "paused":
+        container.unpause()
+
+
+def _needs(service: Service) -> set[str]:
+    needs = set(service.depends_on)
+    if service.sidecar_of:
+        needs.add(service.sidecar_of)
+    return needs

@@ -1,0 +1,109 @@
+"""Readiness waits for containers, probed from the host through the edge.
+
+A wait is an object: what to probe (`HttpWait`: a 200 from the service's readiness path; `NatsWait`:
+the broker's INFO greeting; both through the edge port, since the edge accepts a connection even
+when its target is down, a bare TCP connect would prove nothing), plus how to tell the container
+has failed for good. Polling itself is the local runtime's `readiness.wait_all` (one thread,
+Ctrl-C lands at once). A failed wait becomes a `ServiceFailedError` carrying the container's last
+log lines, read since the container's latest start only.
+
+"Failed for good" is either the container exiting, or uvicorn's reloader reporting that its worker
+died (an import error in the learner's code): with `--reload` the container keeps running and
+waiting for a fix, so without that signature a syntax error would cost the whole deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from docker.errors import APIError, NotFound
+from docker.models.containers import Container
+
+from workbench.errors import ServiceFailedError
+from workbench.runtime.docker_containers import log_tail
+from workbench.runtime.readiness import Probe, http_ready, nats_ready, wait_all
+
+WORKER_DIED = "Process SpawnProcess-"
+"""What multiprocessing prints when uvicorn's reload worker dies (before the traceback)."""
+
+CRASH_CHECK_EVERY = 0.25
+
+
+@dataclass
+class ContainerWait:
+    service: str
+    container: Container
+    host_port: int
+    started_since: Any = None
+    """Only log lines after this moment count (set from the container's start time)."""
+    _last_check: float = field(default=0.0, repr=False)
+
+    def ready(self) -> bool:
+        raise NotImplementedError
+
+    def failure(self) -> str | None:
+        """Why the container can no longer become ready, or None."""
+        now = time.monotonic()
+        if now - self._last_check < CRASH_CHECK_EVERY:
+            return None
+        self._last_check = now
+        try:
+            self.container.reload()
+        except NotFound:
+            return "was removed while starting"
+        except APIError:
+            return None
+        state = self.container.attrs.get("State", {})
+        if state.get("Status") in ("exited", "dead"):
+            return f"exited with code {state.get('ExitCode')} while starting"
+        if any(WORKER_DIED in line for line in self.tail(200)):
+            return "failed to start: its code raised an error (it reloads when you fix the file)"
+        return None
+
+    def tail(self, lines: int = 30) -> list[str]:
+        return log_tail(self.container, lines, since=self.started_since)
+
+    def probe(self) -> Probe:
+        return Probe(self.service, self.ready, self.failure)
+
+    def error(self, reason: str) -> ServiceFailedError:
+        return ServiceFailedError(self.service, reason, self.tail())
+
+
+@dataclass
+class HttpWait(ContainerWait):
+    path: str = "/ready"
+
+    def ready(self) -> bool:
+        return http_ready(self.host_port, self.path)
+
+
+@dataclass
+class NatsWait(ContainerWait):
+    def ready(self) -> bool:
+        return nats_ready(self.host_port)
+
+
+def started_at(container: Container) -> Any:
+    """The container's latest start, as the engine's `since` wants it (a unix timestamp)."""
+    from datetime import datetime
+
+    raw = str(container.attrs.get("State", {}).get("StartedAt", ""))
+    with contextlib.suppress(ValueError):
+        # The engine writes nanoseconds; Python parses at most microseconds.
+        whole, _, fraction = raw.rstrip("Z").partition(".")
+        stamp = f"{whole}.{(fraction or '0')[:6]}+00:00"
+        return datetime.fromisoformat(stamp).timestamp()
+    return None
+
+
+def wait_ready(
+    waits: list[ContainerWait], timeout: float, on_ready: Any = None
+) -> dict[str, ServiceFailedError]:
+    """Wait for all; returns {service: error with its log tail} for those that failed."""
+    failed = wait_all([w.probe() for w in waits], timeout, on_ready=on_ready)
+    by_name = {w.service: w for w in waits}
+    return {name: by_name[name].error(reason) for name, reason in failed.items()}
