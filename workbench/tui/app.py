@@ -16,8 +16,6 @@ from workbench.errors import WorkbenchError
 from workbench.tui import backend
 from workbench.tui.messages import LabChosen
 from workbench.tui.screens.catalog import CatalogScreen
-from workbench.tui.screens.confirm import ConfirmScreen
-from workbench.tui.screens.help import HelpScreen
 from workbench.tui.themes import DARK, LIGHT
 
 log = logging.getLogger("workbench.tui")
@@ -102,6 +100,8 @@ class WorkbenchApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key of the current screen and what it does."""
+        from workbench.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
@@ -116,6 +116,7 @@ class WorkbenchApp(App[None]):
             self.exit()
             return
         names = ", ".join(getattr(s, "lab_id", "?") for s in running)
+        from workbench.tui.screens.confirm import ConfirmScreen
 
         def decided(stop: bool | None) -> None:
             if stop:

@@ -351,6 +351,12 @@ class LabScreen(Screen[None]):
 
     # -- messages -------------------------------------------------------------------------------
 
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """The logs panel renders only while it is visible."""
+        if self.lab.runs_services:
+            self.query_one(LogsPanel).set_shown(event.pane.id == "logs")
+
     @on(ServiceSelected)
     def _service_selected(self, message: ServiceSelected) -> None:
         """A node in the topology or a row in the services panel was selected."""

@@ -19,6 +19,12 @@ from textual.widgets import Input, RichLog, Static
 from workbench.runtime.base import LogLine
 
 KEEP = 5000
+"""Lines kept for re-filtering."""
+VIEW = 1000
+"""Lines the view holds (scrollback)."""
+CATCH_UP = 300
+"""Lines re-rendered when the filter changes or the panel is shown again: a few screens' worth,
+cheap enough to stay within a key press's latency."""
 PALETTE = ("cyan", "green", "magenta", "yellow", "blue", "bright_cyan", "bright_green")
 LEVEL_STYLE = {"warning": "yellow", "error": "bold red", "critical": "bold red", "debug": "dim"}
 
@@ -35,6 +41,8 @@ class LogsPanel(Vertical):
         super().__init__(id=id)
         self._svc_colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(services)}
         self._kept: deque[LogLine] = deque(maxlen=KEEP)
+        self._shown = False
+        self._stale = False
         self.received = 0
         """Lines received since the panel was made (the benchmark reads it)."""
 
@@ -43,20 +51,30 @@ class LogsPanel(Vertical):
         with Horizontal(id="logs-bar"):
             yield Static(id="logs-status")
             yield Input(placeholder="filter…", id="logs-filter")
-        yield RichLog(id="logs-view", max_lines=KEEP, wrap=False, markup=False, auto_scroll=True)
+        yield RichLog(id="logs-view", max_lines=VIEW, wrap=False, markup=False, auto_scroll=True)
 
     def on_mount(self) -> None:
         """Say what is followed."""
         self._render_status()
 
     def add_lines(self, lines: list[LogLine]) -> None:
-        """Append a batch of lines; those that pass the service and text filters are shown."""
+        """Append a batch of lines; those that pass the service and text filters are shown.
+
+        While the panel is not on screen the lines are only kept: a hidden RichLog would queue
+        every write and pay for all of them at once when shown (seconds, at 200 lines/s).
+        """
         self._kept.extend(lines)
         self.received += len(lines)
-        view = self.query_one("#logs-view", RichLog)
-        for line in lines:
-            if self._shows(line):
-                view.write(self._format(line), scroll_end=not self.paused)
+        if not self._shown:
+            self._stale = True
+            return
+        self._write([line for line in lines if self._shows(line)])
+
+    def set_shown(self, shown: bool) -> None:
+        """The logs tab became visible (or hidden); catch up on what came meanwhile."""
+        self._shown = shown
+        if shown and self._stale:
+            self._rerender()
 
     def clear(self) -> None:
         """Forget every line (a new run starts)."""
@@ -105,12 +123,19 @@ class LogsPanel(Vertical):
         return not self.text_filter or self.text_filter.lower() in line.text.lower()
 
     def _rerender(self) -> None:
+        self._stale = False
         view = self.query_one("#logs-view", RichLog)
         view.clear()
-        for line in self._kept:
-            if self._shows(line):
-                view.write(self._format(line), scroll_end=not self.paused)
+        shown = [line for line in self._kept if self._shows(line)]
+        self._write(shown[-CATCH_UP:])
         self._render_status()
+
+    def _write(self, lines: list[LogLine]) -> None:
+        """One write per batch: RichLog refreshes once instead of once per line."""
+        if not lines:
+            return
+        text = Text("\n").join(self._format(line) for line in lines)
+        self.query_one("#logs-view", RichLog).write(text, scroll_end=not self.paused)
 
     def _render_status(self) -> None:
         who = self.service or "all services"

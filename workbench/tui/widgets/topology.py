@@ -52,6 +52,7 @@ class TopologyView(ScrollableContainer):
         self._graph: Any = None
         self._boxes: dict[str, Any] = {}
         self._drawn_width = 0
+        self._drawn_key: tuple[str, str | None, bool] | None = None
         self.selected: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -91,6 +92,10 @@ class TopologyView(ScrollableContainer):
 
         self._drawn_width = self.size.width or 80
         drawing = render(self._graph, width=max(self._drawn_width - 2, 20))
+        key = (repr(drawing.rows), self.selected, self.app.current_theme.dark)
+        if key == self._drawn_key:  # refreshed every second: only draw what changed
+            return
+        self._drawn_key = key
         self._boxes = dict(drawing.boxes)
         text = drawing.rich(LIGHT_PALETTE if not self.app.current_theme.dark else None)
         if self.selected in self._boxes:
