@@ -81,6 +81,9 @@ def ensure_base(
     """The base image's tag, and whether it had to be built."""
     digest = base_hash(root)
     tag = f"{repository()}/base:{digest.tag}"
+    if find_image(client, tag) is not None:  # the common case, without waiting on any lock
+        on_progress(BakeEvent("base", BakePhase.CACHED, tag))
+        return tag, False
     # One base build at a time on this machine: the clean-up below must not see another
     # build's unfinished first stage.
     with image_lock("base"):

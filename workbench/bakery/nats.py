@@ -60,8 +60,11 @@ def ensure_nats(client: docker.DockerClient, on_progress: BakeCallback) -> tuple
     """The broker image's tag, and whether it had to be built."""
     digest = nats_hash()
     tag = f"{repository()}/nats:{digest.tag}"
+    if find_image(client, tag) is not None:  # the common case, without waiting on any lock
+        on_progress(BakeEvent("nats", BakePhase.CACHED, tag))
+        return tag, False
     with image_lock(tag):
-        if find_image(client, tag) is not None:
+        if find_image(client, tag) is not None:  # built by another caller while we waited
             on_progress(BakeEvent("nats", BakePhase.CACHED, tag))
             return tag, False
         on_progress(BakeEvent("nats", BakePhase.STARTED, tag))

@@ -125,6 +125,10 @@ def ensure_root(client: docker.DockerClient, on_progress: BakeCallback) -> RootI
         if image is not None:
             on_progress(BakeEvent("root", BakePhase.CACHED, configured))
             return RootImage(configured, str(image.id), probe_python(client, str(image.id)))
+    image = find_image(client, offline)
+    if image is not None:  # the common case, without waiting on any lock
+        on_progress(BakeEvent("root", BakePhase.CACHED, offline))
+        return RootImage(offline, str(image.id), probe_python(client, str(image.id)))
     with image_lock(offline):
         image = find_image(client, offline)
         if image is None and configured != OFFLINE and _pull(client, configured, on_progress):

@@ -61,8 +61,11 @@ def ensure_service(
     digest = service_hash(lab, service, base)
     tag = f"{service_repository(lab, service)}:{digest.tag}"
     label = f"{lab.id}/{service.name}"
+    if find_image(client, tag) is not None:  # the common case, without waiting on any lock
+        on_progress(BakeEvent(label, BakePhase.CACHED, tag, service.name))
+        return tag, False
     with image_lock(tag):
-        if find_image(client, tag) is not None:
+        if find_image(client, tag) is not None:  # built by another caller while we waited
             on_progress(BakeEvent(label, BakePhase.CACHED, tag, service.name))
             return tag, False
         on_progress(BakeEvent(label, BakePhase.STARTED, tag, service.name))
