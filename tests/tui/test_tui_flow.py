@@ -173,3 +173,17 @@ async def test_quit_while_running_asks_then_stops_everything(
         await wait_until(pilot, lambda: not app.is_running, within=30, what="app exited")
     assert _left_running(run_id) == []
     assert not (runs_dir() / run_id).exists()
+
+
+async def test_app_closing_any_other_way_still_stops_the_lab(
+    shop_workspace: Path,
+    wait_until,  # type: ignore[no-untyped-def]
+) -> None:
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_shop(pilot, wait_until)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.phase == "running", within=60, what="running")
+        run_id = screen.session.deployment.run_id  # type: ignore[union-attr]
+        app.exit()  # no dialog: a crash, a signal, a test ending
+    assert _left_running(run_id) == []

@@ -146,6 +146,10 @@ class LabScreen(Screen[None]):
         self.instructions.mark_passed(self.jobs.passed_exercises())
         self.jobs.prepare()
 
+    def on_unmount(self) -> None:
+        """The last line of defence: whatever closed the screen, the lab does not outlive it."""
+        self.jobs.shutdown()
+
     # -- helpers --------------------------------------------------------------------------------
 
     @property

@@ -110,6 +110,17 @@ class LabJobs:
         self.screen.phase = "stopped"
         self.query_one_activity().end()
 
+    def shutdown(self) -> None:
+        """Stop everything now, synchronously (the screen is going away)."""
+        self._log_stop.set()
+        self.session.cancel_start()
+        self._check_cancel.set()
+        if self.session.running:
+            try:
+                self.session.stop()
+            except Exception:
+                log.exception("stopping %s when its screen closed", self.lab.id)
+
     def query_one_activity(self) -> Any:
         from workbench.tui.widgets.activity import ActivityBar
 
