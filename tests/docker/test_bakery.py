@@ -102,6 +102,10 @@ def test_editing_one_file_rebuilds_only_that_service(
     for name in PYTHON_SERVICES - {"orders"}:
         assert rebaked.services[name] == baked.services[name]
 
+    pruned = prune_images(client, lab.id, only_superseded=True)  # type: ignore[arg-type]
+    assert pruned.removed == [baked.services["orders"]], "only the replaced image goes"
+    assert client.images.get(rebaked.services["orders"])  # type: ignore[attr-defined]
+
 
 def test_the_base_imports_everything_as_10001_without_network(
     client: object, baked: BakeReport

@@ -101,3 +101,30 @@ def test_pip_gets_every_manylinux_tag_the_root_can_run() -> None:
     assert "manylinux_2_37_x86_64" not in tags
     with pytest.raises(WorkbenchError, match="manylinux"):
         _ = PythonTarget("3.11", "", "x86_64").platforms
+
+
+def test_superseded_images_are_all_but_the_newest_of_each_repository() -> None:
+    from workbench.bakery.images import BakedImageInfo, human_age, human_size, superseded
+
+    def image(tag: str, kind: str, created: float, service: str | None = None) -> BakedImageInfo:
+        return BakedImageInfo(
+            tag, f"id-{tag}", kind, "shop" if service else None, service, 1, created
+        )
+
+    images = [
+        image("workbench/base:old", "base", 1),
+        image("workbench/base:new", "base", 2),
+        image("workbench/shop-orders:a", "service", 1, "orders"),
+        image("workbench/shop-orders:b", "service", 3, "orders"),
+        image("workbench/shop-audit:c", "service", 1, "audit"),
+        image("wbcold/base:x", "base", 0),
+        image("sha256:0123", "stage", 5),
+    ]
+    assert [i.tag for i in superseded(images)] == [
+        "workbench/base:old",
+        "workbench/shop-orders:a",
+        "sha256:0123",
+    ]
+    assert human_size(218_200_000) == "218.2 MB"
+    assert human_age(59) == "59 s"
+    assert human_age(7200) == "2 h"

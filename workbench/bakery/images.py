@@ -81,11 +81,31 @@ class PruneResult:
     """(tag, why) for images the engine would not remove, e.g. used by a container."""
 
 
-def prune_images(client: docker.DockerClient, lab: str | None = None) -> PruneResult:
-    """Remove every baked image (or only `lab`'s), children before parents; images a container
-    uses are kept and said so."""
+def superseded(images: list[BakedImageInfo]) -> list[BakedImageInfo]:
+    """Images a newer bake of the same thing replaced (an edit, a new service kit, a new root):
+    all but the newest of each repository, plus left-over first stages of base builds."""
+    newest: dict[str, BakedImageInfo] = {}
+    for info in images:
+        repository = info.tag.rpartition(":")[0] if ":" in info.tag else ""
+        key = f"{repository}|{info.kind}|{info.lab}|{info.service}"
+        if info.kind == "stage" or not repository:
+            continue
+        if key not in newest or info.created > newest[key].created:
+            newest[key] = info
+    keep = {info.image_id for info in newest.values()}
+    return [info for info in images if info.image_id not in keep]
+
+
+def prune_images(
+    client: docker.DockerClient, lab: str | None = None, *, only_superseded: bool = False
+) -> PruneResult:
+    """Remove every baked image (or only `lab`'s, or only superseded ones), children before
+    parents; images a container uses are kept and said so."""
     order = {kind.value: i for i, kind in enumerate(REMOVAL_ORDER)}
-    images = sorted(list_images(client, lab), key=lambda i: order.get(i.kind, -1))
+    images = list_images(client, lab)
+    if only_superseded:
+        images = superseded(images)
+    images.sort(key=lambda i: order.get(i.kind, -1))
     removed: list[str] = []
     kept: list[tuple[str, str]] = []
     for info in images:

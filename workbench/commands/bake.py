@@ -119,8 +119,13 @@ def _print_summary(reports: list[BakeReport]) -> None:
 @click.option(
     "--prune", is_flag=True, help="Remove every baked image (they are rebuilt on demand)."
 )
+@click.option(
+    "--superseded",
+    is_flag=True,
+    help="With --prune: only images a newer bake replaced (keeps the newest of each).",
+)
 @click.option("--lab", "lab_id", metavar="LAB", help="Only this lab's service images.")
-def images(prune: bool, lab_id: str | None) -> None:
+def images(prune: bool, superseded: bool, lab_id: str | None) -> None:
     """List the images the bakery made, with size and age; --prune removes them.
 
     `workbench gc` never removes images: they are a cache that makes the next start fast.
@@ -130,16 +135,22 @@ def images(prune: bool, lab_id: str | None) -> None:
       workbench images
       workbench images --prune
       workbench images --prune --lab shop
+      workbench images --prune --superseded
     """
     from rich.table import Table
 
     from workbench.bakery.engine import connect
     from workbench.bakery.images import human_age, human_size, list_images, prune_images
     from workbench.commands.output import console
+    from workbench.errors import WorkbenchError
 
     client = connect()
+    if superseded and not prune:
+        raise WorkbenchError(
+            "--superseded goes with --prune", "`workbench images --prune --superseded`"
+        )
     if prune:
-        result = prune_images(client, lab_id)
+        result = prune_images(client, lab_id, only_superseded=superseded)
         console().print(f"Removed {len(result.removed)} baked image(s).")
         for tag, why in result.kept:
             console().print(f"[yellow]kept[/] {tag}: {why}")
@@ -149,7 +160,8 @@ def images(prune: bool, lab_id: str | None) -> None:
         console().print("No baked images yet: `workbench bake LAB` makes them.")
         return
     table = Table(title="Baked images", title_justify="left")
-    for column in ("image", "lab", "service", "size", "age"):
+    table.add_column("image", no_wrap=True)  # a tag is copied whole, never cut
+    for column in ("lab", "service", "size", "age"):
         table.add_column(column, justify="right" if column in ("size", "age") else "left")
     for info in found:
         table.add_row(
