@@ -10,6 +10,10 @@ import pytest
 FIXTURE_LABS = Path(__file__).parent / "fixtures" / "labs"
 REPO = Path(__file__).resolve().parent.parent
 
+# Lab checks under fixtures/ (and their starters, solutions, mutants) are not the suite's tests:
+# they run only through the workbench's check runner, with its pytest plugin.
+collect_ignore_glob = ["fixtures/*"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
