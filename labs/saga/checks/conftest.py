@@ -48,10 +48,14 @@ class Shop:
                      "set a credit limit")
         return customer
 
-    def place(self, customer: str, sku: str, qty: int = 1, amount_cents: int = 2500) -> int:
+    def place(
+        self, customer: str, sku: str, qty: int = 1, amount_cents: int = 2500,
+        timeout: float | None = None,
+    ) -> int:
         response = self.http.post(
             f"{self.url('order')}/orders",
             json={"customer": customer, "sku": sku, "qty": qty, "amount_cents": amount_cents},
+            **({"timeout": timeout} if timeout is not None else {}),
         )
         self._ok(response, "place an order")
         return int(response.json()["id"])

@@ -16,8 +16,12 @@ ORDERS, UNITS, PRICE = 50, 10, 1200
 def test_fifty_orders_for_ten_units(shop: Shop) -> None:
     sku = shop.new_sku(UNITS)
     customers = [shop.new_customer() for _ in range(ORDERS)]
+    # The order service answers these while it runs the sagas of the first ones: on a busy
+    # machine (or through Docker's port forwarding) an answer may take a few seconds.
     with ThreadPoolExecutor(max_workers=ORDERS) as pool:
-        ids = list(pool.map(lambda c: shop.place(c, sku, qty=1, amount_cents=PRICE), customers))
+        ids = list(pool.map(
+            lambda c: shop.place(c, sku, qty=1, amount_cents=PRICE, timeout=20.0), customers
+        ))
     orders = shop.wait_final(ids, within=shop.deadline_s + 4.0,
                              context=f"with {ORDERS} orders placed at once, ")
     approved = [oid for oid, o in orders.items() if o["status"] == "APPROVED"]
