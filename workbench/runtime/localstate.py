@@ -34,11 +34,7 @@ class WorkerWatch:
         self.spawned = time.monotonic()
 
     def __call__(self) -> str | None:
-        members = (
-            procs.group_members(self.record.pid, max_age=0.1)
-            if procs.group_is_ours(self.record)
-            else []
-        )
+        members = procs.family(self.record.pid) if procs.group_is_ours(self.record) else []
         if not members or self.record.pid not in members:
             return "exited while starting"
         if procs.app_running(self.record, members):
@@ -60,10 +56,13 @@ class WorkerWatch:
 CRASHED_WHILE_STARTING = "crashed while starting (its app failed to load or exited)"
 
 
-def state_of(endpoint: Endpoint, record: procs.ProcessRecord | None) -> tuple[ServiceState, str]:
+def state_of(
+    endpoint: Endpoint, record: procs.ProcessRecord | None, groups: dict[int, list[int]]
+) -> tuple[ServiceState, str]:
+    """The state of one service; `groups` is one `procs.group_table()` for all services."""
     if record is None:
         return ServiceState.STOPPED, "not started"
-    members = procs.group_members(record.pid) if procs.group_is_ours(record) else []
+    members = groups.get(record.pid, []) if procs.group_is_ours(record) else []
     if not members:
         return ServiceState.CRASHED, "not running"
     if any(procs.state_of(pid) == "T" for pid in members):

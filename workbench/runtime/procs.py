@@ -14,7 +14,7 @@ import json
 import os
 import signal
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -41,13 +41,16 @@ class ProcessRecord:
     @property
     def alive(self) -> bool:
         """Whether the group we started still has live processes (and the pid is not recycled)."""
-        return group_is_ours(self) and bool(group_members(self.pid))
+        if not group_is_ours(self):
+            return False
+        if state_of(self.pid) not in (None, "Z"):
+            return True  # the leader lives: no need to scan every process of the machine
+        return bool(group_members(self.pid))
 
 
 def record_process(run_dir: Path, service: str, pid: int, argv: list[str]) -> ProcessRecord:
     record = ProcessRecord(service, pid, start_time_of(pid), argv)
     record.save(run_dir)
-    _last.taken = 0.0  # a cached scan predates this process: never let it say "gone"
     return record
 
 
@@ -102,23 +105,8 @@ def is_same_process(pid: int, start_time: int | None) -> bool:
     return start_time is None or int(fields[19]) == start_time
 
 
-@dataclass
-class _Snapshot:
-    taken: float = 0.0
-    table: dict[int, list[int]] = field(default_factory=dict)
-
-
-_last = _Snapshot()
-
-
-def group_table(max_age: float = 0.0) -> dict[int, list[int]]:
-    """Live (non-zombie) processes by process group, from one scan of /proc.
-
-    A scan costs a few milliseconds; callers polling many groups pass max_age to share one.
-    """
-    began = time.monotonic()
-    if max_age and began - _last.taken <= max_age:
-        return _last.table
+def group_table() -> dict[int, list[int]]:
+    """Live (non-zombie) processes by process group, from one scan of /proc (a few ms)."""
     table: dict[int, list[int]] = {}
     for entry in PROC.iterdir() if PROC.is_dir() else ():
         if not entry.name.isdigit():
@@ -127,14 +115,35 @@ def group_table(max_age: float = 0.0) -> dict[int, list[int]]:
         # index 0 is the state, index 2 the process group id (fields 3 and 5 of proc(5))
         if fields and len(fields) > 2 and fields[0] != "Z":
             table.setdefault(int(fields[2]), []).append(int(entry.name))
-    # Stamped with when the scan began: a process spawned during the scan may be missing from it.
-    _last.table, _last.taken = table, began
     return table
 
 
-def group_members(pgid: int, max_age: float = 0.0) -> list[int]:
+def group_members(pgid: int) -> list[int]:
     """Live processes in a process group: uvicorn's reloader, its worker and tracker, usually."""
-    return group_table(max_age).get(pgid, [])
+    return group_table().get(pgid, [])
+
+
+def family(pid: int) -> list[int]:
+    """A live process and its descendants (from /proc/<pid>/task/*/children: no full scan).
+
+    Cheap enough to poll; it misses descendants whose parent died (they are re-parented), which
+    `group_members` still finds.
+    """
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        if state_of(current) in (None, "Z"):
+            continue
+        found.append(current)
+        try:
+            tasks = list((PROC / str(current) / "task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            with contextlib.suppress(OSError, ValueError):
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+    return found
 
 
 def cmdline_of(pid: int) -> list[str]:
@@ -224,9 +233,11 @@ def terminate_groups(records: list[ProcessRecord], grace: float = 1.0) -> None:
     deadline = time.monotonic() + grace
     pending = {r.pid: r for r in live}
     while pending:
-        for pid, record in list(pending.items()):
+        for pid in pending:
             reap(pid)
-            members = group_members(pid)
+        table = group_table()  # one scan of /proc per round, whatever the number of groups
+        for pid, record in list(pending.items()):
+            members = table.get(pid, [])
             if not members:
                 del pending[pid]
             elif not app_running(record, members):
@@ -241,10 +252,10 @@ def terminate_groups(records: list[ProcessRecord], grace: float = 1.0) -> None:
     # SIGKILL is not instant: wait (briefly) until the kernel has really ended every member.
     until = time.monotonic() + 2.0
     while pending and time.monotonic() < until:
-        for pid in list(pending):
+        for pid in pending:
             reap(pid)
-            if not group_members(pid):
-                del pending[pid]
+        table = group_table()
+        pending = {pid: r for pid, r in pending.items() if table.get(pid)}
         time.sleep(0.005)
     for record in live:
         reap(record.pid)
