@@ -293,3 +293,29 @@ async def test_a_slow_handler_is_not_redelivered_while_it_works(
 
 async def _consumed(client: httpx.AsyncClient, subj: str) -> bool:
     return bool((await client.get("/_admin/stats")).json()["consumed"].get(subj))
+
+
+async def test_stopping_lets_a_running_handler_finish_and_ack(
+    nats_url: str, request: pytest.FixtureRequest
+) -> None:
+    subj = subject(request)
+    began = asyncio.Event()
+    finished: list[dict[str, Any]] = []
+    kit = make_kit("audit", nats_url)
+
+    @kit.consumer(subj, durable="graceful")
+    async def handle(event: Event) -> None:
+        began.set()
+        await asyncio.sleep(0.3)
+        finished.append(event.data)
+
+    async with running(kit) as client:
+        await until(lambda: _ready(client))
+        await kit.publish(subj, {"n": 1})
+        await asyncio.wait_for(began.wait(), 10)
+    assert finished == [{"n": 1}]
+    probe = make_kit("probe", nats_url)
+    js = await probe.jetstream()
+    info = await js.consumer_info(await probe.messaging.ensure_stream(subj), "graceful")
+    await probe.messaging.close()
+    assert (info.num_ack_pending, info.num_pending) == (0, 0)

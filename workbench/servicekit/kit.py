@@ -78,6 +78,8 @@ class ServiceKit:
         try:
             yield
         finally:
+            # Consumers stop first, so no handler runs against what the hooks close (a DB).
+            await self.messaging.stop_consumers()
             for hook in reversed(self._shutdown):
                 try:
                     await hook()

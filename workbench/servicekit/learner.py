@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +50,7 @@ class LearnerModule:
         self._stamp: tuple[int, int] | None = None
         self.problem: str | None = None
         self.where: str | None = None
+        self._lock = threading.Lock()
         self._load()
 
     @property
@@ -114,7 +116,9 @@ class LearnerModule:
     def module(self) -> ModuleType:
         """The current module (re-imported when its file changed); raises when it is broken."""
         if self._stamp_now() != self._stamp:
-            self._load()
+            with self._lock:  # sync endpoints run in threads: import once, not once per thread
+                if self._stamp_now() != self._stamp:
+                    self._load()
         if self._module is None:
             raise LearnerCodeError(self.problem or f"{self._name} is not loaded", self.where)
         return self._module

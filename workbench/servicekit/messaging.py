@@ -41,6 +41,7 @@ FETCH_WAIT_S = 1.0
 RETRY_PAUSE_S = 0.5
 IDLE_CHECK_S = 5.0
 CLOSE_TIMEOUT_S = 0.5
+STOP_GRACE_S = 1.0
 PUBLISH_ROUND_S = 1.0
 
 
@@ -82,6 +83,8 @@ class Consumer:
     ack_wait_s: float
     subscribed: bool = False
     problem: str | None = "not subscribed yet"
+    busy: bool = False
+    """A handler is running (a stop lets it finish)."""
     task: asyncio.Task[None] | None = None
 
 
@@ -123,6 +126,7 @@ class Messaging:
         self._js: Any = None
         self._connecting: asyncio.Lock | None = None
         self._streams: dict[str, str] = {}
+        self._stopping = False
         self.consumers: list[Consumer] = []
 
     @property
@@ -272,6 +276,7 @@ class Messaging:
         return consumer
 
     def start_consumers(self) -> None:
+        self._stopping = False
         for consumer in self.consumers:
             if consumer.task is None or consumer.task.done():
                 consumer.task = asyncio.get_running_loop().create_task(
@@ -317,7 +322,13 @@ class Messaging:
                         continue
                     idle_since = loop.time()
                     for msg in msgs:
-                        await self._handle(consumer, msg)
+                        consumer.busy = True
+                        try:
+                            await self._handle(consumer, msg)
+                        finally:
+                            consumer.busy = False
+                    if self._stopping:
+                        return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -371,14 +382,24 @@ class Messaging:
                 "consumed", subject=event.subject, delivery=event.delivery, msg_id=event.msg_id
             )
 
-    async def close(self) -> None:
-        tasks = [c.task for c in self.consumers if c.task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    async def stop_consumers(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Stop fetching; a handler that is running gets `grace_s` to finish and ack."""
+        self._stopping = True
+        tasks = {c.task: c for c in self.consumers if c.task is not None}
+        for task, consumer in tasks.items():
+            if not consumer.busy:
+                task.cancel()
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace_s)
+            for task in late:
+                task.cancel()  # its event is redelivered after ack_wait: at least once
+            await asyncio.gather(*tasks, return_exceptions=True)
         for consumer in self.consumers:
             consumer.task = None
             consumer.subscribed, consumer.problem = False, "stopped"
+
+    async def close(self) -> None:
+        await self.stop_consumers()
         if self._nc is not None:
             nc, self._nc, self._js = self._nc, None, None
             # Drain flushes what is still buffered, but never let a broker that is gone (a whole
