@@ -319,3 +319,20 @@ async def test_stopping_lets_a_running_handler_finish_and_ack(
     info = await js.consumer_info(await probe.messaging.ensure_stream(subj), "graceful")
     await probe.messaging.close()
     assert (info.num_ack_pending, info.num_pending) == (0, 0)
+
+
+async def test_subscribing_while_running_starts_at_once(
+    nats_url: str, request: pytest.FixtureRequest
+) -> None:
+    subj = subject(request)
+    got: list[Event] = []
+    kit = make_kit("audit", nats_url)
+
+    async def handle(event: Event) -> None:
+        got.append(event)
+
+    async with running(kit) as client:
+        kit.subscribe(subj, handle)
+        await until(lambda: _ready(client))
+        await kit.publish(subj, {"late": True})
+        await until(lambda: _len(got, 1))

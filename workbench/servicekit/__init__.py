@@ -40,8 +40,12 @@ Public API
     `await .publish(subject, payload, msg_id=None) -> Published(subject, stream, seq,
                            duplicate)`   JSON event; stream made idempotently.
     `.subscribe(subject, handler, durable=None, ack_wait_s=10)` / `@.consumer(subject, ...)`
-                           durable pull consumer started at start-up; handler gets `Event`
-                           (`subject`, `data`, `msg_id`, `delivery`, `redelivered`, `headers`).
+                           durable pull consumer started at start-up (or at once if the
+                           service already runs); handler gets `Event` (`subject`, `data`,
+                           `msg_id`, `delivery`, `redelivered`, `stream_seq`, `headers`).
+                           Return = ack, raise = redelivered (at least once: be idempotent).
+                           One event at a time per consumer; a slow handler is kept "in
+                           progress"; on stop a running handler gets 1 s to finish.
     `.learner_module(name, requires=())`   `$WORKSPACE/<name>.py`, re-imported when changed;
                            a broken file is logged with file:line and reported by `/ready`.
     `.on_startup(fn)`, `.on_shutdown(fn)`   async lifespan hooks (background work).

@@ -191,7 +191,11 @@ class ServiceKit:
         durable: str | None = None,
         ack_wait_s: float = 10.0,
     ) -> None:
-        """Consume `subject` with a durable pull consumer from start-up on (see `consumer`)."""
+        """Consume `subject` with a durable pull consumer (see `consumer`).
+
+        Called before the app starts (module level), it runs from start-up on; called while the
+        service runs (an on_startup hook, an endpoint), it starts at once.
+        """
         self.messaging.add_consumer(subject, handler, durable=durable, ack_wait_s=ack_wait_s)
 
     def consumer(

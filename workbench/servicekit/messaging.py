@@ -127,6 +127,7 @@ class Messaging:
         self._connecting: asyncio.Lock | None = None
         self._streams: dict[str, str] = {}
         self._stopping = False
+        self._started = False
         self.consumers: list[Consumer] = []
 
     @property
@@ -268,15 +269,17 @@ class Messaging:
         durable: str | None = None,
         ack_wait_s: float = 10.0,
     ) -> Consumer:
-        """Register a consumer; `start_consumers` (the app's startup) runs it."""
+        """Register a consumer; it runs from start-up on, or at once if the service runs."""
         consumer = Consumer(
             subject, handler, durable or durable_name(self._settings.service, subject), ack_wait_s
         )
         self.consumers.append(consumer)
+        if self._started:
+            self.start_consumers()
         return consumer
 
     def start_consumers(self) -> None:
-        self._stopping = False
+        self._stopping, self._started = False, True
         for consumer in self.consumers:
             if consumer.task is None or consumer.task.done():
                 consumer.task = asyncio.get_running_loop().create_task(
@@ -384,7 +387,7 @@ class Messaging:
 
     async def stop_consumers(self, grace_s: float = STOP_GRACE_S) -> None:
         """Stop fetching; a handler that is running gets `grace_s` to finish and ack."""
-        self._stopping = True
+        self._stopping, self._started = True, False
         tasks = {c.task: c for c in self.consumers if c.task is not None}
         for task, consumer in tasks.items():
             if not consumer.busy:
