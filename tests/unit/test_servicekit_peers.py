@@ -139,6 +139,7 @@ def test_settings_come_from_the_conventional_variables(
     assert s.data_path().is_dir()
     assert s.peer_for("http://payment-gateway:8000/pay") == "payment-gateway"
     assert s.peer_for("http://127.0.0.1:41234") == "orders"
+    assert s.peer_for("http://localhost:41234/x") == "orders"
     assert s.peer_for("http://127.0.0.1:41235") is None
     with pytest.raises(KitConfigError, match="VOLUME_CACHE is not set"):
         s.volume("cache")

@@ -29,11 +29,18 @@ def lab_name(key: str) -> str:
     return key.lower().replace("_", "-")
 
 
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
 def host_port(url: str) -> str:
-    """`http://orders:8000/x` -> `orders:8000` (default ports filled in), for matching calls."""
+    """`http://orders:8000/x` -> `orders:8000` (default ports filled in), for matching calls.
+
+    Loopback names are one host: locally `localhost:41234` is the peer at `127.0.0.1:41234`.
+    """
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{(parts.hostname or '').lower()}:{port}"
+    host = (parts.hostname or "").lower()
+    return f"{'127.0.0.1' if host in _LOOPBACK else host}:{port}"
 
 
 @dataclass(frozen=True)
