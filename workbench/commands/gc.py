@@ -6,7 +6,10 @@ import click
 
 
 @click.command("gc")
-def gc_cmd() -> None:
+@click.option("--all-states", is_flag=True,
+              help="Docker: also remove what other workbench state folders (other users, "
+              "tests) started on this engine, not only this one's.")
+def gc_cmd(all_states: bool) -> None:
     """Stop and remove every run: processes, run folders, and Docker containers, networks and
     volumes of the workbench. Safe after a crash or `kill -9`: only processes that are still the
     ones a run recorded are ended.
@@ -14,6 +17,7 @@ def gc_cmd() -> None:
     \b
     Example:
       workbench gc
+      workbench gc --all-states     # every io.workbench.* container, network, volume
     """
     from workbench.commands.output import console, err_console
     from workbench.runtime.gc import gc_local
@@ -35,7 +39,7 @@ def gc_cmd() -> None:
     from workbench.errors import WorkbenchError
 
     try:
-        result = docker_gc()
+        result = docker_gc(everything=all_states)
     except WorkbenchError as exc:
         err_console().print(f"[yellow]docker:[/] {exc.message}")
         return
