@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 STOP_GRACE = 1.0
 """Seconds a restarted service gets to exit after SIGTERM before SIGKILL (uvicorn: ~0.2 s)."""
-DOWN_GRACE = 0.3
+DOWN_GRACE = 0.2
 """The same for `down`: the run folder (data included) is removed right after, so a slow
 graceful shutdown protects nothing and only makes stopping slow."""
 RESTART_DEADLINE = 30.0
