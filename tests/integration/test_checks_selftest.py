@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ def selftest_cli(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=600,
         check=False,
+        env={**os.environ, "COLUMNS": "300"},
     )
 
 

@@ -7,6 +7,7 @@ the sentence and hint), fix, check (passes), progress. Plus the `faults` fixture
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from workbench import faults as fault_api
 from workbench.checks.results import Outcome
 from workbench.checks.runner import run_checks
 from workbench.lab import load_lab
+from workbench.lab.workspace import find_workspace
 from workbench.runtime.local import LocalRuntime
 
 WORKBENCH = [sys.executable, "-m", "workbench"]
@@ -28,8 +30,9 @@ WORKBENCH = [sys.executable, "-m", "workbench"]
 
 def wb(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*WORKBENCH, *args], capture_output=True, text=True, timeout=timeout, env=None, check=False
-    )
+        [*WORKBENCH, *args], capture_output=True, text=True, timeout=timeout, check=False,
+        env={**os.environ, "COLUMNS": "300"},  # no wrapping of the messages asserted on
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -183,11 +186,8 @@ def test_checks_of_a_design_lab_never_ask_to_start(fixture_labs: Path) -> None:
 
 def test_a_file_that_does_not_load_is_reported_before_any_check(fixture_labs: Path) -> None:
     assert wb("lab", "init", "shop").returncode == 0
-    workspace = Path(
-        json.loads(
-            (Path(__import__("os").environ["WORKBENCH_STATE_DIR"]) / "workspaces.json").read_text()
-        )["shop"]
-    )
+    workspace = find_workspace("shop")
+    assert workspace is not None
     (workspace / "pricing.py").write_text("def total_cents(items, code=None):\n    return sum(\n")
     began = time.monotonic()
     result = wb("check", "shop", "--start", "--runtime", "local")
