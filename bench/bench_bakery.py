@@ -32,6 +32,7 @@ from workbench.bakery.bake import BakeReport, bake_lab  # noqa: E402
 from workbench.bakery.engine import connect  # noqa: E402
 from workbench.bakery.images import list_images, prune_images  # noqa: E402
 from workbench.bakery.labels import PREFIX_ENV, REMOVAL_ORDER  # noqa: E402
+from workbench.bakery.progress import BakeEvent  # noqa: E402
 from workbench.lab import load_lab  # noqa: E402
 from workbench.lab.model import Lab  # noqa: E402
 
@@ -112,8 +113,29 @@ def cold(parent: Path) -> None:
     os.environ[PREFIX_ENV] = prefix
     os.environ["WORKBENCH_CACHE_DIR"] = str(cache)
     lab = private_lab(parent)
+    marks: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def on_progress(event: BakeEvent) -> None:
+        """First time each phase of the root build shows up: where a cold bake spends its time."""
+        for word in (
+            "Retrieving",
+            "Extracting",
+            "Unpacking",
+            "Configuring",
+            "pack root",
+            "docker import",
+        ):
+            if event.image == "root" and word in event.detail and word not in marks:
+                marks[word] = time.perf_counter() - started
+        if event.image == "base" and "base" not in marks:
+            marks["base"] = time.perf_counter() - started
+
     try:
-        seconds, report = timed(lab)
+        seconds_started = time.perf_counter()
+        report = bake_lab(lab, on_progress)
+        seconds = time.perf_counter() - seconds_started
+        print("  root timeline: " + ", ".join(f"{k} at {v:.0f} s" for k, v in marks.items()))
         for image in report.images:
             line(f"  {image.image} ({'built' if image.built else 'cached'})", image.seconds)
         line("cold offline bake: root + base + lab + broker", seconds, COLD_TARGET)
