@@ -16,7 +16,9 @@ collect_ignore_glob = ["fixtures/*"]
 
 
 @pytest.fixture(autouse=True)
-def isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_state(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Runs, progress and workspaces of a test never touch the user's real state folders."""
     state = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("WORKBENCH_STATE_DIR", str(state))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class WorkbenchError(Exception):
     """An expected failure, shown to the user as a message plus a hint, never as a traceback."""
@@ -22,9 +24,9 @@ class LabNotFoundError(WorkbenchError):
 class LabInvalidError(WorkbenchError):
     """A lab whose lab.yaml has problems; `problems` lists every one of them."""
 
-    def __init__(self, message: str, problems: list[object]) -> None:
+    def __init__(self, message: str, problems: Sequence[object]) -> None:
         super().__init__(message, "run `workbench labs validate PATH` to see every problem")
-        self.problems = problems
+        self.problems = list(problems)
 
 
 class RuntimeUnavailableError(WorkbenchError):

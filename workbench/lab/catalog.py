@@ -46,9 +46,9 @@ def list_labs() -> list[CatalogEntry]:
 def find_lab(lab_id: str) -> Lab:
     """The lab with this id (or this path), or a LabNotFoundError listing the labs there are."""
     candidate = Path(lab_id)
-    if "/" in lab_id or lab_id.startswith("."):
-        if (candidate / LAB_FILE).is_file() or candidate.name == LAB_FILE:
-            return load_lab(candidate)
+    looks_like_path = "/" in lab_id or lab_id.startswith(".")
+    if looks_like_path and ((candidate / LAB_FILE).is_file() or candidate.name == LAB_FILE):
+        return load_lab(candidate)
     for folder in lab_folders():
         if folder.name == lab_id:
             return load_lab(folder)

@@ -61,7 +61,7 @@ def _by_line(problems: list[Problem]) -> list[Problem]:
 
 def _known_fields() -> set[str]:
     fields: set[str] = set()
-    for model in (Lab, *_nested_models()):
+    for model in _nested_models():
         for name, info in model.model_fields.items():
             fields.add(info.alias or name)
     return fields
@@ -98,10 +98,11 @@ def _from_pydantic(file: Path, lines: dict[Loc, int], err: object) -> Problem:
     loc: Loc = tuple(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
-        message = "unknown field" + _did_you_mean(str(loc[-1])) + ": check its spelling, or remove it"
+        suggestion = _did_you_mean(str(loc[-1]))
+        message = f"unknown field{suggestion}: check its spelling, or remove it"
     elif kind == "missing":
         message = "required field is missing"
-    elif kind == "literal_error" or kind == "enum":
+    elif kind in {"literal_error", "enum"}:
         message = f"{err['msg'].lower()}, got {err.get('input')!r}"
     elif kind == "string_pattern_mismatch" and loc and loc[-1] in ("name", "id"):
         message = (

@@ -163,7 +163,7 @@ class Lab(Strict):
         raise KeyError(exercise_id)
 
     def start_order(self) -> list[list[Service]]:
-        """Services in waves: each wave depends only on earlier waves (sidecars after their main)."""
+        """Services in waves: each wave needs only earlier waves (sidecars after their main)."""
         known = {s.name for s in self.services}
         remaining = {s.name: s for s in self.services}
         done: set[str] = set()

@@ -49,7 +49,8 @@ def _references(lab: Lab, _dir: Path) -> Iterator[Finding]:
     for i, svc in enumerate(lab.services):
         for j, dep in enumerate(svc.depends_on):
             if dep not in names:
-                yield ("services", i, "depends_on", j), f"depends on unknown service {dep!r}; {known}"
+                loc: Loc = ("services", i, "depends_on", j)
+                yield loc, f"depends on unknown service {dep!r}; {known}"
             elif dep == svc.name:
                 yield ("services", i, "depends_on", j), "a service cannot depend on itself"
     for i, link in enumerate(lab.links):
@@ -57,7 +58,7 @@ def _references(lab: Lab, _dir: Path) -> Iterator[Finding]:
             if name not in names:
                 yield ("links", i, end), f"link {end} unknown service {name!r}; {known}"
         if link.protocol is Protocol.EVENT and not link.label:
-            yield ("links", i, "label"), "an event link needs a label: the subject, e.g. order.created"
+            yield ("links", i, "label"), "an event link needs a label: its subject, e.g. order.paid"
     for i, fault in enumerate(lab.faults):
         for j, name in enumerate(fault.services):
             if name not in names:
@@ -124,7 +125,7 @@ def _files(lab: Lab, lab_dir: Path) -> Iterator[Finding]:
 
 
 def _ports(lab: Lab, _dir: Path) -> Iterator[Finding]:
-    """Services sharing a network namespace (a main service and its sidecars) need distinct ports."""
+    """Services sharing a network namespace (a main service and its sidecars) need own ports."""
     group_of = {s.name: s.sidecar_of or s.name for s in lab.services}
     used: Counter[tuple[str, int]] = Counter()
     for svc in lab.services:
