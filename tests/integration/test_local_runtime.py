@@ -144,10 +144,10 @@ def test_request_faults_are_seen_from_outside_and_cleared(
     undone = faults.clear(running)
     assert len(undone) == 3
     assert faults.active(running) == []
-    started = time.monotonic()
+    for service in ("orders", "audit"):  # gone from the kits too, not only from the record
+        assert http.get(f"{running.url(service)}/_admin/faults").json()["faults"] == []
     assert http.get(f"{gateway}/audit").status_code == 200
     assert http.post(f"{gateway}/orders", json=ORDER).status_code == 201
-    assert time.monotonic() - started < 0.4
 
 
 def test_restart_keeps_the_url_and_ends_kit_faults(
