@@ -136,3 +136,14 @@ def test_untagged_checks_fail_the_selftest(tmp_path: Path) -> None:
         in report.problems
     )
     assert not report.ok
+
+
+def test_a_mutant_rejected_only_by_crashing_checks_is_not_enough(tmp_path: Path) -> None:
+    lab_dir = copy_lab("design-mini", tmp_path)
+    # The checks crash on this file (TypeError) instead of telling the learner what is wrong.
+    (lab_dir / "mutants" / "god-service" / "partition.yaml").write_text("services:\n  shop: 5\n")
+    report = selftest(load_lab(lab_dir))
+    [bad] = [v for v in report.variants if not v.ok]
+    assert bad.variant == "mutant god-service"
+    assert "rejected only by checks that could not finish" in bad.detail
+    assert "TypeError" in bad.detail

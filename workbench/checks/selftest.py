@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.checks.results import CheckRun, ExerciseStatus
+from workbench.checks.results import CheckRun, ExerciseStatus, Outcome
 from workbench.checks.runner import CHECK_TIMEOUT, run_checks
 from workbench.lab.model import Lab
 
@@ -249,9 +249,15 @@ def _expect_fail(variant: str, run: CheckRun, exercises: list[str]) -> VariantRe
             f"{', '.join(unchecked)} not checked (no checks ran for it)",
             run,
         )
-    failing = [r for r in run.results if not r.ok]
-    first = failing[0].message if failing else ""
-    return VariantResult(variant, expectation, True, f"rejected: {first}", run)
+    verdicts = [r for r in run.results if r.outcome is Outcome.FAILED and r.exercise in exercises]
+    if not verdicts:
+        # Rejected only by checks that crashed or timed out: the learner would get "could not
+        # finish" instead of a sentence about the mistake.
+        errors = "; ".join(f"{r.name}: {r.message}" for r in run.results if not r.ok)
+        return VariantResult(variant, expectation, False,
+                             "rejected only by checks that could not finish, never with a "
+                             f"message for the learner ({errors})", run)  # fmt: skip
+    return VariantResult(variant, expectation, True, f"rejected: {verdicts[0].message}", run)
 
 
 def _expect_pass(run: CheckRun) -> VariantResult:
