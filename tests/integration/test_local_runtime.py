@@ -26,6 +26,7 @@ from workbench.errors import StartFailedError
 from workbench.lab import Lab, load_lab
 from workbench.runtime import procs
 from workbench.runtime.base import Deployment, ServiceState
+from workbench.runtime.gc import gc_local
 from workbench.runtime.local import LocalRuntime
 from workbench.runtime.ports import is_listening
 from workbench.runtime.runs import load_run, run_dir_of
@@ -262,14 +263,14 @@ def test_a_service_that_crashes_is_reported_with_its_log_and_the_others_run(
         runtime.up(broken_shop, broken_shop.solution_dir, deadline=60)
     assert time.monotonic() - started < 30  # detected as a crash, not by the deadline
     error = caught.value
-    assert error.service == "logship"
-    assert set(error.failed) == {"logship"}
-    assert "crashed while starting" in error.message
-    assert any("logship cannot read its config" in line for line in error.log_tail)
-    assert "workbench lab restart shop logship" in (error.hint or "")
     deployment = load_run(run_dir_of(error.run_id))
     assert deployment is not None
     try:
+        assert error.service == "logship"
+        assert set(error.failed) == {"logship"}
+        assert "crashed while starting" in error.message
+        assert any("logship cannot read its config" in line for line in error.log_tail)
+        assert "workbench lab restart shop logship" in (error.hint or "")
         assert states(runtime, deployment) == {
             "audit": ServiceState.READY, "broker": ServiceState.READY,
             "gateway": ServiceState.READY, "orders": ServiceState.READY,
@@ -291,10 +292,18 @@ def test_a_service_that_crashes_is_reported_with_its_log_and_the_others_run(
     assert pids_of_run(deployment) == []
 
 
-def test_gc_cleans_up_after_the_cli_is_killed_mid_start(tmp_path: Path) -> None:
-    state = tmp_path / "state"
-    env = {**os.environ, "WORKBENCH_STATE_DIR": str(state),
-           "WORKBENCH_LABS_PATH": str(FIXTURE_LABS)}  # fmt: skip
+@pytest.fixture
+def cli_env(isolated_state: Path) -> Iterator[dict[str, str]]:
+    """The environment of a CLI run in this test's state folder; whatever it left is removed
+    afterwards, even when the test failed half-way."""
+    yield {**os.environ, "WORKBENCH_LABS_PATH": str(FIXTURE_LABS)}
+    gc_local()
+
+
+def test_gc_cleans_up_after_the_cli_is_killed_mid_start(
+    cli_env: dict[str, str], isolated_state: Path
+) -> None:
+    state, env = isolated_state, cli_env
     cli = subprocess.Popen(
         [sys.executable, "-m", "workbench", "lab", "start", "shop", "--runtime", "local",
          "--workspace", str(FIXTURE_LABS / "shop" / "solution")],
@@ -326,13 +335,10 @@ def test_gc_cleans_up_after_the_cli_is_killed_mid_start(tmp_path: Path) -> None:
     assert list(runs.iterdir()) == []
 
 
-def test_ctrl_c_during_start_leaves_nothing_behind(tmp_path: Path) -> None:
-    state = tmp_path / "state"
-    env = {
-        **os.environ,
-        "WORKBENCH_STATE_DIR": str(state),
-        "WORKBENCH_LABS_PATH": str(FIXTURE_LABS),
-    }
+def test_ctrl_c_during_start_leaves_nothing_behind(
+    cli_env: dict[str, str], isolated_state: Path
+) -> None:
+    state, env = isolated_state, cli_env
     cli = subprocess.Popen(
         [sys.executable, "-m", "workbench", "lab", "start", "shop", "--runtime", "local",
          "--workspace", str(FIXTURE_LABS / "shop" / "solution")],
