@@ -77,7 +77,13 @@ def runtime() -> LocalRuntime:
 
 @pytest.fixture(scope="module")
 def running(shop: Lab, runtime: LocalRuntime, module_state: Path) -> Iterator[Deployment]:
-    deployment = runtime.up(shop, shop.solution_dir, deadline=60)
+    try:
+        deployment = runtime.up(shop, shop.solution_dir, deadline=60)
+    except StartFailedError as exc:  # leave nothing running, then fail every test with the reason
+        partial = load_run(run_dir_of(exc.run_id))
+        if partial:
+            runtime.down(partial)
+        raise
     yield deployment
     runtime.down(deployment)
 
