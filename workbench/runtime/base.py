@@ -120,8 +120,9 @@ class Runtime(Protocol):
     ) -> Deployment:
         """Start every service in dependency order and wait until all are ready.
 
-        On failure, stop what was started and raise ServiceFailedError naming the service with
-        the last lines of its log.
+        A service that crashes or never gets ready raises ServiceFailedError naming it with the
+        last lines of its log; the other services keep running (the learner fixes the failing
+        one and restarts it). Interrupting start-up (Ctrl-C) leaves nothing behind.
         """
         ...
 
