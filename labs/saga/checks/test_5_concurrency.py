@@ -13,9 +13,13 @@ ORDERS, UNITS, PRICE = 50, 10, 1200
 @pytest.mark.exercise("concurrency")
 @pytest.mark.hint("Checking the stock and then taking it is two steps; let inventory.reserve do "
                   "both at once and treat Refused as out of stock.")
-def test_fifty_orders_for_ten_units(shop: Shop) -> None:
+def test_fifty_orders_for_ten_units(shop: Shop, faults: object) -> None:
     sku = shop.new_sku(UNITS)
     customers = [shop.new_customer() for _ in range(ORDERS)]
+    # A busy warehouse answers stock queries slowly. It changes nothing for a checkout that lets
+    # inventory decide (reservations are not slowed), and makes the gap between reading a level
+    # and acting on it as wide on a fast machine as on a slow one.
+    faults.latency("inventory", 50, route="/stock")  # type: ignore[attr-defined]
     # The order service answers these while it runs the sagas of the first ones: on a busy
     # machine (or through Docker's port forwarding) an answer may take a few seconds.
     with ThreadPoolExecutor(max_workers=ORDERS) as pool:
