@@ -3,7 +3,7 @@
 The order service calls `run(saga)` for every new order, right after storing it as PENDING, and
 `resume(saga)` for every saga that was still running when the service died. `saga` gives you the
 order, a client for each participant, the order state machine, a publish function and a durable
-saga log — see `saga_blocks.py` in the order service (and the lab's exercise pages) for all of it:
+saga log — see `services/order/saga_blocks.py` in the lab (and the exercise pages) for all of it:
 
     order = saga.order                      # id, customer, sku, qty, amount_cents, address
     await saga.inventory.reserve(order.id, order.sku, order.qty)   # undo: release(order.id)
