@@ -97,15 +97,28 @@ def test_every_container_is_hardened(lab: Lab) -> None:
         assert c.pids_limit, c.name
 
 
-def test_the_init_container_may_only_chown(lab: Lab) -> None:
-    init = docker_specs.init_spec(lab, RUN, "img")
-    assert init.user == "0:0"
-    assert init.cap_drop == ["ALL"]
-    assert init.cap_add == ["CHOWN"]
-    assert init.security_opt == ["no-new-privileges"]
-    assert init.network_mode == "none"
-    assert init.read_only
-    assert {m.source for m in init.mounts} == {v.name for v in docker_specs.volumes_of(lab, RUN)}
+def test_only_the_brokers_volume_is_primed_and_primers_never_run_as_root(lab: Lab) -> None:
+    primers = docker_specs.primer_specs(lab, RUN, "workbench/base:x")
+    assert [[m.source for m in p.mounts] for p in primers] == [["wb-shop-1a2b3c4d-data-broker"]]
+    primer = primers[0]
+    assert primer.mounts[0].target == "/data"  # the base image's folder owned by uid 10001
+    assert primer.user == "10001:10001"
+    assert primer.network_mode == "none"
+    assert primer.labels["io.workbench.role"] == "primer"
+
+
+def test_gated_start_runs_the_gate_and_names_the_app(lab: Lab) -> None:
+    orders = docker_specs.service_spec(
+        lab, lab.service("orders"), RUN, "img", network="net", workspace="/ws",
+        image_pythonpath="/opt/kit", gate_dir="/state/runs/shop-1a2b3c4d/gate",
+    )  # fmt: skip
+    assert orders.command[3] == "wbgate:app"
+    assert orders.environment["WORKBENCH_APP"] == "app:app"
+    assert orders.environment["WORKBENCH_GATE"] == "/opt/wbgate/open/orders"
+    assert orders.environment["PYTHONPATH"] == "/workspace:/opt/wbgate:/opt/kit"
+    gate = {m.target: m for m in orders.mounts}["/opt/wbgate"]
+    assert gate.kind == "bind"
+    assert gate.read_only
 
 
 def test_python_service_environment(lab: Lab) -> None:

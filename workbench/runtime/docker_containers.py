@@ -40,8 +40,8 @@ def parallel(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
 def _mount(spec: MountSpec) -> Mount:
     if spec.kind == "bind":
         return Mount(spec.target, spec.source, type="bind", read_only=spec.read_only)
-    # nocopy: the volume's owner was set by the init container; the image must not override it.
-    return Mount(spec.target, spec.source, type="volume", read_only=spec.read_only, no_copy=True)
+    # Copy-up stays on: a fresh volume takes the owner of the image's folder (see primer_specs).
+    return Mount(spec.target, spec.source, type="volume", read_only=spec.read_only)
 
 
 def create_kwargs(client: docker.DockerClient, spec: ContainerSpec) -> dict[str, Any]:

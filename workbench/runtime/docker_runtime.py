@@ -6,12 +6,14 @@ service (see `docker_edge` for why), and one container per service named
 `wb-<lab>-<service>-<hex>`. Everything is labelled `io.workbench.*` (see `docker_labels`), so
 `gc_all()` finds what a killed CLI left.
 
-Start: images are baked when missing (`workbench.bakery.bake.ensure_images`), then networks,
-volumes and all containers are created in parallel; a short-lived init container hands the
-volumes to the service user meanwhile. Containers start in dependency waves, each wave's
-readiness (HTTP readiness path, NATS greeting, through the edge) waited for under one deadline.
-A service that crashes or never gets ready is reported with its log tail (`StartFailedError`); the
-others keep running, and services that depend on it are started but not waited for.
+Start: images are baked when missing (`workbench.bakery.bake.ensure_images`); the network,
+volumes and containers are created in parallel (fresh volumes take the service user as owner from
+the images' mount points, see `docker_specs.primer_specs`). Then every container starts at once
+behind the start gate (`docker_gate`): each imports its libraries, and loads its own code when
+the services it depends on are ready. Readiness (HTTP readiness path, NATS greeting) is probed
+through the edge under one deadline. A service that crashes or never gets ready is reported with
+its log tail (`StartFailedError`); the others keep running, and services that depend on it are
+started but not waited for.
 
 Hardening of every container: user 10001, read-only root, tmpfs /tmp, all capabilities dropped,
 no-new-privileges, memory and pids limits (`docker_specs`). The learner's workspace is
@@ -28,10 +30,11 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
@@ -58,9 +61,17 @@ from workbench.runtime.docker_containers import (
     removed_on_failure,
     run_containers,
 )
-from workbench.runtime.docker_engine import connect, is_desktop
+from workbench.runtime.docker_engine import connect
+from workbench.runtime.docker_gate import open_gate, prepare_gate
 from workbench.runtime.docker_status import service_statuses
-from workbench.runtime.docker_waits import ContainerWait, HttpWait, NatsWait, started_at, wait_ready
+from workbench.runtime.docker_waits import (
+    ContainerWait,
+    HttpWait,
+    NatsWait,
+    WaitFailure,
+    started_at,
+    wait_ready,
+)
 
 if TYPE_CHECKING:
     import docker
@@ -151,96 +162,112 @@ class DockerRuntime:
         )  # fmt: skip
         deployment.save()  # before any container exists: gc can always find the run
         python_image = next(images[s.name] for s in lab.services if s.kind is ServiceKind.PYTHON)
-        network = docker_network.create_lab_network(client, lab, run_id)
-        parallel(lambda v: create_volume(client, v), specs.volumes_of(lab, run_id))
-        polling = is_desktop(client)
-        pythonpaths = _image_pythonpaths(client, images)
+        network, pythonpaths = self._make_network_and_volumes(lab, run_id, images, python_image)
+        gate = prepare_gate(run_dir)
         mount = str(workspace) if workspace is not None else None
         service_specs = {
             s.name: specs.service_spec(
-                lab, s, run_id, images[s.name], network=network.name, workspace=mount,
-                image_pythonpath=pythonpaths.get(images[s.name]), force_polling=polling,
+                lab, s, run_id, images[s.name], network=network, workspace=mount,
+                image_pythonpath=pythonpaths.get(images[s.name]), gate_dir=str(gate),
+                force_polling=sys.platform != "linux",  # Desktop: file events miss bind mounts
             )
             for s in lab.services
         }  # fmt: skip
-        # The edge and the init container start while the services are being created: both are
-        # needed before the first wave, and a container start costs a few hundred ms.
-        helpers = [
-            docker_edge.edge_spec(lab, run_id, python_image, network=network.name),
-            specs.init_spec(lab, run_id, python_image),
+        edge_spec = docker_edge.edge_spec(lab, run_id, python_image, network=network)
+        # Chains: a sidecar is created (and started) right after its main, which it joins.
+        chains = [
+            [
+                service_specs[m.name],
+                *(service_specs[s.name] for s in specs.sidecars_of(lab, m.name)),
+            ]
+            for m in specs.main_services(lab)
         ]
-        mains = [service_specs[s.name] for s in specs.main_services(lab)]
-        made = parallel(
-            lambda c: _create_started(client, c) if c in helpers else create(client, c),
-            [*helpers, *mains],
-        )
-        edge_container, init = made[0], made[1]
-        created = dict(zip((c.service for c in mains), made[2:], strict=True))
-        sidecars = [service_specs[s.name] for s in lab.services if s.sidecar_of]
-        created.update(
-            zip(
-                (c.service for c in sidecars),
-                parallel(lambda c: create(client, c), sidecars),
-                strict=True,
-            )
-        )
-        _finish_init(init)
-        edge_container.reload()
-        ports = _published(edge_container, lab)
-        deployment.endpoints = _endpoints(lab, ports)
+        made = parallel(lambda chain: [create(client, c) for c in chain], [[edge_spec], *chains])
+        edge = made[0][0]
+        created = {c.labels[labels.SERVICE]: c for chain in made[1:] for c in chain}
         deployment.extra.update(
-            network=network.name, edge=edge_container.name, ports=ports,
-            containers={name: c.name for name, c in created.items()},
-        )  # fmt: skip
-        deployment.save()
-        failed = self._start_waves(
-            lab,
-            deployment=deployment,
-            created=created,
-            report=report,
-            started=started,
-            deadline=deadline,
+            network=network, edge=edge.name, containers={n: c.name for n, c in created.items()}
         )
+        needs = {s.name: frozenset(_needs(s) & created.keys()) for s in lab.services}
+        for service in lab.services:
+            if not needs[service.name]:
+                open_gate(gate, service.name)
+        # Every container starts now (the edge too): the gate keeps the dependency order.
+        parallel(lambda chain: [c.start() for c in chain], [[edge], *made[1:]])
+        edge.reload()
+        deployment.extra["ports"] = _published(edge, lab)
+        deployment.endpoints = _endpoints(lab, deployment.extra["ports"])
+        deployment.save()
+        failed = self._wait_all(
+            lab, deployment=deployment, created=created, needs=needs, gate=gate, report=report,
+            remaining=max(deadline - (time.monotonic() - started), 0.1),
+        )  # fmt: skip
         if failed:
             raise StartFailedError(
-                lab.id, run_id, {n: r for n, (r, _) in failed.items()},
-                {n: tail for n, (_, tail) in failed.items()},
+                lab.id, run_id, {n: e.reason for n, e in failed.items()},
+                {n: e.log_tail for n, e in failed.items()},
             )  # fmt: skip
         return deployment
 
-    def _start_waves(
+    def _make_network_and_volumes(
+        self, lab: Lab, run_id: str, images: dict[str, str], python_image: str
+    ) -> tuple[str, dict[str, str]]:
+        """The lab network, every volume (primed when needed), and the images' PYTHONPATHs, all
+        at once; returns the network's name and {image: PYTHONPATH}."""
+        client = self.client
+        primers = {p.mounts[0].source: p for p in specs.primer_specs(lab, run_id, python_image)}
+
+        def volume(spec: specs.VolumeSpec) -> None:
+            create_volume(client, spec)
+            if spec.name in primers:  # creating the primer is what sets the volume's owner
+                remove_quietly(create(client, primers[spec.name]))
+
+        tasks: list[Callable[[], object]] = [
+            lambda: docker_network.create_lab_network(client, lab, run_id).name,
+            lambda: _image_pythonpaths(client, images),
+            *((lambda v=v: volume(v)) for v in specs.volumes_of(lab, run_id)),
+        ]
+        results = parallel(lambda task: task(), tasks)
+        return str(results[0]), cast("dict[str, str]", results[1])
+
+    def _wait_all(
         self,
         lab: Lab,
         *,
         deployment: Deployment,
         created: dict[str, Container],
+        needs: dict[str, frozenset[str]],
+        gate: Path,
         report: ProgressCallback,
-        started: float,
-        deadline: float,
-    ) -> dict[str, tuple[str, list[str]]]:
-        failed: dict[str, tuple[str, list[str]]] = {}
-        for wave in lab.start_order():
-            for service in wave:
-                report(Progress(service.name, "starting", deployment.url(service.name)))
-            parallel(lambda s: created[s.name].start(), wave)
-            # Services that need a failed one are started (they may recover once it is fixed)
-            # but not waited for: they could only time out.
-            blocked = [s for s in wave if _needs(s) & failed.keys()]
-            waits = [_wait_for(s, created[s.name], deployment) for s in wave if s not in blocked]
-            for service in wave:
-                report(Progress(service.name, "waiting"))
-            for service in blocked:
-                report(Progress(service.name, "failed", "waits for a service that failed"))
-            remaining = max(deadline - (time.monotonic() - started), 0.1)
-            errors = wait_ready(
-                waits, remaining,
-                on_ready=lambda name: report(Progress(name, "ready", deployment.url(name))),
-            )  # fmt: skip
-            for name, error in errors.items():
-                reason = error.message.split("\n", 1)[0].removeprefix(f"service {name!r} ")
-                report(Progress(name, "failed", reason))
-                failed[name] = (reason, error.log_tail)
-        return failed
+        remaining: float,
+    ) -> dict[str, WaitFailure]:
+        """Wait for every service; open each one's gate once its dependencies are ready.
+
+        A service whose dependency failed is not waited for (it could only time out); it is
+        reported with it. It runs on, and becomes ready once the failed one is fixed.
+        """
+        for service in lab.services:
+            report(Progress(service.name, "starting", deployment.url(service.name)))
+            if needs[service.name]:
+                waiting_for = ", ".join(sorted(needs[service.name]))
+                report(Progress(service.name, "waiting", f"for {waiting_for}"))
+        failed_names: set[str] = set()
+        waits = [
+            _wait_for(s, created[s.name], deployment, after=needs[s.name], failed=failed_names)
+            for s in lab.services
+        ]
+
+        def on_failed(name: str, reason: str) -> None:
+            failed_names.add(name)
+            report(Progress(name, "failed", reason))
+
+        return wait_ready(
+            waits,
+            remaining,
+            on_ready=lambda name: report(Progress(name, "ready", deployment.url(name))),
+            on_failed=on_failed,
+            on_unblocked=lambda name: open_gate(gate, name),
+        )
 
     # -- stop --------------------------------------------------------------------------------
 
@@ -300,7 +327,7 @@ class DockerRuntime:
         if errors:
             raise StartFailedError(
                 deployment.lab_id, deployment.run_id,
-                {n: e.message.split("\n", 1)[0] for n, e in errors.items()},
+                {n: e.reason for n, e in errors.items()},
                 {n: e.log_tail for n, e in errors.items()},
             )  # fmt: skip
 
@@ -404,20 +431,6 @@ def _check_readable(workspace: Path) -> None:
         )
 
 
-def _create_started(client: docker.DockerClient, spec: specs.ContainerSpec) -> Container:
-    container = create(client, spec)
-    container.start()
-    return container
-
-
-def _finish_init(init: Container) -> None:
-    result = init.wait(timeout=30)
-    if result.get("StatusCode") != 0:
-        tail = init.logs(tail=20).decode("utf-8", "replace")
-        raise WorkbenchError(f"preparing the run's volumes failed:\n{tail}")
-    remove_quietly(init)
-
-
 def _published(edge: Container, lab: Lab) -> dict[str, int]:
     ports = edge.attrs["NetworkSettings"]["Ports"] or {}
     found: dict[str, int] = {}
@@ -440,13 +453,23 @@ def _endpoints(lab: Lab, ports: dict[str, int]) -> dict[str, Endpoint]:
     return endpoints
 
 
-def _wait_for(service: Service, container: Container, deployment: Deployment) -> ContainerWait:
+def _wait_for(
+    service: Service,
+    container: Container,
+    deployment: Deployment,
+    *,
+    after: frozenset[str] = frozenset(),
+    failed: set[str] | None = None,
+) -> ContainerWait:
     container.reload()
     port = int(deployment.extra["ports"][service.name])
     since = started_at(container)
+    failed = set() if failed is None else failed
     if service.kind is ServiceKind.NATS:
-        return NatsWait(service.name, container, port, since)
-    return HttpWait(service.name, container, port, since, path=service.readiness)
+        return NatsWait(service.name, container, port, since, after=after, failed=failed)
+    return HttpWait(
+        service.name, container, port, since, after=after, failed=failed, path=service.readiness
+    )
 
 
 def _unpause(container: Container) -> None:

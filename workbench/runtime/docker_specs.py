@@ -10,7 +10,8 @@ Containers of a run:
   a sidecar joins its main service's network namespace (`network_mode=container:<main>`), so it
   has no DNS name of its own: peers reach it as `http://<main>:<sidecar port>`;
 - an `edge` container (see `docker_edge`) forwarding host ports to the services;
-- a short-lived `init` container that hands the run's fresh volumes to the service user.
+- `primer` containers, created and removed, never started, that give the broker's fresh volume
+  to the service user (see `primer_specs`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ KIT_PYTHONPATH = "/opt/kit"
 
 NATS_PORT = 4222
 
+GATE_MOUNT = "/opt/wbgate"
+GATE_MODULE = "wbgate"
+"""The local runtime's gate (`localgate.py`), copied into the run folder and mounted read-only:
+each container imports its libraries at once and loads its own code when its gate file appears
+(its dependencies are ready), so a start costs one parallel warm-up, not one per wave."""
+
 
 @dataclass(frozen=True)
 class MountSpec:
@@ -52,7 +59,7 @@ class VolumeSpec:
     """Engine name of the volume (unique per run)."""
     labels: dict[str, str]
     owner: str
-    """`data-<service>` or `vol-<declared name>`, for people and for the init container."""
+    """`data-<service>` or `vol-<declared name>`: what the volume is for."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ class ContainerSpec:
     also_on: list[str] = field(default_factory=list)
     """Further networks the container joins before it starts (the edge: the default bridge)."""
     network_mode: str | None = None
-    """`container:<name>` for sidecars, `none` for the init container; excludes `network`."""
+    """`container:<name>` for sidecars, `none` for primers; excludes `network`."""
     hostname: str | None = None
     ports: dict[str, tuple[str, None]] = field(default_factory=dict)
     """Container port (`8000/tcp`) -> (host ip, None: the engine picks a free host port)."""
@@ -141,6 +148,7 @@ def service_env(
     workspace: bool,
     image_pythonpath: str | None = None,
     force_polling: bool = False,
+    gated: bool = False,
 ) -> dict[str, str]:
     """The environment of one python service container (see the conventions)."""
     env: dict[str, str] = {}
@@ -150,6 +158,10 @@ def service_env(
     if lab.broker is not None:
         env["NATS_URL"] = internal_url(lab, lab.broker)
     path = [WORKSPACE_MOUNT] if workspace else []
+    if gated:
+        path.append(GATE_MOUNT)
+        env["WORKBENCH_APP"] = service.app
+        env["WORKBENCH_GATE"] = f"{GATE_MOUNT}/open/{service.name}"
     path.append(image_pythonpath or KIT_PYTHONPATH)
     if workspace:
         env["WORKSPACE"] = WORKSPACE_MOUNT
@@ -175,10 +187,10 @@ def service_env(
     return env
 
 
-def uvicorn_command(service: Service, *, workspace: bool) -> list[str]:
+def uvicorn_command(service: Service, *, workspace: bool, gated: bool = False) -> list[str]:
     """uvicorn with --reload watching the service code and the learner's workspace."""
     command = [
-        "python", "-m", "uvicorn", service.app,
+        "python", "-m", "uvicorn", f"{GATE_MODULE}:app" if gated else service.app,
         "--host", "0.0.0.0", "--port", str(service.container_port),
         "--app-dir", SERVICE_DIR,
         "--reload", "--reload-dir", SERVICE_DIR,
@@ -204,8 +216,13 @@ def service_spec(
     workspace: str | None,
     image_pythonpath: str | None = None,
     force_polling: bool = False,
+    gate_dir: str | None = None,
 ) -> ContainerSpec:
-    """The container of one service. `workspace` is the host folder to mount, if any."""
+    """The container of one service.
+
+    `workspace` is the host folder to mount, if any; `gate_dir` the run's gate folder (with the
+    gate module and an `open/` folder of gate files), when the start is gated.
+    """
     volumes = {v.owner: v.name for v in volumes_of(lab, run_id)}
     name = labels.container_name(lab.id, service.name, run_id)
     run_labels = labels.run_labels(lab.id, run_id, service=service.name, role="service")
@@ -227,12 +244,16 @@ def service_spec(
         )
     if workspace is not None:
         mounts.append(MountSpec(WORKSPACE_MOUNT, workspace, kind="bind", read_only=True))
+    if gate_dir is not None:
+        mounts.append(MountSpec(GATE_MOUNT, gate_dir, kind="bind", read_only=True))
     sidecar = service.sidecar_of is not None
     return ContainerSpec(
         name=name,
         service=service.name,
         image=image,
-        command=uvicorn_command(service, workspace=workspace is not None),
+        command=uvicorn_command(
+            service, workspace=workspace is not None, gated=gate_dir is not None
+        ),
         labels=run_labels,
         environment=service_env(
             lab,
@@ -241,6 +262,7 @@ def service_spec(
             workspace=workspace is not None,
             image_pythonpath=image_pythonpath,
             force_polling=force_polling,
+            gated=gate_dir is not None,
         ),
         mounts=mounts,
         network=None if sidecar else network,
@@ -256,35 +278,34 @@ def service_spec(
     )
 
 
-INIT_SCRIPT = (
-    "import os, sys\n"
-    "for path in sys.argv[2:]:\n"
-    "    os.chown(path, int(sys.argv[1]), int(sys.argv[1]))\n"
-)
+def primer_specs(lab: Lab, run_id: str, image: str) -> list[ContainerSpec]:
+    """Containers that give the broker's fresh volumes to the service user; never started.
 
-
-def init_spec(lab: Lab, run_id: str, image: str) -> ContainerSpec:
-    """Hands every fresh volume of the run to the service user, then exits.
-
-    A new named volume is owned by root, and the service user may not write to it. Rather than
-    require every image to carry each mount point pre-owned (Docker's copy-up), one short-lived
-    container running as root with CAP_CHOWN alone and no network chowns the volume roots; the
-    services mount their volumes with `nocopy`, so an image's own folder never overrides that.
+    A new named volume takes the owner of the folder it is first mounted on, when the engine
+    *creates* the container (copy-up). The bakery's images carry every mount point of a python
+    service owned by uid 10001 (`/data` in the base image, declared volumes in the thin ones),
+    so their volumes need nothing. The broker's image is `FROM scratch` and has no `/data`: one
+    container of a python image, mounting the volume on its `/data`, is created and removed
+    again before the broker's container exists. No container runs as root for this.
     """
-    volumes = volumes_of(lab, run_id)
-    return ContainerSpec(
-        name=labels.role_container_name(lab.id, run_id, "init"),
-        service="init",
-        image=image,
-        command=python_command(INIT_SCRIPT, str(SERVICE_UID), *(f"/v/{v.owner}" for v in volumes)),
-        labels=labels.run_labels(lab.id, run_id, role="init"),
-        mounts=[MountSpec(f"/v/{v.owner}", v.name) for v in volumes],
-        network_mode="none",
-        user="0:0",
-        cap_add=["CHOWN"],
-        mem_limit="64m",
-        pids_limit=16,
-    )
+    volumes = {v.owner: v.name for v in volumes_of(lab, run_id)}
+    primed = [f"data-{s.name}" for s in lab.services if s.kind is ServiceKind.NATS]
+    primed += [f"vol-{v.name}" for s in lab.services if s.kind is ServiceKind.NATS
+               for v in s.volumes]  # fmt: skip
+    return [
+        ContainerSpec(
+            name=labels.role_container_name(lab.id, run_id, f"primer-{index}"),
+            service="primer",
+            image=image,
+            command=["true"],
+            labels=labels.run_labels(lab.id, run_id, role="primer"),
+            mounts=[MountSpec(DATA_MOUNT, volumes[owner], read_only=True)],
+            network_mode="none",
+            mem_limit="16m",
+            pids_limit=4,
+        )
+        for index, owner in enumerate(dict.fromkeys(primed))
+    ]
 
 
 def python_command(script: str, *args: str) -> list[str]:

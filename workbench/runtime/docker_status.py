@@ -18,7 +18,7 @@ from workbench.runtime import docker_labels as labels
 from workbench.runtime import docker_network
 from workbench.runtime.base import Deployment, Endpoint, ServiceState, ServiceStatus
 from workbench.runtime.docker_containers import log_tail, parallel, run_containers
-from workbench.runtime.docker_waits import WORKER_DIED, started_at
+from workbench.runtime.docker_waits import started_at, worker_died
 from workbench.runtime.readiness import nats_ready
 
 PROBE_TIMEOUT = 1.0
@@ -72,7 +72,7 @@ def _state(
     if ready:
         return ServiceState.READY, note
     tail = log_tail(container, 200, since=started_at(container))
-    if any(WORKER_DIED in line for line in tail):
+    if worker_died(tail):
         return ServiceState.CRASHED, "its app failed to load; fix the code and save to reload"
     return ServiceState.STARTING, "; ".join(filter(None, [note, *problems])) or "not ready yet"
 

@@ -4,8 +4,8 @@ A wait is an object: what to probe (`HttpWait`: a 200 from the service's readine
 the broker's INFO greeting; both through the edge port, since the edge accepts a connection even
 when its target is down, a bare TCP connect would prove nothing), plus how to tell the container
 has failed for good. Polling itself is the local runtime's `readiness.wait_all` (one thread,
-Ctrl-C lands at once). A failed wait becomes a `ServiceFailedError` carrying the container's last
-log lines, read since the container's latest start only.
+Ctrl-C lands at once). A failed wait is reported with the container's last log lines (read since its
+latest start only), which the runtime puts in its `StartFailedError`.
 
 "Failed for good" is either the container exiting, or uvicorn's reloader reporting that its worker
 died (an import error in the learner's code): with `--reload` the container keeps running and
@@ -16,20 +16,27 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 
-from workbench.errors import ServiceFailedError
 from workbench.runtime.docker_containers import log_tail
 from workbench.runtime.readiness import Probe, http_ready, nats_ready, wait_all
 
-WORKER_DIED = "Process SpawnProcess-"
-"""What multiprocessing prints when uvicorn's reload worker dies (before the traceback)."""
+WORKER_DIED = ("Process SpawnProcess-", "error: cannot load the service's app")
+"""What a dying uvicorn reload worker prints: multiprocessing's line before a traceback, or the
+start gate's report when the service's code fails to import (see `localgate.py`)."""
 
 CRASH_CHECK_EVERY = 0.25
+
+
+@dataclass(frozen=True)
+class WaitFailure:
+    reason: str
+    log_tail: list[str]
 
 
 @dataclass
@@ -39,6 +46,10 @@ class ContainerWait:
     host_port: int
     started_since: Any = None
     """Only log lines after this moment count (set from the container's start time)."""
+    after: frozenset[str] = frozenset()
+    """Services that must be ready first (the service loads its code only then)."""
+    failed: set[str] = field(default_factory=set)
+    """Services that failed so far (shared by the waits of one start)."""
     _last_check: float = field(default=0.0, repr=False)
 
     def ready(self) -> bool:
@@ -46,6 +57,9 @@ class ContainerWait:
 
     def failure(self) -> str | None:
         """Why the container can no longer become ready, or None."""
+        lost = sorted(self.after & self.failed)
+        if lost:
+            return f"was not waited for: it needs {', '.join(lost)}, which failed"
         now = time.monotonic()
         if now - self._last_check < CRASH_CHECK_EVERY:
             return None
@@ -59,7 +73,7 @@ class ContainerWait:
         state = self.container.attrs.get("State", {})
         if state.get("Status") in ("exited", "dead"):
             return f"exited with code {state.get('ExitCode')} while starting"
-        if any(WORKER_DIED in line for line in self.tail(200)):
+        if worker_died(self.tail(200)):
             return "failed to start: its code raised an error (it reloads when you fix the file)"
         return None
 
@@ -67,10 +81,7 @@ class ContainerWait:
         return log_tail(self.container, lines, since=self.started_since)
 
     def probe(self) -> Probe:
-        return Probe(self.service, self.ready, self.failure)
-
-    def error(self, reason: str) -> ServiceFailedError:
-        return ServiceFailedError(self.service, reason, self.tail())
+        return Probe(self.service, self.ready, self.failure, after=self.after)
 
 
 @dataclass
@@ -100,10 +111,22 @@ def started_at(container: Container) -> Any:
     return None
 
 
+def worker_died(lines: list[str]) -> bool:
+    return any(sign in line for line in lines for sign in WORKER_DIED)
+
+
 def wait_ready(
-    waits: list[ContainerWait], timeout: float, on_ready: Any = None
-) -> dict[str, ServiceFailedError]:
-    """Wait for all; returns {service: error with its log tail} for those that failed."""
-    failed = wait_all([w.probe() for w in waits], timeout, on_ready=on_ready)
+    waits: list[ContainerWait],
+    timeout: float,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    on_failed: Callable[[str, str], None] | None = None,
+    on_unblocked: Callable[[str], None] | None = None,
+) -> dict[str, WaitFailure]:
+    """Wait for all; returns {service: why, with its log tail} for those that failed."""
+    failed = wait_all(
+        [w.probe() for w in waits], timeout,
+        on_ready=on_ready, on_failed=on_failed, on_unblocked=on_unblocked,
+    )  # fmt: skip
     by_name = {w.service: w for w in waits}
-    return {name: by_name[name].error(reason) for name, reason in failed.items()}
+    return {name: WaitFailure(reason, by_name[name].tail()) for name, reason in failed.items()}
