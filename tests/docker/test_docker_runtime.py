@@ -576,3 +576,14 @@ def test_a_start_interrupted_half_way_leaves_nothing(
     assert not engine.networks.list(filters=ours)
     assert not engine.volumes.list(filters=ours)
     assert not list((isolated_state / "runs").glob("*"))
+
+
+def test_an_unreadable_workspace_is_refused_with_the_fix(
+    runtime: Any, shop: Lab, tmp_path: Path, engine: Any
+) -> None:
+    workspace = readable_copy(SHOP / "solution", tmp_path / "ws")
+    (workspace / "pricing.py").chmod(0o600)  # a learner with umask 077
+    with pytest.raises(WorkbenchError, match="cannot read") as caught:
+        runtime.up(shop, workspace, deadline=60)
+    assert "chmod -R o+rX" in (caught.value.hint or "")
+    assert not engine.containers.list(all=True, filters=docker_labels.gc_filter())

@@ -257,3 +257,14 @@ def test_waves_start_dependencies_first_and_sidecars_after_their_main(lab: Lab) 
         "gateway",
     ]
     assert [s.name for s in docker_specs.sidecars_of(lab, "audit")] == ["logship"]
+
+
+def test_the_lab_network_is_internal_unless_the_lab_allows_egress(lab: Lab) -> None:
+    from workbench.runtime.docker_network import lab_network_options
+
+    closed = lab_network_options(lab, RUN)
+    assert closed["name"] == "wb-shop-1a2b3c4d"
+    assert closed["internal"] is True
+    assert closed["labels"]["io.workbench.run"] == RUN
+    open_lab = lab.model_copy(update={"network": lab.network.model_copy(update={"egress": True})})
+    assert lab_network_options(open_lab, RUN)["internal"] is False

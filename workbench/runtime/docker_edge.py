@@ -8,8 +8,9 @@ bridge, which publishes one 127.0.0.1 port per service (the engine picks free ho
 forwards TCP to the service by its DNS name (`docker_forwarder`, run by the base image's python).
 We use the default bridge rather than a bridge per run because every run would otherwise take a
 second address pool from the engine's small default set (about 30 networks), and the edge is the
-only container of a run on it. One path for every lab: with `network.egress: true` the lab network
-is a normal bridge, and the edge still does the publishing.
+only container of a run on it (other containers on the default bridge can reach the edge's
+ports, as the host can; the lab network itself stays closed). One path for every lab: with
+`network.egress: true` the lab network is a normal bridge, and the edge still does the publishing.
 
 A sidecar shares its main service's network namespace and cannot publish ports: its route targets
 the main service's name with the sidecar's port. A partitioned service leaves the lab network for

@@ -10,6 +10,7 @@ still can (so its health, logs and admin endpoints stay observable, and faults c
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import docker
 from docker.errors import APIError, NotFound
@@ -22,14 +23,19 @@ from workbench.runtime import docker_labels as labels
 QUARANTINE = "quarantine"
 
 
+def lab_network_options(lab: Lab, run_id: str) -> dict[str, Any]:
+    """How the run's lab network is created: internal (no egress) unless the lab allows it."""
+    return {
+        "name": labels.network_name(lab.id, run_id),
+        "driver": "bridge",
+        "internal": not lab.network.egress,
+        "labels": labels.run_labels(lab.id, run_id),
+        "check_duplicate": True,
+    }
+
+
 def create_lab_network(client: docker.DockerClient, lab: Lab, run_id: str) -> Network:
-    return client.networks.create(
-        labels.network_name(lab.id, run_id),
-        driver="bridge",
-        internal=not lab.network.egress,
-        labels=labels.run_labels(lab.id, run_id),
-        check_duplicate=True,
-    )
+    return client.networks.create(**lab_network_options(lab, run_id))
 
 
 def quarantine_network(client: docker.DockerClient, lab_id: str, run_id: str) -> Network:

@@ -114,6 +114,8 @@ class DockerRuntime:
                 f"lab {lab.id!r} has no python service; the Docker runtime needs one",
                 "use `--runtime local` for this lab",
             )
+        if workspace is not None:
+            _check_readable(workspace.resolve())  # before minutes of baking, not after
         report = on_progress or (lambda _p: None)
         started = time.monotonic()
         images = _bake(lab, report)
@@ -153,7 +155,7 @@ class DockerRuntime:
             workspace = runs.scratch_workspace(run_dir, lab.starter_dir)
         if workspace is not None:
             workspace = workspace.resolve()
-            _check_readable(workspace)
+            _check_readable(workspace)  # a scratch copy of the starter files, too
         deployment = Deployment(
             lab_id=lab.id, run_id=run_id, runtime=self.name, run_dir=run_dir, lab_path=lab.path,
             workspace=workspace, started_at=time.time(),
@@ -403,9 +405,11 @@ class DockerRuntime:
 
 def _bake(lab: Lab, report: ProgressCallback) -> dict[str, str]:
     from workbench.bakery.bake import ensure_images
-    from workbench.bakery.progress import BakeEvent
+    from workbench.bakery.progress import BakeEvent, BakePhase
 
     def on_bake(event: BakeEvent) -> None:
+        if event.phase == BakePhase.CACHED:  # nothing to do: not worth a line on every start
+            return
         detail = f"{event.image}: {event.phase}" + (f" {event.detail}" if event.detail else "")
         report(Progress(event.service or event.image, "baking", detail))
 
@@ -420,14 +424,28 @@ def _image_pythonpaths(client: docker.DockerClient, images: dict[str, str]) -> d
     return {tag: path for tag, path in parallel(one, sorted(set(images.values()))) if path}
 
 
-def _check_readable(workspace: Path) -> None:
-    """The service user (uid 10001) must be able to read the bind-mounted workspace."""
-    mode = workspace.stat().st_mode
-    if not (mode & stat.S_IROTH and mode & stat.S_IXOTH) and os.getuid() != specs.SERVICE_UID:
+def _check_readable(workspace: Path, limit: int = 5000) -> None:
+    """The services read the bind-mounted workspace as uid 10001: it must be readable by others.
+
+    A learner with `umask 077` would otherwise see "module not found" for a file that is there.
+    """
+    if os.getuid() == specs.SERVICE_UID:
+        return
+    unreadable: list[Path] = []
+    for count, path in enumerate([workspace, *workspace.rglob("*")]):
+        if count >= limit or len(unreadable) >= 5:
+            break
+        if any(part.startswith(".") for part in path.relative_to(workspace).parts):
+            continue  # .git, .venv, editor files: not read by the services
+        mode = path.stat().st_mode
+        needed = stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0)
+        if mode & needed != needed:
+            unreadable.append(path)
+    if unreadable:
+        shown = ", ".join(str(p) for p in unreadable)
         raise WorkbenchError(
-            f"the workspace {workspace} is not readable by other users (mode {oct(mode & 0o777)}),"
-            " and the services read it as user 10001",
-            f"make it readable: `chmod o+rx {workspace}`",
+            f"the services (user 10001 in their containers) cannot read {shown}",
+            f"make the workspace readable: `chmod -R o+rX {workspace}` (or use `--runtime local`)",
         )
 
 
