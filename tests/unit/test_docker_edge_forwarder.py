@@ -153,9 +153,10 @@ def test_asking_for_docker_without_an_engine_says_how_to_get_one(
 
 
 def test_engine_probe_does_not_import_the_docker_sdk() -> None:
+    # What `lab start --runtime auto` does: ask whether Docker is there, without paying for it.
     code = (
-        "import sys; from workbench.runtime.docker_engine import engine_available; "
-        "engine_available(); print('docker' in sys.modules)"
+        "import sys; from workbench.runtime.select import docker_available; "
+        "docker_available(); print('docker' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

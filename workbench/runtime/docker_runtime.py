@@ -254,10 +254,12 @@ class DockerRuntime:
                 waiting_for = ", ".join(sorted(needs[service.name]))
                 report(Progress(service.name, "waiting", f"for {waiting_for}"))
         failed_names: set[str] = set()
-        waits = [
-            _wait_for(s, created[s.name], deployment, after=needs[s.name], failed=failed_names)
-            for s in lab.services
-        ]
+        waits = parallel(  # each reads its container's start time: one engine call apiece
+            lambda s: _wait_for(
+                s, created[s.name], deployment, after=needs[s.name], failed=failed_names
+            ),
+            lab.services,
+        )
 
         def on_failed(name: str, reason: str) -> None:
             failed_names.add(name)

@@ -30,7 +30,10 @@ WORKER_DIED = ("Process SpawnProcess-", "error: cannot load the service's app")
 """What a dying uvicorn reload worker prints: multiprocessing's line before a traceback, or the
 start gate's report when the service's code fails to import (see `localgate.py`)."""
 
-CRASH_CHECK_EVERY = 0.25
+CRASH_CHECK_EVERY = 1.0
+"""Seconds between crash checks (two engine calls each): the engine's CPU is the start's too."""
+PROBE_INTERVAL = 0.1
+"""Seconds between readiness probes; each goes through docker-proxy, the edge and Docker's DNS."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def wait_ready(
 ) -> dict[str, WaitFailure]:
     """Wait for all; returns {service: why, with its log tail} for those that failed."""
     failed = wait_all(
-        [w.probe() for w in waits], timeout,
+        [w.probe() for w in waits], timeout, interval=PROBE_INTERVAL,
         on_ready=on_ready, on_failed=on_failed, on_unblocked=on_unblocked,
     )  # fmt: skip
     by_name = {w.service: w for w in waits}
