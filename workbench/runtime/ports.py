@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import time
 
 from workbench.errors import WorkbenchError
 
@@ -46,8 +47,15 @@ def is_listening(port: int, timeout: float = 0.2) -> bool:
     return False
 
 
-def require_free(port: int, service: str) -> None:
-    """Restart keeps a service's port so URLs stay stable; say so clearly when it was taken."""
+def require_free(port: int, service: str, within: float = 5.0) -> None:
+    """Restart keeps a service's port so URLs stay stable; say so clearly when it was taken.
+
+    The old process may still be closing its listening socket (a killed process on a loaded
+    machine takes a moment to exit), so the port gets a short grace before it counts as taken.
+    """
+    give_up = time.monotonic() + within
+    while not is_free(port) and time.monotonic() < give_up:
+        time.sleep(0.02)
     if not is_free(port):
         raise WorkbenchError(
             f"port {port} of service {service!r} is in use by another program",
