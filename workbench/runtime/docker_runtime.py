@@ -31,6 +31,7 @@ import contextlib
 import os
 import stat
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -115,23 +116,15 @@ class DockerRuntime:
                 "use `--runtime local` for this lab",
             )
         if workspace is not None:
-            _check_readable(workspace.resolve())  # before minutes of baking, not after
+            _check_readable(workspace.resolve())
         report = on_progress or (lambda _p: None)
-        started = time.monotonic()
-        images = _bake(lab, report)
         run_id, run_dir = runs.create_run_dir(lab.id)
         try:
             with removed_on_failure(client, run_id, keep=(StartFailedError,)):
                 return self._up(
-                    lab,
-                    workspace=workspace,
-                    run_id=run_id,
-                    run_dir=run_dir,
-                    images=images,
-                    report=report,
-                    started=started,
+                    lab, workspace=workspace, run_id=run_id, run_dir=run_dir, report=report,
                     deadline=deadline,
-                )
+                )  # fmt: skip
         except StartFailedError:
             raise  # the run stays: the other services keep running
         except BaseException:
@@ -145,9 +138,7 @@ class DockerRuntime:
         workspace: Path | None,
         run_id: str,
         run_dir: Path,
-        images: dict[str, str],
         report: ProgressCallback,
-        started: float,
         deadline: float,
     ) -> Deployment:
         client = self.client
@@ -159,13 +150,14 @@ class DockerRuntime:
         deployment = Deployment(
             lab_id=lab.id, run_id=run_id, runtime=self.name, run_dir=run_dir, lab_path=lab.path,
             workspace=workspace, started_at=time.time(),
-            extra={"state": labels.state_key(), "images": images,
+            extra={"state": labels.state_key(),
                    "sidecars": {s.name: s.sidecar_of for s in lab.services if s.sidecar_of}},
         )  # fmt: skip
         deployment.save()  # before any container exists: gc can always find the run
-        python_image = next(images[s.name] for s in lab.services if s.kind is ServiceKind.PYTHON)
-        network, pythonpaths = self._make_network_and_volumes(lab, run_id, images, python_image)
         gate = prepare_gate(run_dir)
+        network, images, pythonpaths = self._prepare(lab, run_id, report)
+        started = time.monotonic()  # the deadline is for starting, not for a (cold) bake
+        python_image = next(images[s.name] for s in lab.services if s.kind is ServiceKind.PYTHON)
         mount = str(workspace) if workspace is not None else None
         service_specs = {
             s.name: specs.service_spec(
@@ -175,35 +167,58 @@ class DockerRuntime:
             )
             for s in lab.services
         }  # fmt: skip
-        edge_spec = docker_edge.edge_spec(lab, run_id, python_image, network=network)
-        # Chains: a sidecar is created (and started) right after its main, which it joins.
-        chains = [
+        needs = {s.name: frozenset(_needs(s) & service_specs.keys()) for s in lab.services}
+        for service in lab.services:
+            if not needs[service.name]:
+                open_gate(gate, service.name)
+        primers = {p.mounts[0].source: p for p in specs.primer_specs(lab, run_id, python_image)}
+        # One chain per main service, all at once: prime its volumes (creating the primer is what
+        # sets a fresh volume's owner), create it and its sidecars, start it. The gate keeps
+        # the dependency order; the edge starts alongside.
+        chains = [[docker_edge.edge_spec(lab, run_id, python_image, network=network)]]
+        chains += [
             [
                 service_specs[m.name],
                 *(service_specs[s.name] for s in specs.sidecars_of(lab, m.name)),
             ]
             for m in specs.main_services(lab)
         ]
-        made = parallel(lambda chain: [create(client, c) for c in chain], [[edge_spec], *chains])
+
+        def run_chain(chain: list[specs.ContainerSpec]) -> list[Container]:
+            for mount_spec in chain[0].mounts:
+                if mount_spec.source in primers:
+                    remove_quietly(create(client, primers[mount_spec.source]))
+            made = [create(client, spec) for spec in chain]  # a sidecar needs its main to exist
+            made[0].start()  # (and to run when it starts itself: see below)
+            return made
+
+        made = parallel(run_chain, chains)
         edge = made[0][0]
         created = {c.labels[labels.SERVICE]: c for chain in made[1:] for c in chain}
-        deployment.extra.update(
-            network=network, edge=edge.name, containers={n: c.name for n, c in created.items()}
-        )
-        needs = {s.name: frozenset(_needs(s) & created.keys()) for s in lab.services}
-        for service in lab.services:
-            if not needs[service.name]:
-                open_gate(gate, service.name)
-        # Every container starts now (the edge too): the gate keeps the dependency order.
-        parallel(lambda chain: [c.start() for c in chain], [[edge], *made[1:]])
         edge.reload()
-        deployment.extra["ports"] = _published(edge, lab)
+        deployment.extra.update(
+            images=images, network=network, edge=edge.name, ports=_published(edge, lab),
+            containers={n: c.name for n, c in created.items()},
+        )  # fmt: skip
         deployment.endpoints = _endpoints(lab, deployment.extra["ports"])
         deployment.save()
-        failed = self._wait_all(
-            lab, deployment=deployment, created=created, needs=needs, gate=gate, report=report,
-            remaining=max(deadline - (time.monotonic() - started), 0.1),
-        )  # fmt: skip
+        # Sidecars start (in their main's network namespace) while the waiting begins: they load
+        # their code only once their main is ready, so their start is never what we wait for.
+        start_errors: dict[str, str] = {}
+        sidecar_start = threading.Thread(
+            target=_start_all,
+            args=([c for chain in made[1:] for c in chain[1:]], start_errors),
+            daemon=True,
+        )
+        sidecar_start.start()
+        try:
+            failed = self._wait_all(
+                lab, deployment=deployment, created=created, needs=needs, gate=gate,
+                report=report, remaining=max(deadline - (time.monotonic() - started), 0.1),
+                start_errors=start_errors,
+            )  # fmt: skip
+        finally:
+            sidecar_start.join()
         if failed:
             raise StartFailedError(
                 lab.id, run_id, {n: e.reason for n, e in failed.items()},
@@ -211,26 +226,25 @@ class DockerRuntime:
             )  # fmt: skip
         return deployment
 
-    def _make_network_and_volumes(
-        self, lab: Lab, run_id: str, images: dict[str, str], python_image: str
-    ) -> tuple[str, dict[str, str]]:
-        """The lab network, every volume (primed when needed), and the images' PYTHONPATHs, all
-        at once; returns the network's name and {image: PYTHONPATH}."""
+    def _prepare(
+        self, lab: Lab, run_id: str, report: ProgressCallback
+    ) -> tuple[str, dict[str, str], dict[str, str]]:
+        """At once: the images (baked when missing, then their PYTHONPATHs), the lab network and
+        every volume. Returns the network's name, {service: image} and {image: PYTHONPATH}."""
         client = self.client
-        primers = {p.mounts[0].source: p for p in specs.primer_specs(lab, run_id, python_image)}
 
-        def volume(spec: specs.VolumeSpec) -> None:
-            create_volume(client, spec)
-            if spec.name in primers:  # creating the primer is what sets the volume's owner
-                remove_quietly(create(client, primers[spec.name]))
+        def images() -> tuple[dict[str, str], dict[str, str]]:
+            baked = _bake(lab, report)
+            return baked, _image_pythonpaths(client, baked)
 
         tasks: list[Callable[[], object]] = [
+            images,
             lambda: docker_network.create_lab_network(client, lab, run_id).name,
-            lambda: _image_pythonpaths(client, images),
-            *((lambda v=v: volume(v)) for v in specs.volumes_of(lab, run_id)),
+            *((lambda v=v: create_volume(client, v)) for v in specs.volumes_of(lab, run_id)),
         ]
         results = parallel(lambda task: task(), tasks)
-        return str(results[0]), cast("dict[str, str]", results[1])
+        baked, pythonpaths = cast("tuple[dict[str, str], dict[str, str]]", results[0])
+        return str(results[1]), baked, pythonpaths
 
     def _wait_all(
         self,
@@ -242,6 +256,7 @@ class DockerRuntime:
         gate: Path,
         report: ProgressCallback,
         remaining: float,
+        start_errors: dict[str, str],
     ) -> dict[str, WaitFailure]:
         """Wait for every service; open each one's gate once its dependencies are ready.
 
@@ -256,7 +271,12 @@ class DockerRuntime:
         failed_names: set[str] = set()
         waits = parallel(  # each reads its container's start time: one engine call apiece
             lambda s: _wait_for(
-                s, created[s.name], deployment, after=needs[s.name], failed=failed_names
+                s,
+                created[s.name],
+                deployment,
+                after=needs[s.name],
+                failed=failed_names,
+                start_errors=start_errors,
             ),
             lab.services,
         )
@@ -480,16 +500,31 @@ def _wait_for(
     *,
     after: frozenset[str] = frozenset(),
     failed: set[str] | None = None,
+    start_errors: dict[str, str] | None = None,
 ) -> ContainerWait:
     container.reload()
     port = int(deployment.extra["ports"][service.name])
-    since = started_at(container)
-    failed = set() if failed is None else failed
-    if service.kind is ServiceKind.NATS:
-        return NatsWait(service.name, container, port, since, after=after, failed=failed)
-    return HttpWait(
-        service.name, container, port, since, after=after, failed=failed, path=service.readiness
-    )
+    kind = NatsWait if service.kind is ServiceKind.NATS else HttpWait
+    wait = kind(
+        service.name, container, port, started_at(container), after=after,
+        failed=set() if failed is None else failed,
+        start_errors={} if start_errors is None else start_errors,
+    )  # fmt: skip
+    if isinstance(wait, HttpWait):
+        wait.path = service.readiness
+    return wait
+
+
+def _start_all(containers: list[Container], errors: dict[str, str]) -> None:
+    """Start containers in parallel; a failure is recorded for the waits, not raised."""
+
+    def start(container: Container) -> None:
+        try:
+            container.start()
+        except APIError as exc:
+            errors[container.labels[labels.SERVICE]] = str(exc.explanation or exc)[:300]
+
+    parallel(start, containers)
 
 
 def _unpause(container: Container) -> None:

@@ -53,6 +53,8 @@ class ContainerWait:
     """Services that must be ready first (the service loads its code only then)."""
     failed: set[str] = field(default_factory=set)
     """Services that failed so far (shared by the waits of one start)."""
+    start_errors: dict[str, str] = field(default_factory=dict)
+    """Containers started in the background that could not start: service -> why."""
     _last_check: float = field(default=0.0, repr=False)
 
     def ready(self) -> bool:
@@ -60,6 +62,8 @@ class ContainerWait:
 
     def failure(self) -> str | None:
         """Why the container can no longer become ready, or None."""
+        if self.service in self.start_errors:
+            return f"could not start: {self.start_errors[self.service]}"
         lost = sorted(self.after & self.failed)
         if lost:
             return f"was not waited for: it needs {', '.join(lost)}, which failed"
@@ -101,16 +105,17 @@ class NatsWait(ContainerWait):
         return nats_ready(self.host_port)
 
 
-def started_at(container: Container) -> Any:
-    """The container's latest start, as the engine's `since` wants it (a unix timestamp)."""
+def started_at(container: Container) -> float | None:
+    """The container's latest start as a unix timestamp (the engine's `since`), None before its
+    first start (the engine then says year 1)."""
     from datetime import datetime
 
     raw = str(container.attrs.get("State", {}).get("StartedAt", ""))
     with contextlib.suppress(ValueError):
         # The engine writes nanoseconds; Python parses at most microseconds.
         whole, _, fraction = raw.rstrip("Z").partition(".")
-        stamp = f"{whole}.{(fraction or '0')[:6]}+00:00"
-        return datetime.fromisoformat(stamp).timestamp()
+        stamp = datetime.fromisoformat(f"{whole}.{(fraction or '0')[:6]}+00:00").timestamp()
+        return stamp if stamp > 0 else None
     return None
 
 
