@@ -145,7 +145,10 @@ def workbench_cli(
 
 def in_container(container: Any, code: str) -> tuple[int, str]:
     """Run python code inside a running service container (as its user)."""
-    code_exit, output = container.exec_run(["python", "-c", code])
+    # A name that does not resolve fails after one 1 s try, not glibc's 2 x 5 s.
+    code_exit, output = container.exec_run(
+        ["python", "-c", code], environment={"RES_OPTIONS": "timeout:1 attempts:1"}
+    )
     return code_exit, output.decode("utf-8", "replace")
 
 
@@ -339,36 +342,6 @@ def test_pause_freezes_and_resume_thaws(run: Deployment, runtime: Any, engine: A
     eventually(lambda: httpx.get(f"{run.url('orders')}/health", timeout=2).status_code == 200)
 
 
-def test_partition_cuts_a_service_off_from_its_peers_only(
-    run: Deployment, runtime: Any, engine: Any
-) -> None:
-    runtime.partition(run, "audit")
-    try:
-        found = containers_of(engine, run.run_id)
-        networks = found["audit"].attrs["NetworkSettings"]["Networks"]
-        assert run.extra["network"] not in networks
-        answer = httpx.get(f"{run.url('gateway')}/audit", timeout=30)
-        assert answer.status_code in (502, 504), answer.text
-        # Its peers cannot reach it; the host still can (health, admin, logs stay observable).
-        _code, out = in_container(
-            found["orders"],
-            "import socket\ntry:\n socket.create_connection(('audit', 8000), timeout=2)\n"
-            " print('reached')\nexcept OSError as e: print('cut', e)",
-        )
-        assert "cut" in out, out
-        assert httpx.get(f"{run.url('audit')}/health", timeout=5).status_code == 200
-        status = {s.service: s for s in runtime.status(run)}["audit"]
-        assert "partitioned" in status.detail
-        with pytest.raises(WorkbenchError, match="sidecar"):
-            runtime.partition(run, "logship")
-    finally:
-        runtime.heal(run, "audit")
-    eventually(
-        lambda: httpx.get(f"{run.url('gateway')}/audit", timeout=10).status_code == 200,
-        message="gateway never reached audit again after heal",
-    )
-
-
 def test_request_level_faults_reach_the_kit_through_the_edge(run: Deployment) -> None:
     admin = f"{run.url('orders')}/_admin/faults"
     try:
@@ -399,6 +372,36 @@ def test_restart_keeps_data_and_brings_the_sidecar_back(run: Deployment, runtime
     # The sidecar is back in audit's (new) network namespace and still reads the shared volume.
     lines = httpx.get(f"{run.url('logship')}/shipped", timeout=5).json()["lines"]
     assert any(order["id"] in line for line in lines)
+
+
+def test_partition_cuts_a_service_off_from_its_peers_only(
+    run: Deployment, runtime: Any, engine: Any
+) -> None:
+    runtime.partition(run, "audit")
+    try:
+        found = containers_of(engine, run.run_id)
+        networks = found["audit"].attrs["NetworkSettings"]["Networks"]
+        assert run.extra["network"] not in networks
+        answer = httpx.get(f"{run.url('gateway')}/audit", timeout=30)
+        assert answer.status_code in (502, 504), answer.text
+        # Its peers cannot reach it; the host still can (health, admin, logs stay observable).
+        _code, out = in_container(
+            found["orders"],
+            "import socket\ntry:\n socket.create_connection(('audit', 8000), timeout=2)\n"
+            " print('reached')\nexcept OSError as e: print('cut', e)",
+        )
+        assert "cut" in out, out
+        assert httpx.get(f"{run.url('audit')}/health", timeout=5).status_code == 200
+        status = {s.service: s for s in runtime.status(run)}["audit"]
+        assert "partitioned" in status.detail
+        with pytest.raises(WorkbenchError, match="sidecar"):
+            runtime.partition(run, "logship")
+    finally:
+        runtime.heal(run, "audit")
+    eventually(
+        lambda: httpx.get(f"{run.url('gateway')}/audit", timeout=10).status_code == 200,
+        message="gateway never reached audit again after heal",
+    )
 
 
 def test_faults_through_the_cli(run: Deployment, module_state: Path) -> None:
