@@ -24,26 +24,25 @@ def list_cmd() -> None:
 
 
 def print_catalog() -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from workbench.commands.output import console
-    from workbench.lab import list_labs
+    from workbench.lab.index import summaries
 
     table = Table(title="Architecture Workbench labs", title_justify="left")
     for column in ("lab", "title", "patterns", "difficulty", "minutes", "exercises"):
         table.add_column(column, justify="right" if column in ("minutes", "exercises") else "left")
-    entries = list_labs()
+    entries = summaries()
     for entry in entries:
-        lab = entry.lab
-        if lab is None:
-            table.add_row(
-                entry.id, f"[red]invalid ({len(entry.problems)} problem(s))[/]", "", "", "", ""
-            )
+        if entry.problems:
+            invalid = f"[red]invalid: {entry.problems} problem(s), see `workbench labs validate`[/]"
+            table.add_row(escape(entry.id), invalid, "", "", "", "")
             continue
         table.add_row(
-            lab.id, lab.title, ", ".join(lab.patterns), lab.difficulty.value, str(lab.minutes),
-            str(len(lab.exercises)),
-        )
+            escape(entry.id), escape(entry.title), escape(", ".join(entry.patterns)),
+            entry.difficulty, str(entry.minutes), str(entry.exercises),
+        )  # fmt: skip
     console().print(table)
     if not entries:
         console().print("No labs found (set WORKBENCH_LABS_PATH to a folder of labs).")
@@ -66,7 +65,7 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
 
     from workbench.commands.output import console
     from workbench.lab import validate_lab_dir
-    from workbench.lab.catalog import lab_folders
+    from workbench.lab.index import lab_folders
 
     folders = list(paths) or lab_folders()
     total = 0

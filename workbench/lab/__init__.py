@@ -1,36 +1,56 @@
 """The lab domain: lab.yaml models, loading with line-precise validation, the catalog, workspaces.
 
-Pure Python: nothing here imports textual, docker or diagrams.
+Pure Python: nothing here imports textual, docker or diagrams. Names are resolved lazily (PEP 562)
+so that light modules of this package (the catalog index used by `workbench labs list`) can be
+imported without paying for pydantic and YAML.
 """
 
-from workbench.lab.catalog import find_lab, list_labs
-from workbench.lab.loader import load_lab, validate_lab_dir
-from workbench.lab.model import (
-    Difficulty,
-    Exercise,
-    Fault,
-    FaultKind,
-    Lab,
-    Link,
-    Protocol,
-    Service,
-    ServiceKind,
-)
-from workbench.lab.problems import Problem
+from __future__ import annotations
 
-__all__ = [
-    "Difficulty",
-    "Exercise",
-    "Fault",
-    "FaultKind",
-    "Lab",
-    "Link",
-    "Problem",
-    "Protocol",
-    "Service",
-    "ServiceKind",
-    "find_lab",
-    "list_labs",
-    "load_lab",
-    "validate_lab_dir",
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.lab.catalog import find_lab, list_labs
+    from workbench.lab.loader import load_lab, validate_lab_dir
+    from workbench.lab.model import (
+        Difficulty,
+        Exercise,
+        Fault,
+        FaultKind,
+        Lab,
+        Link,
+        Protocol,
+        Service,
+        ServiceKind,
+    )
+    from workbench.lab.problems import Problem
+
+_EXPORTS = {
+    "find_lab": "catalog",
+    "list_labs": "catalog",
+    "load_lab": "loader",
+    "validate_lab_dir": "loader",
+    "Difficulty": "model",
+    "Exercise": "model",
+    "Fault": "model",
+    "FaultKind": "model",
+    "Lab": "model",
+    "Link": "model",
+    "Protocol": "model",
+    "Service": "model",
+    "ServiceKind": "model",
+    "Problem": "problems",
+}
+
+__all__ = [  # noqa: RUF022 - grouped as in _EXPORTS
+    "find_lab", "list_labs", "load_lab", "validate_lab_dir", "Difficulty", "Exercise", "Fault",
+    "FaultKind", "Lab", "Link", "Protocol", "Service", "ServiceKind", "Problem",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench.lab' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"workbench.lab.{module}"), name)

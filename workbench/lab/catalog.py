@@ -1,4 +1,4 @@
-"""Finding labs: every folder with a lab.yaml under the labs directories."""
+"""Finding labs: every folder with a lab.yaml under the labs directories, fully loaded."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.errors import LabNotFoundError
-from workbench.lab.loader import LAB_FILE, load_lab, validate_lab_dir
+from workbench.lab.index import LAB_FILE, lab_folders
+from workbench.lab.loader import load_lab, validate_lab_dir
 from workbench.lab.model import Lab
 from workbench.lab.problems import Problem
-from workbench.paths import labs_dirs
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,6 @@ class CatalogEntry:
     @property
     def id(self) -> str:
         return self.lab.id if self.lab else self.path.name
-
-
-def lab_folders() -> list[Path]:
-    folders: list[Path] = []
-    for root in labs_dirs():
-        if (root / LAB_FILE).is_file():
-            folders.append(root)
-        elif root.is_dir():
-            folders.extend(sorted(p.parent for p in root.glob(f"*/{LAB_FILE}")))
-    return folders
 
 
 def list_labs() -> list[CatalogEntry]:
