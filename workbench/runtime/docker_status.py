@@ -93,6 +93,8 @@ def _readiness(port: int, path: str) -> tuple[bool, list[str]]:
         conn.request("GET", path)
         response = conn.getresponse()
         body = response.read()
+    except TimeoutError:  # it runs, but its own checks (of its peers, say) take too long
+        return False, [f"{path} did not answer within {PROBE_TIMEOUT:g} s"]
     except (OSError, http.client.HTTPException):
         return False, ["not answering"]
     finally:
