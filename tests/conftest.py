@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-FIXTURE_LABS = Path(__file__).parent / "fixtures" / "labs"
-REPO = Path(__file__).resolve().parent.parent
+from support import FIXTURE_LABS, docker_required
 
 # Lab checks under fixtures/ (and their starters, solutions, mutants) are not the suite's tests:
 # they run only through the workbench's check runner, with its pytest plugin.
@@ -31,10 +28,6 @@ def fixture_labs(monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the catalog at the fixture labs (the shop lab and friends)."""
     monkeypatch.setenv("WORKBENCH_LABS_PATH", str(FIXTURE_LABS))
     return FIXTURE_LABS
-
-
-def docker_required() -> bool:
-    return os.environ.get("WORKBENCH_REQUIRE_DOCKER") == "1"
 
 
 @pytest.hookimpl(hookwrapper=True)

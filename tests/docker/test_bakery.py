@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import FIXTURE_LABS, docker_required
+from support import FIXTURE_LABS, docker_required
 
 from workbench.bakery.bake import BakeReport, bake_lab, ensure_images
 from workbench.bakery.images import list_images, prune_images

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_LABS, docker_required
+from support import FIXTURE_LABS, docker_required
 
 from workbench.paths import REPO_DIR
 

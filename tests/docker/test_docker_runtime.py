@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from conftest import FIXTURE_LABS, REPO, docker_required
+from support import FIXTURE_LABS, REPO, docker_required
 
 from workbench.errors import StartFailedError, WorkbenchError
 from workbench.lab import load_lab

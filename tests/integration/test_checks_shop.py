@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_LABS
+from support import FIXTURE_LABS
 
 from workbench import faults as fault_api
 from workbench.checks.results import Outcome

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import httpx
 import pytest
-from conftest import FIXTURE_LABS
+from support import FIXTURE_LABS
 
 from workbench import faults
 from workbench.errors import StartFailedError

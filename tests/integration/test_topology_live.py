@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import FIXTURE_LABS
+from support import FIXTURE_LABS
 
 from workbench.checks import eventually
 from workbench.lab import load_lab

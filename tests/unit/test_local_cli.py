@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_LABS
+from support import FIXTURE_LABS
 
 HEAVY = ("textual", "docker", "diagrams", "fastapi", "uvicorn", "httpx", "networkx")
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_LABS
+from support import FIXTURE_LABS
 
 from workbench.lab import Lab, load_lab
 from workbench.runtime import localenv

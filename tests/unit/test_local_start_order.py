@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from conftest import FIXTURE_LABS
+from support import FIXTURE_LABS
 
 from workbench.lab import load_lab
 from workbench.runtime.readiness import Probe, wait_all

@@ -44,8 +44,20 @@ _EXPORTS = {
 }
 
 __all__ = [  # noqa: RUF022 - grouped as in _EXPORTS
-    "find_lab", "list_labs", "load_lab", "validate_lab_dir", "Difficulty", "Exercise", "Fault",
-    "FaultKind", "Lab", "Link", "Protocol", "Service", "ServiceKind", "Problem",
+    "find_lab",
+    "list_labs",
+    "load_lab",
+    "validate_lab_dir",
+    "Difficulty",
+    "Exercise",
+    "Fault",
+    "FaultKind",
+    "Lab",
+    "Link",
+    "Protocol",
+    "Service",
+    "ServiceKind",
+    "Problem",
 ]
 
 

@@ -79,7 +79,7 @@ def _cycles(lab: Lab, _dir: Path) -> Iterator[Finding]:
             if dep not in graph:
                 continue
             if state.get(dep) == 1:
-                cycle = [*stack[stack.index(dep):], dep]
+                cycle = [*stack[stack.index(dep) :], dep]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)

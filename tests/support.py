@@ -1,0 +1,16 @@
+"""Paths and switches shared by test modules (import this, never `conftest`: several conftest.py
+files exist and which one `import conftest` finds depends on collection order)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+FIXTURE_LABS = TESTS / "fixtures" / "labs"
+REPO = TESTS.parent
+
+
+def docker_required() -> bool:
+    """CI sets WORKBENCH_REQUIRE_DOCKER=1: Docker tests must run there, never skip."""
+    return os.environ.get("WORKBENCH_REQUIRE_DOCKER") == "1"
