@@ -364,4 +364,4 @@ def test_a_crash_point_rejects_unknown_steps(running: Deployment, http: httpx.Cl
     answer = http.post(f"{running.url('order')}/_admin/crash", json={"after": "dance"})
     assert answer.status_code == 422
     assert "unknown step" in answer.text
-    assert http.get(f"{running.url('order')}/_admin/crash").json() == {"armed": None}
+    assert http.get(f"{running.url('order')}/_admin/crash").json() == {"armed": []}

@@ -156,10 +156,25 @@ class Shop:
 
     # -- faults the fixture does not cover --------------------------------------------------------
 
-    def crash_after(self, step: str) -> None:
-        """Arm the order service to die right after `step`'s answer comes back."""
-        self._ok(self.http.post(f"{self.url('order')}/_admin/crash", json={"after": step}),
+    def crash_after(self, step: str, *, hold: bool = False) -> None:
+        """Arm the order service to die right after `step`'s answer comes back — or, with
+        `hold`, to park the saga that gets there, so that a later crash catches it there."""
+        body = {"after": step, "mode": "hold" if hold else "exit"}
+        self._ok(self.http.post(f"{self.url('order')}/_admin/crash", json=body),
                  "arm a crash point")
+
+    def disarm_crashes(self) -> None:
+        self._ok(self.http.delete(f"{self.url('order')}/_admin/crash"), "clear crash points")
+
+    def settle(self, ids: list[int], within: float) -> None:
+        """Wait until no order is PENDING with its saga still running (or time is up)."""
+        limit = time.monotonic() + within
+        while time.monotonic() < limit:
+            found = self.orders(ids)
+            if all(o["status"] in FINAL or not o.get("saga_open", True)
+                   for o in found.values()) and len(found) == len(ids):
+                return
+            time.sleep(0.05)
 
     def wait_down(self, service: str, within: float = 5.0) -> None:
         def down() -> bool:

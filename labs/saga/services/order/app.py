@@ -14,8 +14,8 @@ API (all JSON):
   updated_at}`; `error` is the exception that stopped checkout.py (or why the saga ended with the
   order still PENDING); `saga_open` is true while run()/resume() has not returned.
 - `GET /orders/{id}/saga` -> the order and its saga log.
-- `POST /_admin/crash` `{"after": "<step>", "order_id": null}` arms a crash point (see crash.py);
-  `GET`/`DELETE /_admin/crash`.
+- `POST /_admin/crash` `{"after": "<step>", "order_id": null, "mode": "exit"|"hold"}` arms a
+  crash point (see crash.py); `GET`/`DELETE /_admin/crash` list / clear them.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class NewOrder(BaseModel):
 class Arm(BaseModel):
     after: str
     order_id: int | None = None
+    mode: crash.Mode = "exit"
 
 
 def saga_for(order: dict[str, Any]) -> Saga:
@@ -167,19 +168,18 @@ async def get_saga(order_id: int) -> dict[str, Any]:
 async def arm_crash(body: Arm) -> dict[str, Any]:
     if body.after not in crash.STEPS:
         raise HTTPException(422, f"unknown step {body.after!r}; one of {', '.join(crash.STEPS)}")
-    point = crash.CrashPoint(body.after, body.order_id)
+    point = crash.CrashPoint(body.after, body.order_id, body.mode)
     crash.arm(point)
     kit.log.info("crash point armed", **point.as_dict())
-    return {"armed": point.as_dict()}
+    return {"armed": [p.as_dict() for p in crash.armed()]}
 
 
 @app.get("/_admin/crash")
 async def get_crash() -> dict[str, Any]:
-    point = crash.armed()
-    return {"armed": point.as_dict() if point else None}
+    return {"armed": [p.as_dict() for p in crash.armed()]}
 
 
 @app.delete("/_admin/crash")
 async def disarm_crash() -> dict[str, Any]:
     crash.disarm()
-    return {"armed": None}
+    return {"armed": []}

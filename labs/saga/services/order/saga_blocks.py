@@ -126,7 +126,7 @@ class StepCaller:
         self._log.info("step answered", step=step, order_id=order_id, peer=peer,
                        status=response.status_code, ms=ms)
         # The participant has answered: this is the moment a crash hurts most.
-        crash.hit(step, order_id, self._log)
+        await crash.reached(step, order_id, self._log)
         return _outcome(step, peer, response)
 
 
@@ -314,7 +314,7 @@ class Saga:
             await self._publish(subject, data, msg_id=msg_id)
         except Exception as exc:
             raise Unavailable("publish", f"{subject} not confirmed by NATS: {exc}") from None
-        crash.hit("publish", self.order.id, self._kit_log)
+        await crash.reached("publish", self.order.id, self._kit_log)
 
     def time_left(self) -> float:
         """Seconds until this saga's deadline (negative when past it)."""
