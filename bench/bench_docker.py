@@ -4,7 +4,13 @@ local runtime on the same lab in the same run, and stop + clean-up (issue 3).
 Targets: Docker warm start at most 1.5x the local runtime; stop + clean-up under 2 s. "Warm"
 means the images are baked (the first round bakes what is missing and is not counted). Rounds
 alternate local and Docker so both see the same machine load. Also printed: where a Docker start
-spends its time (bake check, set-up, each wave). Not a test: nothing fails on a slow machine.
+spends its time (bake check, set-up, each service). Not a test: nothing fails on a slow machine.
+
+Read the ratio together with the load average it prints. On a cgroup v1 engine (Debian's
+docker.io here) every container sits in the engine's one `docker` cgroup, which competes for CPU
+as a single weight against each busy host process: on a machine other work keeps busy, the
+containers together get a small share and the Docker figure grows with the load, while the local
+runtime's processes compete one by one. Measured on a quiet machine, the ratio is the runtime's.
 
     .venv/bin/python bench/bench_docker.py [--rounds N]
 """
@@ -126,7 +132,11 @@ def main() -> int:
         local_at = [r[2][key] for r in results["local"] if key in r[2]]
         local_text = f"   local {statistics.median(local_at):5.2f}" if local_at else ""
         print(f"  {key:<22} docker {at:5.2f}{local_text}")
-    print(f"\nload average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    print(f"\nload average now: {load:.1f} on {cores} cores")
+    if load > cores:
+        print("  (a busy machine: on cgroup v1 the containers share one CPU weight against every")
+        print("   busy host process, so the Docker figure is inflated; see the docstring)")
     return 0
 
 
