@@ -160,3 +160,12 @@ def test_engine_probe_does_not_import_the_docker_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_gc_without_an_engine_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.runtime.docker import gc_all
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'missing.sock'}")
+    report = gc_all()
+    assert not report.engine
+    assert "no Docker engine" in str(report)

@@ -21,8 +21,12 @@ class DockerGcReport:
     containers: int = 0
     networks: int = 0
     volumes: int = 0
+    engine: bool = True
+    """False when no engine answered (so nothing could be looked at, let alone removed)."""
 
     def __str__(self) -> str:
+        if not self.engine:
+            return "no Docker engine answers: nothing to remove there"
         return (
             f"removed {self.containers} container(s), {self.networks} network(s), "
             f"{self.volumes} volume(s)"
@@ -35,7 +39,7 @@ def gc_all(*, everything: bool = False) -> DockerGcReport:
     With no engine answering there is nothing to remove: all counts are 0.
     """
     if not engine_available():
-        return DockerGcReport()
+        return DockerGcReport(engine=False)
     from workbench.runtime.docker_containers import remove_by_filter
 
     client = connect()
@@ -51,7 +55,7 @@ def gc_all(*, everything: bool = False) -> DockerGcReport:
 def gc_run(run_id: str) -> DockerGcReport:
     """Remove what one run left (a run folder whose CLI died), without touching other runs."""
     if not engine_available():
-        return DockerGcReport()
+        return DockerGcReport(engine=False)
     from workbench.runtime.docker_containers import remove_by_filter
 
     client = connect()
