@@ -49,7 +49,7 @@ def gc_all(*, everything: bool = False) -> DockerGcReport:
         )
     finally:
         client.close()
-    return DockerGcReport(**counts)
+    return DockerGcReport(counts["containers"], counts["networks"], counts["volumes"])
 
 
 def gc_run(run_id: str) -> DockerGcReport:
@@ -63,4 +63,4 @@ def gc_run(run_id: str) -> DockerGcReport:
         counts = remove_by_filter(client, labels.run_filter(run_id), stop_timeout=GC_STOP_TIMEOUT)
     finally:
         client.close()
-    return DockerGcReport(**counts)
+    return DockerGcReport(counts["containers"], counts["networks"], counts["volumes"])
