@@ -21,15 +21,14 @@ bind-mounted read-only at /workspace and uvicorn reloads when it changes.
 
 Module map: `docker_labels` (names, labels), `docker_specs` (containers as data), `docker_edge`
 and `docker_forwarder` (host access), `docker_network` (networks, partition), `docker_containers`
-(engine calls, clean-up), `docker_waits` (readiness), `docker_logs`, `docker_engine` (connecting),
-`docker_gc`.
+(engine calls, clean-up), `docker_gate` (start order), `docker_startup` (start helpers),
+`docker_waits` (readiness), `docker_status`, `docker_logs`, `docker_engine` (connecting),
+`docker_gc`; `docker` is the cheap front door.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import stat
 import sys
 import threading
 import time
@@ -45,9 +44,9 @@ from workbench.lab.model import ServiceKind
 from workbench.runtime import docker_edge, docker_logs, docker_network, runs
 from workbench.runtime import docker_labels as labels
 from workbench.runtime import docker_specs as specs
+from workbench.runtime import docker_startup as startup
 from workbench.runtime.base import (
     Deployment,
-    Endpoint,
     LogLine,
     Progress,
     ProgressCallback,
@@ -66,18 +65,14 @@ from workbench.runtime.docker_engine import connect
 from workbench.runtime.docker_gate import open_gate, prepare_gate
 from workbench.runtime.docker_status import service_statuses
 from workbench.runtime.docker_waits import (
-    ContainerWait,
-    HttpWait,
-    NatsWait,
     WaitFailure,
-    started_at,
     wait_ready,
 )
 
 if TYPE_CHECKING:
     import docker
 
-    from workbench.lab.model import Lab, Service
+    from workbench.lab.model import Lab
 
 STOP_TIMEOUT = 1.0
 """Seconds a container gets after SIGTERM on `down` (uvicorn and nats-server need ~0.2 s)."""
@@ -116,7 +111,7 @@ class DockerRuntime:
                 "use `--runtime local` for this lab",
             )
         if workspace is not None:
-            _check_readable(workspace.resolve())
+            startup.check_readable(workspace.resolve())
         report = on_progress or (lambda _p: None)
         run_id, run_dir = runs.create_run_dir(lab.id)
         try:
@@ -146,7 +141,7 @@ class DockerRuntime:
             workspace = runs.scratch_workspace(run_dir, lab.starter_dir)
         if workspace is not None:
             workspace = workspace.resolve()
-            _check_readable(workspace)  # a scratch copy of the starter files, too
+            startup.check_readable(workspace)  # a scratch copy of the starter files, too
         deployment = Deployment(
             lab_id=lab.id, run_id=run_id, runtime=self.name, run_dir=run_dir, lab_path=lab.path,
             workspace=workspace, started_at=time.time(),
@@ -167,7 +162,9 @@ class DockerRuntime:
             )
             for s in lab.services
         }  # fmt: skip
-        needs = {s.name: frozenset(_needs(s) & service_specs.keys()) for s in lab.services}
+        needs = {
+            s.name: frozenset(startup.needs_of(s) & service_specs.keys()) for s in lab.services
+        }
         for service in lab.services:
             if not needs[service.name]:
                 open_gate(gate, service.name)
@@ -197,16 +194,16 @@ class DockerRuntime:
         created = {c.labels[labels.SERVICE]: c for chain in made[1:] for c in chain}
         edge.reload()
         deployment.extra.update(
-            images=images, network=network, edge=edge.name, ports=_published(edge, lab),
+            images=images, network=network, edge=edge.name, ports=startup.published(edge, lab),
             containers={n: c.name for n, c in created.items()},
         )  # fmt: skip
-        deployment.endpoints = _endpoints(lab, deployment.extra["ports"])
+        deployment.endpoints = startup.endpoints(lab, deployment.extra["ports"])
         deployment.save()
         # Sidecars start (in their main's network namespace) while the waiting begins: they load
         # their code only once their main is ready, so their start is never what we wait for.
         start_errors: dict[str, str] = {}
         sidecar_start = threading.Thread(
-            target=_start_all,
+            target=startup.start_in_background,
             args=([c for chain in made[1:] for c in chain[1:]], start_errors),
             daemon=True,
         )
@@ -234,8 +231,8 @@ class DockerRuntime:
         client = self.client
 
         def images() -> tuple[dict[str, str], dict[str, str]]:
-            baked = _bake(lab, report)
-            return baked, _image_pythonpaths(client, baked)
+            baked = startup.bake(lab, report)
+            return baked, startup.image_pythonpaths(client, baked)
 
         tasks: list[Callable[[], object]] = [
             images,
@@ -270,7 +267,7 @@ class DockerRuntime:
                 report(Progress(service.name, "waiting", f"for {waiting_for}"))
         failed_names: set[str] = set()
         waits = parallel(  # each reads its container's start time: one engine call apiece
-            lambda s: _wait_for(
+            lambda s: startup.wait_for(
                 s,
                 created[s.name],
                 deployment,
@@ -344,7 +341,7 @@ class DockerRuntime:
         parallel(lambda c: c.restart(timeout=int(STOP_TIMEOUT)), followers)
         names = [service, *(s.name for s in specs.sidecars_of(lab, service))]
         waits = [
-            _wait_for(lab.service(name), self._container(deployment, name), deployment)
+            startup.wait_for(lab.service(name), self._container(deployment, name), deployment)
             for name in names
         ]
         errors = wait_ready(waits, RESTART_DEADLINE)
@@ -425,116 +422,7 @@ class DockerRuntime:
         return service
 
 
-def _bake(lab: Lab, report: ProgressCallback) -> dict[str, str]:
-    from workbench.bakery.bake import ensure_images
-    from workbench.bakery.progress import BakeEvent, BakePhase
-
-    def on_bake(event: BakeEvent) -> None:
-        if event.phase == BakePhase.CACHED:  # nothing to do: not worth a line on every start
-            return
-        detail = f"{event.image}: {event.phase}" + (f" {event.detail}" if event.detail else "")
-        report(Progress(event.service or event.image, "baking", detail))
-
-    return ensure_images(lab, on_bake)
-
-
-def _image_pythonpaths(client: docker.DockerClient, images: dict[str, str]) -> dict[str, str]:
-    def one(tag: str) -> tuple[str, str | None]:
-        env = client.images.get(tag).attrs.get("Config", {}).get("Env")
-        return tag, specs.image_pythonpath(env)
-
-    return {tag: path for tag, path in parallel(one, sorted(set(images.values()))) if path}
-
-
-def _check_readable(workspace: Path, limit: int = 5000) -> None:
-    """The services read the bind-mounted workspace as uid 10001: it must be readable by others.
-
-    A learner with `umask 077` would otherwise see "module not found" for a file that is there.
-    """
-    if os.getuid() == specs.SERVICE_UID:
-        return
-    unreadable: list[Path] = []
-    for count, path in enumerate([workspace, *workspace.rglob("*")]):
-        if count >= limit or len(unreadable) >= 5:
-            break
-        if any(part.startswith(".") for part in path.relative_to(workspace).parts):
-            continue  # .git, .venv, editor files: not read by the services
-        mode = path.stat().st_mode
-        needed = stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0)
-        if mode & needed != needed:
-            unreadable.append(path)
-    if unreadable:
-        shown = ", ".join(str(p) for p in unreadable)
-        raise WorkbenchError(
-            f"the services (user 10001 in their containers) cannot read {shown}",
-            f"make the workspace readable: `chmod -R o+rX {workspace}` (or use `--runtime local`)",
-        )
-
-
-def _published(edge: Container, lab: Lab) -> dict[str, int]:
-    ports = edge.attrs["NetworkSettings"]["Ports"] or {}
-    found: dict[str, int] = {}
-    for route in docker_edge.routes(lab):
-        bindings = ports.get(f"{route.listen}/tcp") or []
-        if not bindings:
-            raise WorkbenchError(f"the engine published no host port for {route.service!r}")
-        found[route.service] = int(bindings[0]["HostPort"])
-    return found
-
-
-def _endpoints(lab: Lab, ports: dict[str, int]) -> dict[str, Endpoint]:
-    endpoints = {}
-    for route in docker_edge.routes(lab):
-        service = lab.service(route.service)
-        url = f"{route.kind}://{docker_edge.LOOPBACK}:{ports[route.service]}"
-        endpoints[route.service] = Endpoint(
-            route.service, route.kind, url, specs.internal_url(lab, service)
-        )
-    return endpoints
-
-
-def _wait_for(
-    service: Service,
-    container: Container,
-    deployment: Deployment,
-    *,
-    after: frozenset[str] = frozenset(),
-    failed: set[str] | None = None,
-    start_errors: dict[str, str] | None = None,
-) -> ContainerWait:
-    container.reload()
-    port = int(deployment.extra["ports"][service.name])
-    kind = NatsWait if service.kind is ServiceKind.NATS else HttpWait
-    wait = kind(
-        service.name, container, port, started_at(container), after=after,
-        failed=set() if failed is None else failed,
-        start_errors={} if start_errors is None else start_errors,
-    )  # fmt: skip
-    if isinstance(wait, HttpWait):
-        wait.path = service.readiness
-    return wait
-
-
-def _start_all(containers: list[Container], errors: dict[str, str]) -> None:
-    """Start containers in parallel; a failure is recorded for the waits, not raised."""
-
-    def start(container: Container) -> None:
-        try:
-            container.start()
-        except APIError as exc:
-            errors[container.labels[labels.SERVICE]] = str(exc.explanation or exc)[:300]
-
-    parallel(start, containers)
-
-
 def _unpause(container: Container) -> None:
     container.reload()
     if container.status == "paused":
         container.unpause()
-
-
-def _needs(service: Service) -> set[str]:
-    needs = set(service.depends_on)
-    if service.sidecar_of:
-        needs.add(service.sidecar_of)
-    return needs
