@@ -1,7 +1,7 @@
 """Building blocks of the checkout saga: what your `checkout.py` gets from the order service.
 
-The order service calls `run(saga)` for every new order and `resume(saga)` for every order still
-PENDING when it starts again after a crash. `saga` is a `Saga`:
+The order service calls `run(saga)` for every new order, and `resume(saga)` for every saga that
+was still running when the service died (whatever its order's status). `saga` is a `Saga`:
 
     saga.order                   the order (id, customer, sku, qty, amount_cents, address)
     saga.status                  its current state: PENDING, APPROVED or REJECTED
@@ -9,6 +9,8 @@ PENDING when it starts again after a crash. `saga` is a `Saga`:
     await saga.payment.charge(order_id, customer, amount_cents, key=...)
                                                          compensation: refund(..., key=...)
     await saga.shipping.ship(order_id, address)          the pivot: no compensation exists
+    await saga.shipping.lookup(order_id)                 the shipment, or None if none left
+    await saga.inventory.stock(sku) / .adjust(sku, delta)  raw level reads and corrections
     saga.approve() / saga.reject(reason)                 the order state machine
     await saga.publish(subject, {"order_id": ...})       an event on NATS JetStream
     saga.log.write(step, state, **data)                  the durable saga log (see SagaLog)
