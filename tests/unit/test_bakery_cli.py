@@ -67,6 +67,7 @@ def test_a_skipped_docker_test_fails_when_docker_is_required(
 ) -> None:
     monkeypatch.setenv("WORKBENCH_REQUIRE_DOCKER", required)
     pytester.makeconftest((REPO / "tests" / "conftest.py").read_text())
+    pytester.makepyfile(support=(REPO / "tests" / "support.py").read_text())
     pytester.makeini("[pytest]\nmarkers =\n    docker: needs docker\n")
     pytester.makepyfile(test_ci=CI_TEST)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
