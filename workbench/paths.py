@@ -10,7 +10,7 @@ REPO_DIR = PACKAGE_DIR.parent
 
 
 def labs_dirs() -> list[Path]:
-    """Folders searched for labs: WORKBENCH_LABS_PATH (os.pathsep-separated) or the shipped labs/."""
+    """Folders searched for labs: WORKBENCH_LABS_PATH (os.pathsep-separated), else labs/."""
     env = os.environ.get("WORKBENCH_LABS_PATH")
     if env:
         return [Path(p).expanduser() for p in env.split(os.pathsep) if p]

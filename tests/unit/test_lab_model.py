@@ -21,7 +21,10 @@ def test_shop_lab_fields() -> None:
     assert lab.service("orders").container_port == 8000
     assert lab.service("logship").sidecar_of == "audit"
     assert {link.protocol for link in lab.links} == {
-        Protocol.HTTP, Protocol.EVENT, Protocol.NETNS, Protocol.VOLUME
+        Protocol.HTTP,
+        Protocol.EVENT,
+        Protocol.NETNS,
+        Protocol.VOLUME,
     }
     assert lab.exercise("pricing").files == ["pricing.py"]
     with pytest.raises(KeyError):

@@ -79,7 +79,10 @@ def test_fixture_lab_is_valid() -> None:
 def test_cli_validate_exits_1_without_traceback(case: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "workbench", "labs", "validate", str(BROKEN / case)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 1
     out = proc.stdout + proc.stderr
@@ -91,7 +94,10 @@ def test_cli_validate_exits_1_without_traceback(case: str) -> None:
 def test_cli_validate_accepts_fixture_lab() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "workbench", "labs", "validate", str(SHOP)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "✓" in proc.stdout

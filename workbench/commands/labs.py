@@ -84,8 +84,13 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
 
 @labs.command("selftest")
 @click.argument("lab_ids", metavar="[LAB]...", nargs=-1)
-@click.option("--runtime", type=click.Choice(["local", "docker"]), default="local",
-              show_default=True, help="Where labs with services run during the self-test.")
+@click.option(
+    "--runtime",
+    type=click.Choice(["local", "docker"]),
+    default="local",
+    show_default=True,
+    help="Where labs with services run during the self-test.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show each variant's check report.")
 def selftest_cmd(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> None:
     """Prove a lab's checks: they fail on starter/, pass on solution/, reject every mutant.

@@ -133,7 +133,11 @@ class Runtime(Protocol):
     def status(self, deployment: Deployment) -> list[ServiceStatus]: ...
 
     def logs(
-        self, deployment: Deployment, service: str | None = None, *, follow: bool = False,
+        self,
+        deployment: Deployment,
+        service: str | None = None,
+        *,
+        follow: bool = False,
         tail: int | None = None,
     ) -> Iterator[LogLine]: ...
 
