@@ -154,3 +154,5 @@ def test_junit_xml_reports_import_problems_and_run_errors() -> None:
     run.error = "the checks process ended unexpectedly"
     root = ET.fromstring(to_junit_xml(run).split("\n", 1)[1])
     assert root.find("testsuite[@name='shop.run']/testcase/error") is not None
+    assert len(root.findall("testsuite[@name='shop.run']")) == 1, "the run error is reported once"
+    assert root.get("errors") == "1"

@@ -136,34 +136,6 @@ def to_junit_xml(run: CheckRun) -> str:
                 ],
             )
         )
-    status = {e.id: e.status for e in run.exercises()}
-    for ex, results in groups:
-        if not results and status.get(ex) is ExerciseStatus.NOT_RUN:
-            # Graders still see the exercise: as skipped, with why it was not checked.
-            results.append(
-                CheckResult(
-                    id=f"{ex}::not-checked",
-                    name="not checked",
-                    exercise=ex,
-                    outcome=Outcome.SKIPPED,
-                    message=_not_run_reason(run),
-                )
-            )
-    if run.error:
-        groups.append(
-            (
-                "run",
-                [
-                    CheckResult(
-                        id="run",
-                        name="checks run",
-                        exercise=None,
-                        outcome=Outcome.ERROR,
-                        message=run.error,
-                    )
-                ],
-            )
-        )
     for problem in run.import_problems:
         # A file that does not load fails every selected exercise that names it; graders see it.
         groups.append(
