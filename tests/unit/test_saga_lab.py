@@ -86,14 +86,6 @@ def test_starter_solution_and_mutants_load_as_the_check_runner_loads_them(lab: L
         assert problems == [], f"{folder.name}: {problems}"
 
 
-def test_the_body_first_wrapper_is_the_same_in_every_participant() -> None:
-    copies = {
-        s: (SAGA / "services" / s / "body_first.py").read_text(encoding="utf-8")
-        for s in ("inventory", "payment", "shipping")
-    }
-    assert len(set(copies.values())) == 1, "body_first.py differs between services"
-
-
 @pytest.fixture
 def order_modules() -> Iterator[dict[str, ModuleType]]:
     """The order service's own modules, imported as the service imports them."""

@@ -1,6 +1,7 @@
 """Request-level faults a check or the learner switches on through `/_admin/faults`.
 
-- latency: every matching request waits `latency_ms` before it is handled;
+- latency: every matching request waits `latency_ms` before it is handled (its body is read
+  first, so a caller that gives up during the wait loses the answer, not the work);
 - error_rate: a matching request fails with `status` with probability `rate` (0..1);
 - fail_next: the next `count` matching requests fail with `status`, then the fault is used up.
 

@@ -47,6 +47,32 @@ def json_body(
     ]
 
 
+async def buffered(receive: Receive) -> Receive:
+    """Read the whole request body now; return a `receive` that replays it, then goes on."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            # Gone before the body arrived: there is nothing to do the work with, so the app
+            # sees the disconnect as it would have without the buffering.
+            first: Message = message
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            break
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return first
+
+    return replay
+
+
 class KitMiddleware:
     def __init__(
         self,
@@ -85,6 +111,13 @@ class KitMiddleware:
         with bound(trace):
             decision = self.faults.decide(path)
             if decision.delay_s:
+                if decision.fail_status is None:
+                    # Take the body in before the delay, as a slow server that has already read
+                    # the request would: a caller that gives up during the delay then loses only
+                    # the answer, while the work still happens (the ambiguity idempotency keys
+                    # exist for). Read after the delay, the body would be a disconnect and the
+                    # endpoint would never run.
+                    receive = await buffered(receive)
                 await asyncio.sleep(decision.delay_s)
             if decision.fail_status is not None:
                 kind = decision.fault_kind or ""

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from body_first import BodyFirst
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from inventory_db import Stock
@@ -34,7 +33,7 @@ from pydantic import BaseModel, Field
 from workbench.servicekit import ServiceKit
 
 kit = ServiceKit()
-api = kit.app
+app = kit.app
 stock = Stock(kit.settings.data_path() / "inventory.db")
 
 
@@ -52,22 +51,22 @@ class Reserve(BaseModel):
     qty: int = Field(ge=1)
 
 
-@api.put("/stock/{sku}")
+@app.put("/stock/{sku}")
 async def set_stock(sku: str, body: SetStock) -> dict[str, Any]:
     return stock.set(sku, body.available)
 
 
-@api.get("/stock/{sku}")
+@app.get("/stock/{sku}")
 async def get_stock(sku: str) -> dict[str, Any]:
     return stock.level(sku)
 
 
-@api.post("/stock/{sku}/adjust")
+@app.post("/stock/{sku}/adjust")
 async def adjust(sku: str, body: Adjust) -> dict[str, Any]:
     return stock.adjust(sku, body.delta)
 
 
-@api.post("/reservations")
+@app.post("/reservations")
 async def reserve(body: Reserve) -> JSONResponse:
     outcome, reservation = stock.reserve(body.order_id, body.sku, body.qty)
     if outcome == "reserved":
@@ -87,7 +86,7 @@ async def reserve(body: Reserve) -> JSONResponse:
     return JSONResponse({"error": outcome, "reason": reason, **reservation}, status_code=409)
 
 
-@api.post("/reservations/{order_id}/release")
+@app.post("/reservations/{order_id}/release")
 async def release(order_id: int) -> dict[str, Any]:
     outcome, reservation = stock.release(order_id)
     if outcome == "released":
@@ -95,7 +94,7 @@ async def release(order_id: int) -> dict[str, Any]:
     return reservation
 
 
-@api.get("/reservations/{order_id}")
+@app.get("/reservations/{order_id}")
 async def get_reservation(order_id: int) -> dict[str, Any]:
     found = stock.reservation(order_id)
     if found is None:
@@ -103,10 +102,6 @@ async def get_reservation(order_id: int) -> dict[str, Any]:
     return found
 
 
-@api.get("/reservations")
+@app.get("/reservations")
 async def list_reservations(sku: str | None = None) -> dict[str, Any]:
     return {"reservations": stock.reservations(sku)}
-
-
-# What uvicorn serves (`app:app`): the kit's app, with the body read before any fault delay.
-app = BodyFirst(api)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any
 
-from body_first import BodyFirst
 from fastapi import Header
 from fastapi.responses import JSONResponse
 from payment_db import Ledger, request_hash
@@ -30,7 +29,7 @@ from pydantic import BaseModel, Field
 from workbench.servicekit import ServiceKit
 
 kit = ServiceKit()
-api = kit.app
+app = kit.app
 ledger = Ledger(
     kit.settings.data_path() / "ledger.db",
     int(os.environ.get("DEFAULT_CREDIT_LIMIT_CENTS", "1000000")),
@@ -49,7 +48,7 @@ class Limit(BaseModel):
     credit_limit_cents: int = Field(ge=0)
 
 
-@api.post("/charges")
+@app.post("/charges")
 async def charge(body: Money, key: IdempotencyKey = None) -> JSONResponse:
     status, answer = ledger.charge(
         key, request_hash("charge", body.model_dump()), body.order_id, body.customer,
@@ -59,7 +58,7 @@ async def charge(body: Money, key: IdempotencyKey = None) -> JSONResponse:
     return JSONResponse(answer, status_code=status)
 
 
-@api.post("/refunds")
+@app.post("/refunds")
 async def refund(body: Money, key: IdempotencyKey = None) -> JSONResponse:
     status, answer = ledger.refund(
         key, request_hash("refund", body.model_dump()), body.order_id, body.customer,
@@ -69,7 +68,7 @@ async def refund(body: Money, key: IdempotencyKey = None) -> JSONResponse:
     return JSONResponse(answer, status_code=status)
 
 
-@api.get("/ledger")
+@app.get("/ledger")
 async def get_ledger(order_id: int | None = None, customer: str | None = None) -> dict[str, Any]:
     entries = ledger.entries(order_id, customer)
     charged = sum(e["amount_cents"] for e in entries if e["kind"] == "charge")
@@ -78,15 +77,11 @@ async def get_ledger(order_id: int | None = None, customer: str | None = None) -
             "net_cents": charged - refunded}
 
 
-@api.put("/customers/{customer}")
+@app.put("/customers/{customer}")
 async def set_customer(customer: str, body: Limit) -> dict[str, Any]:
     return ledger.set_limit(customer, body.credit_limit_cents)
 
 
-@api.get("/customers/{customer}")
+@app.get("/customers/{customer}")
 async def get_customer(customer: str) -> dict[str, Any]:
     return ledger.customer(customer)
-
-
-# What uvicorn serves (`app:app`): the kit's app, with the body read before any fault delay.
-app = BodyFirst(api)

@@ -19,7 +19,6 @@ import sqlite3
 import time
 from typing import Any
 
-from body_first import BodyFirst
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -27,7 +26,7 @@ from pydantic import BaseModel, Field
 from workbench.servicekit import ServiceKit
 
 kit = ServiceKit()
-api = kit.app
+app = kit.app
 
 db = sqlite3.connect(kit.settings.data_path() / "shipments.db", isolation_level=None,
                      check_same_thread=False)
@@ -50,7 +49,7 @@ def _find(order_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-@api.post("/shipments")
+@app.post("/shipments")
 async def ship(body: Ship) -> JSONResponse:
     existing = _find(body.order_id)
     if existing is not None:
@@ -68,7 +67,7 @@ async def ship(body: Ship) -> JSONResponse:
     return JSONResponse(_find(body.order_id), status_code=201)
 
 
-@api.get("/orders/{order_id}/shipment")
+@app.get("/orders/{order_id}/shipment")
 async def get_shipment(order_id: int) -> dict[str, Any]:
     found = _find(order_id)
     if found is None:
@@ -76,10 +75,6 @@ async def get_shipment(order_id: int) -> dict[str, Any]:
     return found
 
 
-@api.get("/shipments")
+@app.get("/shipments")
 async def list_shipments() -> dict[str, Any]:
     return {"shipments": [dict(r) for r in db.execute("SELECT * FROM shipments ORDER BY order_id")]}
-
-
-# What uvicorn serves (`app:app`): the kit's app, with the body read before any fault delay.
-app = BodyFirst(api)
