@@ -24,6 +24,7 @@ from support import FIXTURE_LABS
 from workbench import faults
 from workbench.errors import StartFailedError
 from workbench.lab import Lab, load_lab
+from workbench.lab.model import ServiceKind
 from workbench.runtime import procs
 from workbench.runtime.base import Deployment, ServiceState
 from workbench.runtime.gc import gc_local
@@ -293,6 +294,47 @@ def test_a_service_that_crashes_is_reported_with_its_log_and_the_others_run(
         )
         runtime.restart(deployment, "logship")
         assert http.get(f"{deployment.url('logship')}/ready").status_code == 200
+    finally:
+        runtime.down(deployment)
+    assert pids_of_run(deployment) == []
+
+
+def app_worker(deployment: Deployment, service: str) -> int | None:
+    """The pid of the process running the service's code (uvicorn's reload worker)."""
+    record = procs.load_records(deployment.run_dir)[service]
+    workers = [
+        pid
+        for pid in procs.group_members(record.pid)
+        if pid != record.pid and "spawn_main" in " ".join(procs.cmdline_of(pid))
+    ]
+    return workers[0] if len(workers) == 1 else None
+
+
+def test_saving_a_learner_file_restarts_only_the_services_that_use_the_workspace(
+    shop: Lab, runtime: LocalRuntime, http: httpx.Client, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    shutil.copytree(shop.solution_dir, workspace)
+    deployment = runtime.up(shop, workspace, deadline=60)
+    try:
+        python = [s.name for s in shop.services if s.kind is ServiceKind.PYTHON]
+        assert [s for s in python if shop.service(s).workspace] == ["orders"]
+        before = {name: app_worker(deployment, name) for name in python}
+        assert all(before.values()), before
+        pricing = workspace / "pricing.py"
+        pricing.write_text(pricing.read_text() + "\n# saved again by the learner\n")
+        eventually(
+            lambda: app_worker(deployment, "orders") not in (None, before["orders"]),
+            within=20,
+            message="orders did not reload after its learner file was saved",
+        )
+        eventually(lambda: http.get(f"{deployment.url('orders')}/ready").status_code == 200)
+        # Every reloader saw the same save at the same moment; give a stray one time to act.
+        time.sleep(1.0)
+        others = [name for name in python if name != "orders"]
+        after = {name: app_worker(deployment, name) for name in others}
+        assert after == {name: before[name] for name in others}, "a service without it restarted"
+        assert http.post(f"{deployment.url('gateway')}/orders", json=ORDER).status_code == 201
     finally:
         runtime.down(deployment)
     assert pids_of_run(deployment) == []

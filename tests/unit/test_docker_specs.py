@@ -132,8 +132,6 @@ def test_python_service_environment(lab: Lab) -> None:
     assert "GATEWAY_URL" not in env
     assert "BROKER_URL" not in env  # the broker is NATS_URL, not a peer
     assert env["NATS_URL"] == "nats://broker:4222"
-    assert env["WORKSPACE"] == "/workspace"
-    assert env["PYTHONPATH"] == "/workspace:/opt/kit"
     assert env["DATA_DIR"] == "/data"
     assert env["WORKBENCH_LAB"] == "shop"
     assert env["WORKBENCH_RUN_ID"] == RUN
@@ -183,6 +181,24 @@ def test_workspace_is_mounted_read_only_and_watched(lab: Lab) -> None:
     assert "--reload" in command
     dirs = [command[i + 1] for i, part in enumerate(command) if part == "--reload-dir"]
     assert dirs == ["/srv/service", "/workspace"]
+
+
+def test_workspace_env_for_the_service_that_loads_learner_files(lab: Lab) -> None:
+    env = spec(lab, "orders").environment
+    assert env["WORKSPACE"] == "/workspace"
+    assert env["PYTHONPATH"] == "/workspace:/opt/kit"
+
+
+@pytest.mark.parametrize("name", ["audit", "logship", "gateway"])
+def test_a_service_without_learner_code_gets_no_workspace(lab: Lab, name: str) -> None:
+    assert not lab.service(name).workspace
+    container = spec(lab, name, workspace="/home/me/shop")
+    assert "/workspace" not in {m.target for m in container.mounts}
+    assert "WORKSPACE" not in container.environment
+    assert container.environment["PYTHONPATH"] == "/opt/kit"
+    command = container.command
+    dirs = [command[i + 1] for i, part in enumerate(command) if part == "--reload-dir"]
+    assert dirs == ["/srv/service"]  # a save in the workspace does not restart it
 
 
 def test_without_workspace_nothing_is_mounted_there(lab: Lab) -> None:

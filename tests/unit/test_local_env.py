@@ -49,9 +49,10 @@ def test_peers_broker_and_identity(shop: Lab, tmp_path: Path) -> None:
 
 
 def test_workspace_data_and_volumes(shop: Lab, tmp_path: Path) -> None:
+    orders = env_of(shop, "orders", tmp_path, base={"PYTHONPATH": "/extra"})
+    assert orders["WORKSPACE"] == str(tmp_path / "ws")
+    assert orders["PYTHONPATH"] == os.pathsep.join([str(tmp_path / "ws"), "/extra"])
     audit = env_of(shop, "audit", tmp_path, base={"PYTHONPATH": "/extra"})
-    assert audit["WORKSPACE"] == str(tmp_path / "ws")
-    assert audit["PYTHONPATH"] == os.pathsep.join([str(tmp_path / "ws"), "/extra"])
     assert audit["DATA_DIR"] == str(tmp_path / "run" / "data" / "audit")
     assert audit["VOLUME_AUDIT_LOG"] == str(tmp_path / "run" / "volumes" / "audit-log")
     # The sidecar shares the volume (same folder) and reaches its main service on the loopback.
@@ -60,6 +61,20 @@ def test_workspace_data_and_volumes(shop: Lab, tmp_path: Path) -> None:
     assert logship["AUDIT_URL"] == "http://127.0.0.1:4003"
     assert logship["DATA_DIR"] != audit["DATA_DIR"]
     assert "VOLUME_AUDIT_LOG" not in env_of(shop, "orders", tmp_path)
+
+
+@pytest.mark.parametrize("name", ["audit", "logship", "gateway"])
+def test_a_service_without_learner_code_gets_no_workspace(
+    shop: Lab, tmp_path: Path, name: str
+) -> None:
+    assert not shop.service(name).workspace
+    env = env_of(shop, name, tmp_path, base={"PYTHONPATH": "/extra"})
+    assert "WORKSPACE" not in env
+    assert env["PYTHONPATH"] == "/extra"
+    assert "PYTHONPATH" not in env_of(shop, name, tmp_path)
+    argv = localenv.uvicorn_argv(shop, shop.service(name), 4003, tmp_path / "ws")
+    reload_dirs = [argv[i + 1] for i, a in enumerate(argv) if a == "--reload-dir"]
+    assert reload_dirs == [str(shop.path / "services" / name)]  # a save does not restart it
 
 
 def test_the_lab_env_and_the_gate(shop: Lab, tmp_path: Path) -> None:

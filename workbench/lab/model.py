@@ -78,6 +78,10 @@ class Service(Strict):
     env: dict[str, str] = Field(default_factory=dict)
     depends_on: list[Name] = Field(default_factory=list)
     readiness: str = Field(default="/ready", pattern=r"^/")
+    workspace: bool = True
+    """Whether the service loads learner files from the workspace: only such services get the
+    workspace on their path (locally) or mounted (Docker), and reload when it changes; the others
+    keep running while the learner saves."""
     sidecar_of: Name | None = None
     volumes: list[VolumeMount] = Field(default_factory=list)
     store: str | None = None

@@ -17,7 +17,8 @@ started but not waited for.
 
 Hardening of every container: user 10001, read-only root, tmpfs /tmp, all capabilities dropped,
 no-new-privileges, memory and pids limits (`docker_specs`). The learner's workspace is
-bind-mounted read-only at /workspace and uvicorn reloads when it changes.
+bind-mounted read-only at /workspace into the services that load learner files
+(`Service.workspace`), and those reload when it changes.
 
 Module map: `docker_labels` (names, labels), `docker_specs` (containers as data), `docker_edge`
 and `docker_forwarder` (host access), `docker_network` (networks, partition), `docker_containers`

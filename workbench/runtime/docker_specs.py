@@ -220,8 +220,9 @@ def service_spec(
 ) -> ContainerSpec:
     """The container of one service.
 
-    `workspace` is the host folder to mount, if any; `gate_dir` the run's gate folder (with the
-    gate module and an `open/` folder of gate files), when the start is gated.
+    `workspace` is the host folder to mount, if any (mounted only when `service.workspace`);
+    `gate_dir` the run's gate folder (with the gate module and an `open/` folder of gate files),
+    when the start is gated.
     """
     volumes = {v.owner: v.name for v in volumes_of(lab, run_id)}
     name = labels.container_name(lab.id, service.name, run_id)
@@ -242,6 +243,9 @@ def service_spec(
             aliases=[service.name],
             hostname=service.name,
         )
+    if not service.workspace:
+        # It loads no learner files: no mount, no WORKSPACE, and a save does not restart it.
+        workspace = None
     if workspace is not None:
         mounts.append(MountSpec(WORKSPACE_MOUNT, workspace, kind="bind", read_only=True))
     if gate_dir is not None:

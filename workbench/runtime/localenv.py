@@ -68,6 +68,8 @@ def service_env(
             env[f"{env_key(peer.name)}_URL"] = urls[peer.name]
     if lab.broker is not None:
         env["NATS_URL"] = urls[lab.broker.name]
+    if not service.workspace:
+        workspace = None  # loads no learner code: nothing to import from there
     path_entries = [str(workspace)] if workspace else []
     if env.get("PYTHONPATH"):
         path_entries.append(env["PYTHONPATH"])
@@ -109,7 +111,8 @@ def gate_file(run_dir: Path, service: str) -> Path:
 def uvicorn_argv(
     lab: Lab, service: Service, port: int, workspace: Path | None, *, gated: bool = True
 ) -> list[str]:
-    """uvicorn with --reload watching the service folder and the learner's workspace.
+    """uvicorn with --reload watching the service folder, and the learner's workspace when the
+    service loads learner files from it (`Service.workspace`: a save restarts only those).
 
     Gated (the runtime's way), uvicorn serves `localgate`, which loads `service.app` once the
     service's gate opens; ungated, it serves `service.app` directly (the benchmark's baseline).
@@ -122,7 +125,7 @@ def uvicorn_argv(
         "--reload", "--reload-dir", str(source),
         "--no-access-log",  # the service kit logs every request itself, as JSON
     ]  # fmt: skip
-    if workspace:
+    if workspace and service.workspace:
         argv += ["--reload-dir", str(workspace)]
     return argv
 
