@@ -147,3 +147,25 @@ def test_a_mutant_rejected_only_by_crashing_checks_is_not_enough(tmp_path: Path)
     assert bad.variant == "mutant god-service"
     assert "rejected only by checks that could not finish" in bad.detail
     assert "TypeError" in bad.detail
+
+
+def test_a_variant_whose_services_do_not_start_is_stopped_and_reported(tmp_path: Path) -> None:
+    """A start that fails half-way leaves the other services running for a learner; the
+    self-test has no learner, so it stops that run: nothing of it is left afterwards."""
+    from workbench.paths import runs_dir
+    from workbench.runtime import procs
+
+    lab_dir = copy_lab("shop", tmp_path)
+    app = lab_dir / "services" / "gateway" / "app.py"  # nothing waits for the gateway: fails fast
+    app.write_text(app.read_text() + "\nraise SystemExit('gateway refuses to start')\n")
+    report = selftest(load_lab(lab_dir))
+    assert not report.ok
+    assert len(report.variants) == 4  # one failed start does not end the self-test
+    solution = next(v for v in report.variants if v.variant == "solution")
+    assert not solution.ok
+    assert "did not start" in solution.detail and "gateway" in solution.detail, solution.detail
+    run_ids = [v.run.run_id for v in report.variants if v.run is not None and v.run.run_id]
+    assert len(run_ids) == 4, run_ids
+    assert not list(runs_dir().glob("shop-*")), "a run of the self-test was left behind"
+    for run_id in run_ids:
+        assert procs.pids_with_env("WORKBENCH_RUN_ID", run_id) == [], f"{run_id} still runs"

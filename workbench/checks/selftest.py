@@ -8,8 +8,10 @@ For every exercise of a lab, its checks must
   `MUTANT.md` whose first line describes the mistake and which names `exercise: <id>`).
 An exercise without a mutant fails the self-test, and so do checks not tagged with a known exercise.
 
-Labs with services get a deployment per variant on the chosen runtime, stopped afterwards; design
-labs (no services) are checked on the workspace alone.
+Labs with services get a deployment per variant on the chosen runtime, stopped afterwards (also
+when some of its services did not start: a self-test leaves nothing running); design labs (no
+services) are checked on the workspace alone. On Docker the lab's images are baked once, before
+the first variant, so each variant's start deadline covers starting only.
 """
 
 from __future__ import annotations
@@ -21,10 +23,15 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.checks.results import CheckRun, ExerciseStatus, Outcome
-from workbench.checks.runner import CHECK_TIMEOUT, run_checks
+from workbench.checks.runner import CHECK_TIMEOUT, files_that_do_not_load, run_checks
+from workbench.errors import StartFailedError
 from workbench.lab.model import Lab
+
+if TYPE_CHECKING:
+    from workbench.runtime.base import Runtime
 
 MUTANT_FILE = "MUTANT.md"
 _TARGET = re.compile(r"^\s*exercise:\s*([a-z0-9][a-z0-9-]*)\s*$", re.MULTILINE)
@@ -142,6 +149,7 @@ def selftest(
     mutants, problems = read_mutants(lab)
     report.problems.extend(problems)
     every = [e.id for e in lab.exercises]
+    engine = _engine(lab, runtime, step)
     with tempfile.TemporaryDirectory(prefix=f"workbench-selftest-{lab.id}-") as tmp:
         root = Path(tmp)
 
@@ -149,7 +157,7 @@ def selftest(
             step(
                 f"{variant}: checking" + (f" on the {runtime} runtime" if lab.runs_services else "")
             )
-            return _check_variant(lab, folder, exercises, runtime, check_timeout)
+            return _check_variant(lab, folder, exercises, engine, check_timeout)
 
         starter = _materialise(root / "starter", [lab.starter_dir])
         run = check("starter", starter, [])  # [] = every check, tagged or not
@@ -170,18 +178,54 @@ def selftest(
     return report
 
 
-def _check_variant(
-    lab: Lab, workspace: Path, exercises: list[str], runtime: str, check_timeout: float
-) -> CheckRun:
-    only = exercises or None  # None: every check of the lab, including untagged ones
+def _engine(lab: Lab, runtime: str, step: StepCallback) -> Runtime | None:
+    """The runtime the variants run on (None for design labs), ready for them: on Docker the
+    lab's images are baked here, once, with progress, and not inside the first variant's start."""
     if not lab.runs_services:
-        return run_checks(
-            lab, workspace, exercises=only, stop_at_failure=False, check_timeout=check_timeout
-        )
+        return None
     from workbench.runtime.select import get_runtime
 
     engine = get_runtime(runtime)
-    deployment = engine.up(lab, workspace)
+    if engine.name == "docker":
+        _bake(lab, step)
+    return engine
+
+
+def _bake(lab: Lab, step: StepCallback) -> None:
+    from workbench.bakery.bake import ensure_images
+    from workbench.bakery.progress import BakeEvent, BakePhase
+
+    def on_bake(event: BakeEvent) -> None:
+        if event.phase is BakePhase.CACHED:
+            return
+        where = f" ({event.step}/{event.total})" if event.total else ""
+        detail = f": {event.detail}" if event.detail else ""
+        step(f"baking {event.image}: {event.phase}{where}{detail}")
+
+    step(f"baking the images of {lab.id} (only what changed)")
+    ensure_images(lab, on_bake)
+
+
+def _check_variant(
+    lab: Lab, workspace: Path, exercises: list[str], engine: Runtime | None, check_timeout: float
+) -> CheckRun:
+    only = exercises or None  # None: every check of the lab, including untagged ones
+    if engine is None:
+        return run_checks(
+            lab, workspace, exercises=only, stop_at_failure=False, check_timeout=check_timeout
+        )
+    # Files that do not load are the variant's verdict; starting services on them would only
+    # crash them (as `workbench check` does, the pre-check comes first).
+    not_loading = files_that_do_not_load(lab, workspace, only)
+    if not_loading is not None:
+        return not_loading
+    try:
+        deployment = engine.up(lab, workspace)
+    except StartFailedError as exc:
+        # The runtime keeps the other services of a failed start running, for a learner to fix
+        # the failing one; here nobody will, and the workspace is about to be deleted.
+        _stop_run(engine, exc.run_id)
+        return _not_started(lab, workspace, only, exc)
     try:
         return run_checks(
             lab,
@@ -190,9 +234,32 @@ def _check_variant(
             deployment=deployment,
             stop_at_failure=False,
             check_timeout=check_timeout,
+            precheck=False,
         )
     finally:
         engine.down(deployment)
+
+
+def _stop_run(engine: Runtime, run_id: str) -> None:
+    from workbench.runtime.runs import load_run, remove_run, run_dir_of
+
+    deployment = load_run(run_dir_of(run_id))
+    if deployment is not None:
+        engine.down(deployment)
+    else:
+        remove_run(run_dir_of(run_id))
+
+
+def _not_started(
+    lab: Lab, workspace: Path, exercises: list[str] | None, exc: StartFailedError
+) -> CheckRun:
+    return CheckRun(
+        lab_id=lab.id,
+        workspace=str(workspace),
+        selected=exercises if exercises is not None else [e.id for e in lab.exercises],
+        error=f"the lab's services did not start on it: {exc.message}",
+        run_id=exc.run_id,
+    )
 
 
 def _materialise(target: Path, layers: list[Path]) -> Path:
