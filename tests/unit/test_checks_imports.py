@@ -88,3 +88,39 @@ def test_a_file_that_exits_the_interpreter_is_reported(tmp_path: Path) -> None:
     problems = {p.file: p.message for p in check_imports(tmp_path, ["sysexit.py", "bye.py"])}
     assert "SystemExit" in problems["sysexit.py"]
     assert "ended the Python process" in problems["bye.py"]
+
+
+def test_a_learner_file_may_import_what_its_service_provides(tmp_path: Path) -> None:
+    """As in the saga lab (`from saga_blocks import Saga`): the module lives in the service's
+    source folder, which the service has on its path when it loads the learner's file."""
+    import re
+    import shutil
+
+    from support import FIXTURE_LABS
+
+    from workbench.checks.runner import files_that_do_not_load
+    from workbench.lab import load_lab
+
+    lab_dir = tmp_path / "shop"
+    shutil.copytree(FIXTURE_LABS / "shop", lab_dir, ignore=shutil.ignore_patterns("__pycache__"))
+    write(lab_dir / "services" / "orders", "price_blocks.py", "def cents(n):\n    return n\n")
+    write(lab_dir / "services" / "gateway", "gateway_blocks.py", "X = 1\n")
+    yaml = lab_dir / "lab.yaml"  # the gateway loads no learner file: its folder is no help
+    yaml.write_text(
+        re.sub(
+            r"(- name: gateway\n)", r"\1    workspace: false\n", yaml.read_text(encoding="utf-8")
+        ),
+        encoding="utf-8",
+    )
+    lab = load_lab(lab_dir)
+    workspace = tmp_path / "ws"
+    solution = (lab_dir / "solution" / "pricing.py").read_text(encoding="utf-8")
+    write(workspace, "pricing.py", "from price_blocks import cents\n" + solution)
+    assert files_that_do_not_load(lab, workspace) is None
+
+    write(workspace, "pricing.py", "from gateway_blocks import X\n" + solution)
+    not_loading = files_that_do_not_load(lab, workspace)
+    assert not_loading is not None
+    [problem] = not_loading.import_problems
+    assert (problem.file, problem.line) == ("pricing.py", 1)
+    assert "gateway_blocks" in problem.message

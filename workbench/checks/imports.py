@@ -3,7 +3,9 @@
 A syntax error or a name that does not exist would otherwise surface as a service that crashed or a
 check that errors far from the cause. Here it is reported naming the file and line. Python files are
 compiled and imported in a subprocess (the learner's code may hang or exit at import time), with
-the workspace first on sys.path as the services have it; YAML and JSON files are parsed.
+the workspace first on sys.path as the services have it, then the source folders of the lab's
+python services that load learner files (a learner file may import what its service provides,
+e.g. the saga lab's `saga_blocks`); YAML and JSON files are parsed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from pathlib import Path
 
 from workbench.checks.results import ImportProblem
+from workbench.lab.model import Lab, ServiceKind
 
 IMPORT_TIMEOUT = 15.0
 
@@ -23,7 +26,7 @@ IMPORT_TIMEOUT = 15.0
 _CHILD = r"""
 import importlib, importlib.util, json, os, sys, traceback
 workspace, files, required = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-sys.path.insert(0, workspace)
+sys.path[0:0] = [workspace, *json.loads(sys.argv[4])]
 
 def emit(**event):
     sys.__stdout__.write(json.dumps(event) + "\n")
@@ -104,14 +107,30 @@ def public_names(source: str) -> list[str]:
     ]
 
 
+def service_paths(lab: Lab) -> list[Path]:
+    """Source folders of the lab's python services that load learner files: what the learner's
+    files can import besides the workspace when a service loads them."""
+    folders = []
+    for service in lab.services:
+        if service.kind is ServiceKind.PYTHON and service.workspace and service.source:
+            folder = (lab.path / service.source).resolve()
+            if folder.is_dir() and folder not in folders:
+                folders.append(folder)
+    return folders
+
+
 def check_imports(
     workspace: Path,
     files: list[str],
     *,
     starter: Path | None = None,
+    paths: list[Path] | None = None,
     timeout: float = IMPORT_TIMEOUT,
 ) -> list[ImportProblem]:
-    """Problems that stop the learner files from loading; empty when all of them load."""
+    """Problems that stop the learner files from loading; empty when all of them load.
+
+    `paths` go on sys.path after the workspace (see `service_paths`).
+    """
     if not files:
         return []
     required: dict[str, list[str]] = {}
@@ -127,6 +146,7 @@ def check_imports(
         str(workspace.resolve()),
         json.dumps(files),
         json.dumps(required),
+        json.dumps([str(p) for p in paths or []]),
     ]
     try:
         proc = subprocess.run(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.checks.imports import check_imports
+from workbench.checks.imports import check_imports, service_paths
 from workbench.checks.results import CheckResult, CheckRun, Outcome
 from workbench.errors import WorkbenchError
 from workbench.lab.model import Lab
@@ -97,10 +97,15 @@ def run_checks(
     began = time.monotonic()
     if precheck:
         run.import_problems = check_imports(
-            workspace, learner_files(lab, run.selected), starter=lab.starter_dir
+            workspace,
+            learner_files(lab, run.selected),
+            starter=lab.starter_dir,
+            paths=service_paths(lab),
         )
     if not run.import_problems:
-        if not any(lab.checks_dir.glob("test_*.py")):
+        if cancel is not None and cancel.is_set():  # cancelled during the pre-check
+            run.error = "the checks were stopped: they were cancelled"
+        elif not any(lab.checks_dir.glob("test_*.py")):
             run.error = f"lab {lab.id!r} has no checks (no checks/test_*.py)"
         else:
             # No exercise filter for "all": then untagged checks run too, and show up.
@@ -138,7 +143,10 @@ def files_that_do_not_load(
     workspace = workspace.resolve()
     run = _new_run(lab, workspace, exercises, None)
     run.import_problems = check_imports(
-        workspace, learner_files(lab, run.selected), starter=lab.starter_dir
+        workspace,
+        learner_files(lab, run.selected),
+        starter=lab.starter_dir,
+        paths=service_paths(lab),
     )
     run.duration = time.monotonic() - began
     return run if run.import_problems else None
