@@ -9,7 +9,7 @@ import click
 
 if TYPE_CHECKING:
     from workbench.lab.model import Lab
-    from workbench.runtime.base import Deployment
+    from workbench.runtime.base import Deployment, Progress
 
 
 @click.command("check")
@@ -86,9 +86,15 @@ def check(
 
     lab = find_lab(lab_id)
     selected = None if exercise is None else select_exercises(lab, exercise)
-    deployment = _running(lab)
+    deployment = _running(lab, start=start)
     workspace = _workspace(lab, workspace_dir, deployment)
-    if (
+    if deployment is not None and deployment.workspace and not deployment.workspace.is_dir():
+        err_console().print(
+            f"[yellow]note:[/] the running services use {deployment.workspace}, which no longer "
+            f"exists: restart the lab on your workspace (`workbench lab stop {lab.id}`, then "
+            f"`workbench lab start {lab.id}`)"
+        )
+    elif (
         deployment is not None
         and deployment.workspace
         and workspace != deployment.workspace.resolve()
@@ -126,21 +132,41 @@ def check(
         raise click.exceptions.Exit(1)
 
 
-def _running(lab: Lab) -> Deployment | None:
-    """The lab's running deployment, if any; always None for design labs (nothing to run)."""
+def _running(lab: Lab, *, start: bool) -> Deployment | None:
+    """The lab's running deployment, if any; always None for design labs (nothing to run).
+
+    A recorded run whose services are all gone (a reboot, removed containers) is no deployment
+    to check against: with --start it is cleaned up (and a new one started), else it is an error
+    that says what to do.
+    """
+    from workbench.commands.output import err_console
     from workbench.errors import NotRunningError
     from workbench.runtime.runs import find_run
+    from workbench.runtime.stale import clean_up, inspect_run
 
     if not lab.runs_services:
         return None
     try:
-        return find_run(lab.id)
+        deployment = find_run(lab.id)
     except NotRunningError:
         return None
+    health = inspect_run(deployment)
+    if not health.stale:
+        return deployment
+    if start:
+        clean_up(health)
+        err_console().print(f"[yellow]note:[/] removed {health.problem()}")
+        return None
+    raise NotRunningError(
+        health.problem(),
+        health.hint() + f"; or clean up and start in one go: `workbench check {lab.id} --start`",
+    )
 
 
 def _start(lab: Lab, *, start: bool, runtime: str, workspace: Path) -> Deployment:
     """With --start, start the lab on the workspace; otherwise say how to."""
+    from rich.markup import escape
+
     from workbench.commands.output import err_console
     from workbench.errors import NotRunningError
     from workbench.runtime.select import get_runtime
@@ -152,8 +178,12 @@ def _start(lab: Lab, *, start: bool, runtime: str, workspace: Path) -> Deploymen
             f"`workbench check {lab.id} --start`",
         )
     engine = get_runtime(runtime)
-    with err_console().status(f"starting {lab.id} on the {engine.name} runtime…"):
-        deployment = engine.up(lab, workspace)
+    with err_console().status(f"starting {lab.id} on the {engine.name} runtime…") as status:
+
+        def progress(step: Progress) -> None:  # a cold Docker bake takes minutes: show it
+            status.update(escape(f"starting {lab.id}: {step.service} {step.phase} {step.detail}"))
+
+        deployment = engine.up(lab, workspace, on_progress=progress)
     err_console().print(
         f"started {lab.id} ({deployment.run_id}); it keeps running: stop it with "
         f"`workbench lab stop {lab.id}`"

@@ -15,6 +15,7 @@ import click
 if TYPE_CHECKING:
     from workbench.lab.model import Lab
     from workbench.runtime.base import Deployment, Progress, ServiceStatus
+    from workbench.runtime.stale import RunHealth
 
 RUNTIMES = ("auto", "local", "docker")
 STATE_STYLE = {"ready": "green", "starting": "yellow", "paused": "cyan", "crashed": "red",
@@ -142,19 +143,24 @@ def status_cmd(lab_id: str | None, as_json: bool) -> None:
     """
     import json
 
+    from rich.markup import escape
+
     from workbench.commands.output import console
     from workbench.runtime.runs import find_run, list_runs
-    from workbench.runtime.select import runtime_for
+    from workbench.runtime.stale import inspect_run
 
     targets = [find_run(lab_id)] if lab_id else list_runs()
-    report = [(d, runtime_for(d).status(d)) for d in targets]
+    report = [inspect_run(d) for d in targets]
     if as_json:
-        click.echo(json.dumps({"runs": [_as_dict(d, s) for d, s in report]}, indent=2))
+        click.echo(json.dumps({"runs": [_as_dict(h) for h in report]}, indent=2))
         return
     if not report:
         console().print("no lab is running (start one with `workbench lab start LAB`)")
-    for deployment, statuses in report:
-        _print_table(deployment, statuses)
+    for health in report:
+        _print_table(health.deployment, health.statuses)
+        if health.problem():  # a stale run, or one on a deleted workspace: say what to do
+            console().print(f"[yellow]note:[/] {escape(health.problem())}")
+            console().print(f"  {escape(health.hint())}")
 
 
 @lab.command("logs")
@@ -219,20 +225,22 @@ def restart_cmd(lab_id: str, service: str) -> None:
 
 
 def _refuse_second_start(lab_id: str) -> None:
-    """One run per lab from the CLI (the library allows more); a dead run is cleaned up."""
+    """One run per lab from the CLI (the library allows more); a stale run (every service of it
+    gone: a reboot, removed containers) is cleaned up and replaced, saying so."""
+    from workbench.commands.output import console
     from workbench.errors import WorkbenchError
-    from workbench.runtime.base import ServiceState
     from workbench.runtime.runs import list_runs
-    from workbench.runtime.select import runtime_for
+    from workbench.runtime.stale import clean_up, inspect_run
 
     for deployment in list_runs(lab_id):
-        runtime = runtime_for(deployment)
-        states = {s.state for s in runtime.status(deployment)}
-        if states <= {ServiceState.CRASHED, ServiceState.STOPPED}:
-            runtime.down(deployment)  # left over by a crash: nothing of it runs any more
+        health = inspect_run(deployment)
+        if health.stale:
+            clean_up(health)
+            console().print(f"  [yellow]note:[/] removed {health.problem()}")
             continue
+        gone = f"; {health.problem()}" if health.workspace_gone else ""
         raise WorkbenchError(
-            f"lab {lab_id!r} is already running ({deployment.run_id}, {deployment.runtime})",
+            f"lab {lab_id!r} is already running ({deployment.run_id}, {deployment.runtime}){gone}",
             f"see it with `workbench lab status {lab_id}`, or stop it first with "
             f"`workbench lab stop {lab_id}`",
         )
@@ -290,7 +298,8 @@ def _print_table(deployment: Deployment, statuses: list[ServiceStatus]) -> None:
     console().print(table)
 
 
-def _as_dict(deployment: Deployment, statuses: list[ServiceStatus]) -> dict[str, object]:
+def _as_dict(health: RunHealth) -> dict[str, object]:
+    deployment, statuses = health.deployment, health.statuses
     return {
         "lab": deployment.lab_id,
         "run_id": deployment.run_id,
@@ -298,6 +307,8 @@ def _as_dict(deployment: Deployment, statuses: list[ServiceStatus]) -> dict[str,
         "run_dir": str(deployment.run_dir),
         "workspace": str(deployment.workspace) if deployment.workspace else None,
         "started_at": deployment.started_at,
+        "stale": health.stale,
+        "problem": health.problem() or None,
         "services": [
             {
                 "service": s.service,
