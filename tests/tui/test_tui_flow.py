@@ -187,3 +187,50 @@ async def test_app_closing_any_other_way_still_stops_the_lab(
         run_id = screen.session.deployment.run_id  # type: ignore[union-attr]
         app.exit()  # no dialog: a crash, a signal, a test ending
     assert _left_running(run_id) == []
+
+
+async def test_cancel_ends_a_hanging_check_at_once(
+    tmp_path: Path,
+    tui_labs: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    wait_until,  # type: ignore[no-untyped-def]
+) -> None:
+    """Escape stops checks at once even while one hangs and the runner reports nothing."""
+    import os
+    import time
+
+    from textual.widgets import ProgressBar
+
+    labs = tmp_path / "labs"
+    lab_dir = labs / "design-mini"
+    shutil.copytree(tui_labs / "design-mini", lab_dir)
+    (lab_dir / "checks" / "test_hang.py").write_text(
+        "import time\n\nimport pytest\n\n\n@pytest.mark.exercise('partition')\n"
+        "def test_hangs() -> None:\n    time.sleep(25)\n"
+    )
+    monkeypatch.setenv("WORKBENCH_LABS_PATH", str(labs))
+
+    def checks_processes() -> list[int]:
+        found = []
+        for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+            if str(lab_dir / "checks") in " ".join(procs.cmdline_of(pid)):
+                found.append(pid)
+        return found
+
+    app = WorkbenchApp(lab_id="design-mini", runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LabScreen), within=5, what="open")
+        screen = app.screen
+        assert isinstance(screen, LabScreen)
+        await wait_until(pilot, lambda: not screen.workers, within=10, what="lab prepared")
+        await pilot.press("c")
+        panel = screen.query_one(ChecksPanel)
+        bar = panel.query_one("#checks-progress", ProgressBar)
+        await wait_until(pilot, lambda: bar.total is not None, within=20, what="checks collected")
+        await wait_until(pilot, checks_processes, within=5, what="checks process")
+        began = time.monotonic()
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen.checking, within=5, what="checks cancelled")
+        assert time.monotonic() - began < 5
+        assert "cancelled" in _text(panel.query_one("#checks-headline").render())
+        assert checks_processes() == []

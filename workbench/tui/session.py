@@ -82,11 +82,13 @@ class LabSession:
         except NotRunningError:
             return False
         from workbench.runtime.select import runtime_for
+        from workbench.runtime.stale import clean_up, inspect_run
 
-        runtime = runtime_for(deployment)
-        statuses = runtime.status(deployment)
-        if not any(s.state.value in ("ready", "starting", "paused") for s in statuses):
+        health = inspect_run(deployment)
+        if health.stale:  # a run whose services are all gone (a reboot): replace it on start
+            clean_up(health)
             return False
+        runtime = runtime_for(deployment)
         with self._lock:
             self.runtime = runtime
             self.deployment = deployment
@@ -209,8 +211,8 @@ class LabSession:
     ) -> CheckRun:
         """Run one exercise's checks (the check engine's runner, in a subprocess) and record them.
 
-        Cancelling: the runner calls `on_event` as checks start and finish; raising there makes
-        it kill the checks' process group.
+        Cancelling: setting `cancel` makes the runner kill the checks' process group at once,
+        even while a check hangs and no event arrives.
         """
         from workbench.checks import progress
         from workbench.checks.runner import run_checks
@@ -218,18 +220,13 @@ class LabSession:
         with self._lock:
             deployment = self.deployment
         workspace = self._checks_workspace(deployment)
-
-        def forward(event: CheckEvent) -> None:
-            if cancel.is_set():
-                raise CancelledError("checks")
-            on_event(event)
-
         run = run_checks(
             self.lab,
             workspace,
             exercises=[exercise],
             deployment=deployment,
-            on_event=forward,
+            on_event=on_event,
+            cancel=cancel,
         )
         if cancel.is_set():
             raise CancelledError("checks")
