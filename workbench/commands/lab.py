@@ -47,7 +47,7 @@ def lab() -> None:
     type=float,
     default=60.0,
     show_default=True,
-    help="Seconds to wait for every service to be ready.",
+    help="Seconds to wait for every service to be ready (not counting a Docker image bake).",
 )
 def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: float) -> None:
     """Start every service of LAB and wait until all are ready.
