@@ -139,6 +139,8 @@ def _running(lab: Lab, *, start: bool) -> Deployment | None:
     to check against: with --start it is cleaned up (and a new one started), else it is an error
     that says what to do.
     """
+    from rich.markup import escape
+
     from workbench.commands.output import err_console
     from workbench.errors import NotRunningError
     from workbench.runtime.runs import find_run
@@ -155,7 +157,7 @@ def _running(lab: Lab, *, start: bool) -> Deployment | None:
         return deployment
     if start:
         clean_up(health)
-        err_console().print(f"[yellow]note:[/] removed {health.problem()}")
+        err_console().print(f"[yellow]note:[/] removed {escape(health.problem())}")
         return None
     raise NotRunningError(
         health.problem(),

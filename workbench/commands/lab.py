@@ -227,6 +227,8 @@ def restart_cmd(lab_id: str, service: str) -> None:
 def _refuse_second_start(lab_id: str) -> None:
     """One run per lab from the CLI (the library allows more); a stale run (every service of it
     gone: a reboot, removed containers) is cleaned up and replaced, saying so."""
+    from rich.markup import escape
+
     from workbench.commands.output import console
     from workbench.errors import WorkbenchError
     from workbench.runtime.runs import list_runs
@@ -236,7 +238,7 @@ def _refuse_second_start(lab_id: str) -> None:
         health = inspect_run(deployment)
         if health.stale:
             clean_up(health)
-            console().print(f"  [yellow]note:[/] removed {health.problem()}")
+            console().print(f"  [yellow]note:[/] removed {escape(health.problem())}")
             continue
         gone = f"; {health.problem()}" if health.workspace_gone else ""
         raise WorkbenchError(
