@@ -153,10 +153,14 @@ class Canvas:
         """Whether cells x0..x1 of row y are a plain horizontal line of `owner` alone."""
         if not (0 <= y < self.height and x0 >= 0 and x1 < self.width):
             return False
-        base = y * self.width
-        return all(
-            self.masks[i] == (LEFT | RIGHT) and self.owner[i] == owner and not self.fixed[i]
-            for i in range(base + x0, base + x1 + 1)
+        a = y * self.width + x0
+        b = a + (x1 - x0) + 1
+        # Slice counts run in C: this is called for every label placement on big graphs.
+        masks = self.masks[a:b]
+        return (
+            masks.count(LEFT | RIGHT) == len(masks)
+            and self.owner[a:b].count(owner) == len(masks)
+            and self.fixed.count(0, a, b) == len(masks)
         )
 
     # -- output ------------------------------------------------------------------------------
@@ -183,6 +187,8 @@ class Canvas:
         w = self.width
         text = "".join(self.chars[y * w : (y + 1) * w]).rstrip()
         ids = bytes(self.style_ids[y * w : y * w + len(text)])
+        styles = self._styles
         return [
-            (text[m.start() : m.end()], self._styles[ids[m.start()]]) for m in _RUN.finditer(ids)
+            (text[start:end], styles[ids[start]])
+            for start, end in (m.span() for m in _RUN.finditer(ids))
         ]
