@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from workbench import faults
 from workbench.paths import runs_dir
 from workbench.runtime import procs
 from workbench.tui import backend
@@ -131,6 +132,9 @@ async def test_cancel_checks(shop_workspace: Path, wait_until) -> None:  # type:
         screen = await _open_shop(pilot, wait_until)
         await pilot.press("s")
         await wait_until(pilot, lambda: screen.phase == "running", within=60, what="running")
+        # Slow every order down, so the checks are still running when escape arrives (the
+        # shop's four checks otherwise finish in half a second and the cancel would race them).
+        faults.inject(screen.session.deployment, "orders", "latency", latency_ms=1500)  # type: ignore[arg-type]
         await pilot.press("c")
         panel = screen.query_one(ChecksPanel)
         await wait_until(pilot, lambda: bool(panel._results), within=30, what="first result")
