@@ -7,10 +7,6 @@ one per service.
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import json
-
 import docker
 from docker.models.containers import Container
 
@@ -19,7 +15,7 @@ from workbench.runtime import docker_network
 from workbench.runtime.base import Deployment, Endpoint, ServiceState, ServiceStatus
 from workbench.runtime.docker_containers import log_tail, parallel, run_containers
 from workbench.runtime.docker_waits import started_at, worker_died
-from workbench.runtime.readiness import nats_ready
+from workbench.runtime.readiness import nats_ready, readiness_report
 
 PROBE_TIMEOUT = 1.0
 
@@ -68,7 +64,7 @@ def _state(
     if endpoint.kind == "nats":
         ready, problems = nats_ready(port, PROBE_TIMEOUT), list[str]()
     else:
-        ready, problems = _readiness(port, path)
+        ready, problems = readiness_report(port, path, PROBE_TIMEOUT)
     if ready:
         return ServiceState.READY, note
     tail = log_tail(container, 200, since=started_at(container))
@@ -85,25 +81,6 @@ def _readiness_paths(deployment: Deployment) -> dict[str, str]:
         return {s.name: s.readiness for s in load_lab(deployment.lab_path).services}
     except Exception:  # the lab folder changed since the start: probe the default path
         return {}
-
-
-def _readiness(port: int, path: str) -> tuple[bool, list[str]]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=PROBE_TIMEOUT)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        body = response.read()
-    except TimeoutError:  # it runs, but its own checks (of its peers, say) take too long
-        return False, [f"{path} did not answer within {PROBE_TIMEOUT:g} s"]
-    except (OSError, http.client.HTTPException):
-        return False, ["not answering"]
-    finally:
-        conn.close()
-    if response.status == 200:
-        return True, []
-    with contextlib.suppress(ValueError, AttributeError):
-        return False, [str(p) for p in json.loads(body).get("problems", [])]
-    return False, [f"{path} answered {response.status}"]
 
 
 def _faults(deployment: Deployment) -> dict[str, list[str]]:

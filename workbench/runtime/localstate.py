@@ -8,14 +8,11 @@ does /ready answer.
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import json
 import time
 
 from workbench.runtime import procs
 from workbench.runtime.base import Endpoint, ServiceState
-from workbench.runtime.readiness import nats_ready
+from workbench.runtime.readiness import nats_ready, readiness_report
 
 
 class WorkerWatch:
@@ -72,24 +69,7 @@ def state_of(
         return (ServiceState.READY, "") if nats_ready(port) else (ServiceState.STARTING, "")
     if not procs.app_running(record, members):
         return ServiceState.CRASHED, "its app failed to load; fix the code and save to reload"
-    ready, problems = readiness(port)
+    ready, problems = readiness_report(port)
     if ready:
         return ServiceState.READY, ""
     return ServiceState.STARTING, "; ".join(problems) or "not ready yet"
-
-
-def readiness(port: int) -> tuple[bool, list[str]]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
-    try:
-        conn.request("GET", "/ready")
-        response = conn.getresponse()
-        body = response.read()
-    except (OSError, http.client.HTTPException):
-        return False, ["not answering"]
-    finally:
-        conn.close()
-    if response.status == 200:
-        return True, []
-    with contextlib.suppress(ValueError, AttributeError):
-        return False, [str(p) for p in json.loads(body).get("problems", [])]
-    return False, [f"/ready answered {response.status}"]

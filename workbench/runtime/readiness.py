@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import queue
 import socket
 import threading
@@ -143,3 +144,29 @@ def nats_ready(port: int, timeout: float = 0.5) -> bool:
     ):
         return sock.recv(4).startswith(b"INFO")
     return False
+
+
+def readiness_report(
+    port: int, path: str = "/ready", timeout: float = 1.0
+) -> tuple[bool, list[str]]:
+    """One GET of a service's readiness path on 127.0.0.1: (ready, the problems it reports).
+
+    The service kit answers 503 with `{"problems": [...]}` while a readiness check fails; those
+    sentences are what `status` shows a learner.
+    """
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+    except TimeoutError:  # it runs, but its own checks (of its peers, say) take too long
+        return False, [f"{path} did not answer within {timeout:g} s"]
+    except (OSError, http.client.HTTPException):
+        return False, ["not answering"]
+    finally:
+        conn.close()
+    if response.status == 200:
+        return True, []
+    with contextlib.suppress(ValueError, AttributeError):
+        return False, [str(p) for p in json.loads(body).get("problems", [])]
+    return False, [f"{path} answered {response.status}"]
