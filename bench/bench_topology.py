@@ -22,9 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from workbench.drawing import render  # noqa: E402
 from workbench.lab import list_labs, load_lab  # noqa: E402
-from workbench.topology import build_graph, render  # noqa: E402
-from workbench.topology.generate import synthetic  # noqa: E402
+from workbench.topology import build_graph, synthetic  # noqa: E402
 
 SHOP = REPO / "tests" / "fixtures" / "labs" / "shop"
 

@@ -77,11 +77,11 @@ def _frame(
     from rich.console import Group
     from rich.text import Text
 
+    from workbench.drawing import render
     from workbench.errors import NotRunningError, WorkbenchError
     from workbench.runtime.runs import find_run
     from workbench.runtime.select import runtime_for
-    from workbench.topology.overlay import undeclared_edges
-    from workbench.topology.render import render
+    from workbench.topology import undeclared_edges
 
     header = Text.assemble((spec.title, "bold"), (f"  ({spec.id})", "grey62"))
     notes: list[Text] = []
@@ -146,8 +146,8 @@ def diagram_cmd(lab_id: str | None, all_labs: bool, formats: str, out_dir: Path)
     from rich.markup import escape
 
     from workbench.commands.output import console, err_console
+    from workbench.drawing import export_lab, parse_formats
     from workbench.errors import WorkbenchError
-    from workbench.export.files import export_lab, parse_formats
     from workbench.lab import find_lab, list_labs
 
     chosen = parse_formats(formats)

@@ -1,7 +1,7 @@
-"""The topology of a lab: a networkx graph built from lab.yaml, analyses over it, and a drawing.
+"""The topology of a lab: a networkx graph built from lab.yaml, and analyses over it.
 
-Pure domain code: networkx (and rich for the drawing's colours) only; no textual, docker or
-diagrams imports. Public API:
+The model: networkx only; no rich, textual, docker or diagrams. Drawing it (terminal, DOT,
+Mermaid, images) is `workbench.drawing`. Public API:
 
 - `build_graph(lab) -> nx.MultiDiGraph` (`build.py`): the declared topology. Node ids are the
   service names for services and the broker, and `store:<owner>`, `volume:<name>`,
@@ -11,11 +11,14 @@ diagrams imports. Public API:
   publisher -> consumer edges; the analyses `sync_cycles`, `fan_in`, `fan_out`,
   `longest_sync_chain`, `group_coupling`, `cross_group_edges` work on it or on any graph whose
   edges carry `kind`.
-- `apply_overlay(g, statuses, stats) -> nx.MultiDiGraph` (`overlay.py`): states and observed
-  traffic merged in, undeclared calls flagged; `fetch_stats(deployment)` reads the stats.
+- `apply_overlay(g, statuses, stats) -> nx.MultiDiGraph` (`overlay.py`): a copy of `g` with the
+  runtime's states (`StatusLike` values) and the service kits' observed traffic (`Stats` reports)
+  merged in, undeclared calls flagged; `undeclared_edges(g)` lists those; `fetch_stats(deployment)`
+  reads the stats.
 - `LiveTopology` (`live.py`): the declared graph plus a refresh that fetches status and stats.
-- `render(g, width=80) -> Drawing` (`render.py`): plain text lines, a rich renderable, and the
-  box of every node (for mouse selection in the TUI).
+- `NodeState` (`kinds.py`): the states the overlay sets on nodes.
+- `synthetic(services, edges, contexts, *, seed)` (`generate.py`): seeded synthetic topologies
+  of any size (benchmarks, layout tests).
 """
 
 from __future__ import annotations
@@ -30,15 +33,22 @@ from workbench.topology.analysis import (
     sync_cycles,
 )
 from workbench.topology.build import build_graph
+from workbench.topology.generate import synthetic
 from workbench.topology.kinds import EdgeKind, NodeKind, NodeState
-from workbench.topology.overlay import apply_overlay, fetch_stats
-from workbench.topology.render import Drawing, render
+from workbench.topology.overlay import (
+    Stats,
+    StatusLike,
+    apply_overlay,
+    fetch_stats,
+    undeclared_edges,
+)
 
 __all__ = [
-    "Drawing",
     "EdgeKind",
     "NodeKind",
     "NodeState",
+    "Stats",
+    "StatusLike",
     "apply_overlay",
     "build_graph",
     "cross_group_edges",
@@ -47,7 +57,8 @@ __all__ = [
     "fetch_stats",
     "group_coupling",
     "longest_sync_chain",
-    "render",
     "service_graph",
     "sync_cycles",
+    "synthetic",
+    "undeclared_edges",
 ]

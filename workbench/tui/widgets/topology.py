@@ -1,6 +1,6 @@
 """The live topology: the topology renderer's drawing as a widget; clicking a node selects it.
 
-The drawing comes from `workbench.topology.render` (the same renderer `workbench graph` uses);
+The drawing comes from `workbench.drawing.render` (the same renderer `workbench graph` uses);
 this widget only re-renders it for its width and maps mouse clicks to node boxes.
 """
 
@@ -88,7 +88,7 @@ class TopologyView(ScrollableContainer):
         """Render the graph for the current width, in the theme's colours."""
         if self._graph is None:
             return
-        from workbench.topology.render import render
+        from workbench.drawing import render
 
         self._drawn_width = self.size.width or 80
         drawing = render(self._graph, width=max(self._drawn_width - 2, 20))

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Literal
 
 import networkx as nx
 
-from workbench.topology.canvas import LEFT, RIGHT, Canvas
+from workbench.drawing.terminal.canvas import LEFT, RIGHT, Canvas
+from workbench.drawing.terminal.layout import LayoutEdge, Ranking, Rect, place, rank
+from workbench.drawing.terminal.view import Unit, View, ViewEdge, make_view
 from workbench.topology.kinds import EdgeKind, NodeKind, NodeState
-from workbench.topology.layout import LayoutEdge, Ranking, Rect, place, rank
-from workbench.topology.view import Unit, View, ViewEdge, make_view
 
 if TYPE_CHECKING:
     from rich.text import Text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from workbench.export.structure import Cluster, clusters, edge_label
+from workbench.drawing.export.structure import Cluster, clusters, edge_label
 from workbench.topology.kinds import EdgeKind, NodeKind
 
 NODE_ATTRS: dict[str, dict[str, str]] = {

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from topology_support import assert_golden, shop_graph, shop_lab
 
 from workbench.cli import cli
+from workbench.drawing import export_lab, parse_formats, to_dot, to_mermaid
+from workbench.drawing.export.images import GraphvizMissingError, render_image
 from workbench.errors import WorkbenchError
-from workbench.export import export_lab, parse_formats, to_dot, to_mermaid
-from workbench.export.images import GraphvizMissingError, render_image
 from workbench.lab import list_labs
 from workbench.paths import REPO_DIR
 from workbench.topology import apply_overlay

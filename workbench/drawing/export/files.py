@@ -39,7 +39,7 @@ def export_lab(lab: Lab, formats: list[str], out_dir: Path) -> list[Path]:
     written: list[Path] = []
     for fmt in sorted(formats, key=lambda f: f in ("png", "svg")):
         if fmt in ("png", "svg"):
-            from workbench.export.images import render_image
+            from workbench.drawing.export.images import render_image
 
             written.append(render_image(g, fmt, out_dir, lab.id))
         else:
@@ -48,8 +48,8 @@ def export_lab(lab: Lab, formats: list[str], out_dir: Path) -> list[Path]:
 
 
 def text_export(g: object, fmt: str) -> str:
-    from workbench.export.dot import to_dot
-    from workbench.export.mermaid import to_mermaid
+    from workbench.drawing.export.dot import to_dot
+    from workbench.drawing.export.mermaid import to_mermaid
 
     return to_dot(g) if fmt == "dot" else to_mermaid(g)
 

@@ -8,8 +8,8 @@ Public API: `to_dot(g)`, `to_mermaid(g)`, `render_image(g, fmt, out_dir, name)`,
 
 from __future__ import annotations
 
-from workbench.export.dot import to_dot
-from workbench.export.files import FORMATS, export_lab, parse_formats
-from workbench.export.mermaid import to_mermaid
+from workbench.drawing.export.dot import to_dot
+from workbench.drawing.export.files import FORMATS, export_lab, parse_formats
+from workbench.drawing.export.mermaid import to_mermaid
 
 __all__ = ["FORMATS", "export_lab", "parse_formats", "to_dot", "to_mermaid"]

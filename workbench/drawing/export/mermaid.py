@@ -11,7 +11,7 @@ import re
 
 import networkx as nx
 
-from workbench.export.structure import Cluster, clusters, edge_label
+from workbench.drawing.export.structure import Cluster, clusters, edge_label
 from workbench.topology.kinds import EdgeKind, NodeKind
 
 _PREFIX = {

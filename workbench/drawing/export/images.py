@@ -20,9 +20,9 @@ from typing import Any
 
 import networkx as nx
 
+from workbench.drawing.export.mermaid import mermaid_ids
+from workbench.drawing.export.structure import Cluster, clusters, edge_label
 from workbench.errors import WorkbenchError
-from workbench.export.mermaid import mermaid_ids
-from workbench.export.structure import Cluster, clusters, edge_label
 from workbench.topology.kinds import EdgeKind, NodeKind
 
 IMAGE_FORMATS = ("png", "svg")

@@ -9,11 +9,11 @@ import pytest
 import yaml
 from topology_support import assert_golden, shop_graph
 
+from workbench.drawing import render
+from workbench.drawing.terminal.layout import Rect
 from workbench.lab.model import Lab
 from workbench.runtime.base import ServiceState, ServiceStatus
-from workbench.topology import apply_overlay, build_graph, render
-from workbench.topology.generate import synthetic
-from workbench.topology.layout import Rect
+from workbench.topology import apply_overlay, build_graph, synthetic
 
 SHOP_STATS = {
     "gateway": {
