@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     import networkx as nx
     from rich.console import RenderableType
 
+    from workbench.app.live import LiveTopology
     from workbench.lab.model import Lab
-    from workbench.topology.live import LiveTopology
 
 
 @click.command("graph")
@@ -40,9 +40,9 @@ def graph_cmd(lab_id: str, live: bool, width: int | None, full: bool) -> None:
       workbench graph shop
       workbench graph saga --live
     """
+    from workbench.app.live import LiveTopology
     from workbench.commands.output import console
     from workbench.lab import find_lab
-    from workbench.topology.live import LiveTopology
 
     spec = find_lab(lab_id)
     columns = width or console().width

@@ -15,7 +15,6 @@ Mermaid, images) is `workbench.drawing`. Public API:
   runtime's states (`StatusLike` values) and the service kits' observed traffic (`Stats` reports)
   merged in, undeclared calls flagged; `undeclared_edges(g)` lists those; `fetch_stats(deployment)`
   reads the stats.
-- `LiveTopology` (`live.py`): the declared graph plus a refresh that fetches status and stats.
 - `NodeState` (`kinds.py`): the states the overlay sets on nodes.
 - `synthetic(services, edges, contexts, *, seed)` (`generate.py`): seeded synthetic topologies
   of any size (benchmarks, layout tests).

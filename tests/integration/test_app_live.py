@@ -12,12 +12,12 @@ import httpx
 import pytest
 from support import FIXTURE_LABS
 
+from workbench.app.live import LiveTopology
 from workbench.checks import eventually
 from workbench.drawing import render
 from workbench.lab import load_lab
 from workbench.runtime.base import Deployment
 from workbench.runtime.local import LocalRuntime
-from workbench.topology.live import LiveTopology
 from workbench.topology.overlay import undeclared_edges
 
 SHOP = FIXTURE_LABS / "shop"
