@@ -18,7 +18,7 @@ from workbench.drawing import render
 from workbench.lab import load_lab
 from workbench.runtime.base import Deployment
 from workbench.runtime.local import LocalRuntime
-from workbench.topology.overlay import undeclared_edges
+from workbench.topology import undeclared_edges
 
 SHOP = FIXTURE_LABS / "shop"
 

@@ -1,18 +1,24 @@
-"""A lab's topology kept up to date from its running deployment (CLI `graph --live`, TUI widget).
+"""The live topology use case (CLI `graph --live`, the TUI widget): the lab's declared graph kept
+up to date from its running deployment.
 
-The declared graph is built once; each `refresh` asks the runtime for service states and the
-service kits for their stats, then overlays them. The runtime is passed in (anything with
-`status(deployment)`), so this module stays free of runtime adapters.
+This is where the network is: `fetch_stats` asks each service kit for its `GET /_admin/stats`,
+and `LiveTopology.refresh` asks the runtime for service states, fetches the stats of the services
+that can answer, and hands both to the pure `workbench.topology.apply_overlay`. The runtime is
+passed in (anything with `status(deployment)`), so this module stays free of runtime adapters.
+
+Public API: `LiveTopology(lab, *, timeout=0.5)` with `.declared`, `.refresh(deployment, runtime)
+-> nx.MultiDiGraph` and `.close()` (also a context manager); `fetch_stats(deployment, services=None,
+*, client=None, timeout=1.0) -> {service: stats or None}`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import networkx as nx
 
-from workbench.topology.build import build_graph
-from workbench.topology.overlay import StatusLike, apply_overlay, fetch_stats
+from workbench.topology import Stats, StatusLike, apply_overlay, build_graph
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -66,3 +72,46 @@ class LiveTopology:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def fetch_stats(
+    deployment: Deployment,
+    services: Iterable[str] | None = None,
+    *,
+    client: httpx.Client | None = None,
+    timeout: float = 1.0,
+) -> dict[str, Stats | None]:
+    """Each service kit's `/_admin/stats` (None for a service that did not answer in time).
+
+    Requests run in parallel so one paused service costs one timeout, not one per service; pass
+    a long-lived `client` when polling (keep-alive: a 1 Hz refresh then costs next to nothing).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    wanted = [
+        name
+        for name, ep in sorted(deployment.endpoints.items())
+        if ep.kind != "nats" and (services is None or name in set(services))
+    ]
+    if not wanted:
+        return {}
+    own = client is None
+    http = client or httpx.Client(timeout=timeout)
+
+    def one(name: str) -> Stats | None:
+        try:
+            response = http.get(deployment.url(name).rstrip("/") + "/_admin/stats", timeout=timeout)
+            response.raise_for_status()
+            data = response.json()
+        except (httpx.HTTPError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    try:
+        with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
+            return dict(zip(wanted, pool.map(one, wanted), strict=True))
+    finally:
+        if own:
+            http.close()

@@ -1,7 +1,9 @@
 """The topology of a lab: a networkx graph built from lab.yaml, and analyses over it.
 
-The model: networkx only; no rich, textual, docker or diagrams. Drawing it (terminal, DOT,
-Mermaid, images) is `workbench.drawing`. Public API:
+The model only: networkx and the standard library; no I/O, and none of rich, httpx, textual,
+docker or diagrams (a test imports it in a fresh interpreter to keep it so). Drawing it (terminal,
+DOT, Mermaid, images) is `workbench.drawing`; fetching live states and stats is the application
+layer's `workbench.app.live`. Public API:
 
 - `build_graph(lab) -> nx.MultiDiGraph` (`build.py`): the declared topology. Node ids are the
   service names for services and the broker, and `store:<owner>`, `volume:<name>`,
@@ -13,8 +15,7 @@ Mermaid, images) is `workbench.drawing`. Public API:
   edges carry `kind`.
 - `apply_overlay(g, statuses, stats) -> nx.MultiDiGraph` (`overlay.py`): a copy of `g` with the
   runtime's states (`StatusLike` values) and the service kits' observed traffic (`Stats` reports)
-  merged in, undeclared calls flagged; `undeclared_edges(g)` lists those; `fetch_stats(deployment)`
-  reads the stats.
+  merged in, undeclared calls flagged; `undeclared_edges(g)` lists those.
 - `NodeState` (`kinds.py`): the states the overlay sets on nodes.
 - `synthetic(services, edges, contexts, *, seed)` (`generate.py`): seeded synthetic topologies
   of any size (benchmarks, layout tests).
@@ -34,13 +35,7 @@ from workbench.topology.analysis import (
 from workbench.topology.build import build_graph
 from workbench.topology.generate import synthetic
 from workbench.topology.kinds import EdgeKind, NodeKind, NodeState
-from workbench.topology.overlay import (
-    Stats,
-    StatusLike,
-    apply_overlay,
-    fetch_stats,
-    undeclared_edges,
-)
+from workbench.topology.overlay import Stats, StatusLike, apply_overlay, undeclared_edges
 
 __all__ = [
     "EdgeKind",
@@ -53,7 +48,6 @@ __all__ = [
     "cross_group_edges",
     "fan_in",
     "fan_out",
-    "fetch_stats",
     "group_coupling",
     "longest_sync_chain",
     "service_graph",

@@ -1,6 +1,6 @@
 """The vocabulary of the topology graph: node kinds, edge kinds, live states.
 
-Presentation (colours, glyphs) is not here: it belongs to the renderer and the exporters.
+Presentation (colours, glyphs, shapes) is not here: it belongs to `workbench.drawing`.
 """
 
 from __future__ import annotations

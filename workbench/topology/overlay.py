@@ -1,7 +1,8 @@
 """The live overlay: what the runtime and the service kits say, merged onto the declared graph.
 
-`apply_overlay` is pure (graph + statuses + stats in, annotated copy out); `fetch_stats` is the
-one function here that talks to the network (each service kit's `GET /_admin/stats`).
+`apply_overlay` is pure: graph + statuses + stats in, annotated copy out. Getting them (the
+runtime's status, each service kit's `GET /_admin/stats`) is the application layer's job
+(`workbench.app.live`); here they are plain values.
 
 What it sets:
 - node `state`: a `NodeState` value (ready, starting, faulted = ready with faults, paused, crashed,
@@ -16,18 +17,14 @@ What it sets:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import networkx as nx
 
 from workbench.topology.kinds import EdgeKind, NodeKind, NodeState, subject_id
 
-if TYPE_CHECKING:
-    import httpx
-
-    from workbench.runtime.base import Deployment
-
 Stats = Mapping[str, Any]
+"""One service kit's stats report (`served`, `calls`, `published`, `consumed`), as JSON."""
 
 
 class StatusLike(Protocol):
@@ -175,46 +172,3 @@ def undeclared_edges(g: nx.MultiDiGraph) -> list[tuple[str, str, str]]:
     return sorted(
         (u, v, str(a.get("kind"))) for u, v, a in g.edges(data=True) if a.get("undeclared")
     )
-
-
-def fetch_stats(
-    deployment: Deployment,
-    services: Iterable[str] | None = None,
-    *,
-    client: httpx.Client | None = None,
-    timeout: float = 1.0,
-) -> dict[str, Stats | None]:
-    """Each service kit's `/_admin/stats` (None for a service that did not answer in time).
-
-    Requests run in parallel so one paused service costs one timeout, not one per service; pass
-    a long-lived `client` when polling (keep-alive: a 1 Hz refresh then costs next to nothing).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    import httpx
-
-    wanted = [
-        name
-        for name, ep in sorted(deployment.endpoints.items())
-        if ep.kind != "nats" and (services is None or name in set(services))
-    ]
-    if not wanted:
-        return {}
-    own = client is None
-    http = client or httpx.Client(timeout=timeout)
-
-    def one(name: str) -> Stats | None:
-        try:
-            response = http.get(deployment.url(name).rstrip("/") + "/_admin/stats", timeout=timeout)
-            response.raise_for_status()
-            data = response.json()
-        except (httpx.HTTPError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
-
-    try:
-        with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
-            return dict(zip(wanted, pool.map(one, wanted), strict=True))
-    finally:
-        if own:
-            http.close()

@@ -175,7 +175,8 @@ class LabSession:
 
     def live_graph(self) -> Any:
         """The topology with the runtime's states and the observed traffic merged in."""
-        from workbench.topology import apply_overlay, build_graph, fetch_stats
+        from workbench.app.live import fetch_stats
+        from workbench.topology import apply_overlay, build_graph
 
         runtime, deployment = self._require()
         statuses = runtime.status(deployment)
