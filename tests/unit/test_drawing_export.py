@@ -3,6 +3,7 @@ the committed diagrams/ folder matching the shipped labs, and the CLI's error me
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -116,3 +117,12 @@ def test_cli_diagram_and_graph(fixture_labs: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "gateway" in result.output
     assert "workbench lab start shop" in result.output
+
+
+def test_diagrams_is_imported_by_one_module_only() -> None:
+    importers = sorted(
+        str(path.relative_to(REPO_DIR))
+        for path in (REPO_DIR / "workbench").rglob("*.py")
+        if re.search(r"^\s*(from|import) diagrams\b", path.read_text(encoding="utf-8"), re.M)
+    )
+    assert importers == ["workbench/drawing/export/images.py"]

@@ -1,9 +1,11 @@
-"""Exports of a lab's topology: Graphviz DOT and Mermaid text (deterministic: the same lab gives
-the same text), PNG and SVG images through the `diagrams` package (the only module that imports
-it is `images.py`).
+"""File exports of a lab's topology: Graphviz DOT and Mermaid text (deterministic: the same lab
+gives the same text), PNG and SVG images through the `diagrams` package (the only module that
+imports it is `images.py`, and only inside `render_image`). `structure.py` holds the clusters
+(contexts, sidecar groups, broker with its subjects) and edge labels every export shares.
 
-Public API: `to_dot(g)`, `to_mermaid(g)`, `render_image(g, fmt, out_dir, name)`, and
-`export_lab(lab, formats, out_dir)` / `FORMATS` in `files.py` (what `workbench diagram` calls).
+Public API: `to_dot(g)`, `to_mermaid(g)`, `images.render_image(g, fmt, out_dir, name)`, and
+`export_lab(lab, formats, out_dir)` / `parse_formats(value)` / `FORMATS` in `files.py` (what
+`workbench diagram` calls).
 """
 
 from __future__ import annotations

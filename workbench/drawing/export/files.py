@@ -33,7 +33,7 @@ def parse_formats(value: str) -> list[str]:
 
 def export_lab(lab: Lab, formats: list[str], out_dir: Path) -> list[Path]:
     """Write the lab's topology in every format; text formats first (they need no Graphviz)."""
-    from workbench.topology.build import build_graph
+    from workbench.topology import build_graph
 
     g = build_graph(lab)
     written: list[Path] = []
