@@ -238,3 +238,62 @@ async def test_cancel_ends_a_hanging_check_at_once(
         assert time.monotonic() - began < 5
         assert "cancelled" in _text(panel.query_one("#checks-headline").render())
         assert checks_processes() == []
+
+
+def _cli(*args: str) -> str:
+    """Run a `workbench` command as a learner in another shell would; its output."""
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _faults_of(service: str) -> list[str]:
+    import json
+
+    report = json.loads(_cli("lab", "status", "shop", "--json"))
+    (run,) = report["runs"]
+    (status,) = [s for s in run["services"] if s["service"] == service]
+    return list(status["faults"])
+
+
+async def test_service_keys_go_through_the_fault_record(
+    shop_workspace: Path,
+    wait_until,  # type: ignore[no-untyped-def]
+) -> None:
+    """A pause from the TUI is a fault like one from `workbench fault`: `lab status` shows it and
+    `fault clear` undoes it. A restart from the TUI forgets the faults of the old process, as
+    `lab restart` does."""
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_shop(pilot, wait_until)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.phase == "running", within=60, what="running")
+        services = screen.query_one(ServicesPanel)
+        run_id = screen.session.deployment.run_id  # type: ignore[union-attr]
+
+        screen.selected_service = "audit"
+        await pilot.press("z")
+        await wait_until(pilot, lambda: services.state_of("audit") == "paused", within=10,
+                         what="audit paused")  # fmt: skip
+        assert _faults_of("audit") == ["paused"]
+        assert "cleared 1 fault(s)" in _cli("fault", "clear", "shop")
+        await wait_until(pilot, lambda: services.state_of("audit") == "ready", within=10,
+                         what="audit resumed by `fault clear`")  # fmt: skip
+
+        _cli("fault", "shop", "orders", "latency", "--ms", "200")
+        assert _faults_of("orders") == ["latency 200 ms"]
+        screen.selected_service = "orders"
+        await pilot.press("r")
+        await wait_until(pilot, lambda: not _faults_of("orders"), within=30,
+                         what="the restart forgot the old process's latency")  # fmt: skip
+        await wait_until(pilot, lambda: services.state_of("orders") == "ready", within=30,
+                         what="orders ready again")  # fmt: skip
+        assert "no active faults" in _cli("fault", "list", "shop")
+
+        await pilot.press("x")
+        await wait_until(pilot, lambda: screen.phase == "stopped", within=20, what="stopped")
+        assert _left_running(run_id) == []

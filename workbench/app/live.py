@@ -7,7 +7,7 @@ that can answer, and hands both to the pure `workbench.topology.apply_overlay`. 
 passed in (anything with `status(deployment)`), so this module stays free of runtime adapters.
 
 Public API: `LiveTopology(lab, *, timeout=0.5)` with `.declared`, `.refresh(deployment, runtime)
--> nx.MultiDiGraph` and `.close()` (also a context manager); `fetch_stats(deployment, services=None,
+-> nx.MultiDiGraph`, `.snapshot(deployment, runtime) -> (statuses, graph)` and `.close()` (also a context manager); `fetch_stats(deployment, services=None,
 *, client=None, timeout=1.0) -> {service: stats or None}`.
 """
 
@@ -47,13 +47,19 @@ class LiveTopology:
 
     def refresh(self, deployment: Deployment, runtime: StatusSource) -> nx.MultiDiGraph:
         """States from `runtime.status`, traffic from every answering service's stats."""
+        return self.snapshot(deployment, runtime)[1]
+
+    def snapshot(
+        self, deployment: Deployment, runtime: StatusSource
+    ) -> tuple[list[Any], nx.MultiDiGraph]:
+        """The statuses the runtime gave and the live graph made from them (one status call)."""
         statuses: list[StatusLike] = list(runtime.status(deployment))
         silent = {
             s.service for s in statuses if str(getattr(s.state, "value", s.state)) in _SILENT_STATES
         }
         wanted = [name for name in deployment.endpoints if name not in silent]
         stats = fetch_stats(deployment, wanted, client=self._http(), timeout=self.timeout)
-        return apply_overlay(self.declared, statuses, stats)
+        return statuses, apply_overlay(self.declared, statuses, stats)
 
     def _http(self) -> httpx.Client:
         if self._client is None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
-
-if TYPE_CHECKING:
-    from workbench.lab.model import Lab
-    from workbench.runtime.base import Deployment, Progress
 
 
 @click.command("check")
@@ -76,133 +73,79 @@ def check(
       workbench check shop --start         # start the lab first if needed
       workbench check shop --all --json --junit-xml report.xml   # for grading / CI
     """
-    from contextlib import nullcontext
+    from rich.markup import escape
 
-    from workbench.checks import progress
-    from workbench.checks.report import print_report, to_json, write_junit_xml
-    from workbench.checks.runner import files_that_do_not_load, run_checks, select_exercises
+    from workbench.app.checking import CheckRequest, check, failed_run
+    from workbench.checkrun.report import print_report, to_json, write_junit_xml
     from workbench.commands.output import console, err_console
+    from workbench.errors import WorkbenchError
     from workbench.lab import find_lab
 
-    lab = find_lab(lab_id)
-    selected = None if exercise is None else select_exercises(lab, exercise)
-    deployment = _running(lab, start=start)
-    workspace = _workspace(lab, workspace_dir, deployment)
-    if deployment is not None and deployment.workspace and not deployment.workspace.is_dir():
-        err_console().print(
-            f"[yellow]note:[/] the running services use {deployment.workspace}, which no longer "
-            f"exists: restart the lab on your workspace (`workbench lab stop {lab.id}`, then "
-            f"`workbench lab start {lab.id}`)"
-        )
-    elif (
-        deployment is not None
-        and deployment.workspace
-        and workspace != deployment.workspace.resolve()
-    ):
-        err_console().print(
-            f"[yellow]note:[/] the running services use {deployment.workspace}, not {workspace}"
-        )
-    # Files that do not load are reported first: starting services on them would only crash.
-    run = files_that_do_not_load(lab, workspace, selected)
-    if run is None:
-        if lab.runs_services and deployment is None:
-            deployment = _start(lab, start=start, runtime=runtime, workspace=workspace)
+    request = CheckRequest(
+        exercise=exercise,
+        start=start,
+        runtime=runtime,
+        workspace=workspace_dir,
+        every_exercise=check_all,
+        check_timeout=timeout,
+    )
+
+    def note(text: str) -> None:
+        err_console().print(f"[yellow]note:[/] {escape(text)}")
+
+    try:
         # Progress goes to stderr, so `--json` leaves stdout to the JSON alone.
-        waiting = nullcontext() if as_json else err_console().status(f"checking {lab.id}…")
-        with waiting:
-            run = run_checks(
-                lab,
-                workspace,
-                exercises=selected,
-                deployment=deployment,
-                stop_at_failure=not check_all and exercise is None,
-                check_timeout=timeout,
-                precheck=False,
-            )
-    newly = progress.record(run)
+        with _Busy(quiet=as_json) as busy:
+            checked = check(find_lab(lab_id), request, note=note, busy=busy)
+    except WorkbenchError as exc:
+        if not (as_json or junit_xml):
+            raise
+        # A grader reads one JSON object (and JUnit file) whatever happened.
+        run = failed_run(lab_id, exc)
+        if junit_xml:
+            write_junit_xml(run, junit_xml)
+        if not as_json:
+            raise
+        click.echo(to_json(run))
+        raise click.exceptions.Exit(1) from None
+    run = checked.run
     if junit_xml:
         write_junit_xml(run, junit_xml)
     if as_json:
         click.echo(to_json(run))
     else:
         print_report(run, console(), verbose=verbose)
-        for ex in newly:
+        for ex in checked.newly_passed:
             console().print(f"[green]★[/] exercise {ex} done — see `workbench progress`")
     if not run.passed:
         raise click.exceptions.Exit(1)
 
 
-def _running(lab: Lab, *, start: bool) -> Deployment | None:
-    """The lab's running deployment, if any; always None for design labs (nothing to run).
+class _Busy:
+    """A spinner on stderr saying what `check` is doing (none with --json)."""
 
-    A recorded run whose services are all gone (a reboot, removed containers) is no deployment
-    to check against: with --start it is cleaned up (and a new one started), else it is an error
-    that says what to do.
-    """
-    from rich.markup import escape
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self._status: Any = None
 
-    from workbench.commands.output import err_console
-    from workbench.errors import NotRunningError
-    from workbench.runtime.runs import find_run
-    from workbench.runtime.stale import clean_up, inspect_run
+    def __enter__(self) -> Callable[[str], None]:
+        if not self.quiet:
+            from workbench.commands.output import err_console
 
-    if not lab.runs_services:
-        return None
-    try:
-        deployment = find_run(lab.id)
-    except NotRunningError:
-        return None
-    health = inspect_run(deployment)
-    if not health.stale:
-        return deployment
-    if start:
-        clean_up(health)
-        err_console().print(f"[yellow]note:[/] removed {escape(health.problem())}")
-        return None
-    raise NotRunningError(
-        health.problem(),
-        health.hint() + f"; or clean up and start in one go: `workbench check {lab.id} --start`",
-    )
+            self._status = err_console().status("")
+        return self.update
 
+    def update(self, text: str) -> None:
+        from rich.markup import escape
 
-def _start(lab: Lab, *, start: bool, runtime: str, workspace: Path) -> Deployment:
-    """With --start, start the lab on the workspace; otherwise say how to."""
-    from rich.markup import escape
+        if self._status is None:
+            return
+        self._status.update(escape(text))
+        self._status.start()
 
-    from workbench.commands.output import err_console
-    from workbench.errors import NotRunningError
-    from workbench.runtime.select import get_runtime
-
-    if not start:
-        raise NotRunningError(
-            f"lab {lab.id!r} is not running, and its checks talk to its services",
-            f"start it with `workbench lab start {lab.id}`, or check with "
-            f"`workbench check {lab.id} --start`",
-        )
-    engine = get_runtime(runtime)
-    with err_console().status(f"starting {lab.id} on the {engine.name} runtime…") as status:
-
-        def progress(step: Progress) -> None:  # a cold Docker bake takes minutes: show it
-            status.update(escape(f"starting {lab.id}: {step.service} {step.phase} {step.detail}"))
-
-        deployment = engine.up(lab, workspace, on_progress=progress)
-    err_console().print(
-        f"started {lab.id} ({deployment.run_id}); it keeps running: stop it with "
-        f"`workbench lab stop {lab.id}`"
-    )
-    return deployment
-
-
-def _workspace(lab: Lab, explicit: Path | None, deployment: Deployment | None) -> Path:
-    from workbench.lab.workspace import WorkspaceError, require_workspace
-
-    if explicit is not None:
-        if not explicit.is_dir():
-            raise WorkspaceError(f"{explicit} is not a folder", "give your workspace folder")
-        return explicit.resolve()
-    if deployment is not None and deployment.workspace and deployment.workspace.is_dir():
-        return deployment.workspace.resolve()  # what the running services really execute
-    return require_workspace(lab).resolve()
+    def __exit__(self, *_exc: object) -> None:
+        if self._status is not None:
+            self._status.stop()
 
 
 @click.command("progress")

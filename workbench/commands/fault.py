@@ -54,9 +54,9 @@ def fault_cmd(
       workbench fault list shop
       workbench fault clear shop
     """
-    from workbench import faults
+    from workbench.app import faults
+    from workbench.app.runs import find as find_run
     from workbench.commands.output import console
-    from workbench.runtime.runs import find_run
 
     if len(args) == 2 and args[0] in ("clear", "list"):
         deployment = find_run(args[1])

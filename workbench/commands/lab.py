@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from workbench.lab.model import Lab
+    from workbench.app.session import LabSession
     from workbench.runtime.base import Deployment, Progress, ServiceStatus
     from workbench.runtime.stale import RunHealth
 
@@ -61,10 +61,12 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
       workbench lab start shop
       workbench lab start shop --runtime local --workspace ~/work/shop
     """
+    from rich.markup import escape
+
+    from workbench.app.session import LabSession
     from workbench.commands.output import console
     from workbench.errors import StartFailedError, WorkbenchError
     from workbench.lab import find_lab
-    from workbench.runtime.select import get_runtime
 
     spec = find_lab(lab_id)
     if not spec.runs_services:
@@ -72,9 +74,13 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
             f"lab {spec.id!r} has no services to run: its exercises are about design",
             f"work in your workspace and check it with `workbench check {spec.id}`",
         )
-    _refuse_second_start(spec.id)
-    workspace = _workspace(spec, workspace_dir)
-    engine = get_runtime(runtime)
+    session = LabSession(
+        spec, runtime, note=lambda text: console().print(f"  [yellow]note:[/] {escape(text)}")
+    )
+    if session.open():
+        _refuse_second_start(session)
+    workspace = session.use_workspace(workspace_dir)
+    engine = session.choose_runtime()
     console().print(f"starting [bold]{spec.id}[/] on the {engine.name} runtime")
     if workspace is None and spec.starter_dir.is_dir():
         console().print(
@@ -85,15 +91,12 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
         console().print(f"  workspace: {workspace}")
     with _signals_interrupt():
         try:
-            deployment = engine.up(spec, workspace, on_progress=_print_progress, deadline=deadline)
-        except StartFailedError as exc:
-            from workbench.runtime.runs import load_run, run_dir_of
-
-            failed_run = load_run(run_dir_of(exc.run_id))
-            if failed_run is not None:
-                _print_table(failed_run, engine.status(failed_run))
+            deployment = session.start(_print_progress, deadline=deadline)
+        except StartFailedError:
+            if session.deployment is not None:
+                _print_table(session.deployment, session.status())
             raise
-    _print_table(deployment, engine.status(deployment))
+    _print_table(deployment, session.status())
     console().print(f"logs: `workbench lab logs {spec.id}`   stop: `workbench lab stop {spec.id}`")
 
 
@@ -108,26 +111,17 @@ def stop_cmd(lab_id: str | None, stop_all: bool) -> None:
       workbench lab stop shop
       workbench lab stop --all
     """
-    import time
-
+    from workbench.app import runs
     from workbench.commands.output import console
-    from workbench.runtime.runs import find_run, list_runs
-    from workbench.runtime.select import runtime_for
 
     if not lab_id and not stop_all:
         raise click.UsageError("name the lab to stop, or use --all")
-    targets = list_runs() if stop_all and not lab_id else [find_run(lab_id or "")]
-    if stop_all and lab_id:
-        targets = list_runs(find_run(lab_id).lab_id)
-    if not targets:
+    stopped = runs.stop(lab_id, every_run=stop_all)
+    if not stopped:
         console().print("no lab is running")
-    for deployment in targets:
-        started = time.monotonic()
-        runtime_for(deployment).down(deployment)
-        console().print(
-            f"stopped [bold]{deployment.lab_id}[/] ({deployment.run_id}) in "
-            f"{time.monotonic() - started:.2f} s"
-        )
+    for one in stopped:
+        d = one.deployment
+        console().print(f"stopped [bold]{d.lab_id}[/] ({d.run_id}) in {one.seconds:.2f} s")
 
 
 @lab.command("status")
@@ -145,12 +139,10 @@ def status_cmd(lab_id: str | None, as_json: bool) -> None:
 
     from rich.markup import escape
 
+    from workbench.app import runs
     from workbench.commands.output import console
-    from workbench.runtime.runs import find_run, list_runs
-    from workbench.runtime.stale import inspect_run
 
-    targets = [find_run(lab_id)] if lab_id else list_runs()
-    report = [inspect_run(d) for d in targets]
+    report = runs.health(lab_id)
     if as_json:
         click.echo(json.dumps({"runs": [_as_dict(h) for h in report]}, indent=2))
         return
@@ -182,11 +174,11 @@ def logs_cmd(lab_id: str, service: str | None, follow: bool, tail: int | None) -
       workbench lab logs shop orders --tail 20
       workbench lab logs shop -f
     """
-    from workbench.runtime.runs import find_run
-    from workbench.runtime.select import runtime_for
+    from workbench.app.session import LabSession
 
-    deployment = find_run(lab_id)
-    lines = runtime_for(deployment).logs(deployment, service, follow=follow, tail=tail)
+    session = LabSession.of_run(lab_id)
+    deployment = session.require()
+    lines = session.logs(service, follow=follow, tail=tail)
     width = max(len(n) for n in deployment.endpoints) if not service else 0
     colours = ("cyan", "magenta", "green", "yellow", "blue", "bright_red")
     colour_of = {n: colours[i % len(colours)] for i, n in enumerate(deployment.endpoints)}
@@ -208,61 +200,32 @@ def restart_cmd(lab_id: str, service: str) -> None:
     Example:
       workbench lab restart shop orders
     """
-    from workbench import faults
+    from workbench.app.session import LabSession
     from workbench.commands.output import console
-    from workbench.runtime.runs import check_service, find_run
-    from workbench.runtime.select import runtime_for
 
-    deployment = find_run(lab_id)
-    check_service(deployment, service)
+    session = LabSession.of_run(lab_id)
+    deployment = session.require()
     with console().status(f"restarting {service}…"):
-        runtime_for(deployment).restart(deployment, service)
-    faults.forget(deployment, service)
+        session.restart(service)
     console().print(f"[green]✓[/] {service} is ready again at {deployment.url(service)}")
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _refuse_second_start(lab_id: str) -> None:
-    """One run per lab from the CLI (the library allows more); a stale run (every service of it
-    gone: a reboot, removed containers) is cleaned up and replaced, saying so."""
-    from rich.markup import escape
-
-    from workbench.commands.output import console
-    from workbench.errors import WorkbenchError
-    from workbench.runtime.runs import list_runs
-    from workbench.runtime.stale import clean_up, inspect_run
-
-    for deployment in list_runs(lab_id):
-        health = inspect_run(deployment)
-        if health.stale:
-            clean_up(health)
-            console().print(f"  [yellow]note:[/] removed {escape(health.problem())}")
-            continue
-        gone = f"; {health.problem()}" if health.workspace_gone else ""
-        raise WorkbenchError(
-            f"lab {lab_id!r} is already running ({deployment.run_id}, {deployment.runtime}){gone}",
-            f"see it with `workbench lab status {lab_id}`, or stop it first with "
-            f"`workbench lab stop {lab_id}`",
-        )
-
-
-def _workspace(spec: Lab, workspace_dir: Path | None) -> Path | None:
+def _refuse_second_start(session: LabSession) -> None:
+    """One run per lab from the CLI (the library allows more)."""
+    from workbench.app.runs import health
     from workbench.errors import WorkbenchError
 
-    if workspace_dir is not None:
-        if not workspace_dir.is_dir():
-            raise WorkbenchError(
-                f"workspace {workspace_dir} is not a folder",
-                f"create one with `workbench lab init {spec.id} {workspace_dir}`",
-            )
-        return workspace_dir.resolve()
-    try:
-        from workbench.lab.workspace import find_workspace
-    except ImportError:  # before `lab init` existed
-        return None
-    return find_workspace(spec.id)
+    lab_id, deployment = session.lab.id, session.require()
+    problem = health(deployment.run_id)[0].problem()
+    gone = f"; {problem}" if problem else ""
+    raise WorkbenchError(
+        f"lab {lab_id!r} is already running ({deployment.run_id}, {deployment.runtime}){gone}",
+        f"see it with `workbench lab status {lab_id}`, or stop it first with "
+        f"`workbench lab stop {lab_id}`",
+    )
 
 
 def _print_progress(progress: Progress) -> None:

@@ -1,7 +1,7 @@
-"""The TUI's seam to the library: logging set-up, progress, and the registry of live lab sessions.
+"""The TUI's own plumbing: logging set-up, progress for the catalog, and the registry of the lab
+sessions its screens hold (so the app stops them on the way out, whatever happens).
 
-Everything here calls the same library functions the CLI calls; nothing here is logic the CLI
-would need (that lives in workbench.lab, workbench.runtime, workbench.checks, ...).
+The use cases themselves live in the application layer (`workbench.app`), shared with the CLI.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from workbench import paths
 
 if TYPE_CHECKING:
     from workbench.lab.model import Lab
-    from workbench.tui.session import LabSession
+    from workbench.app.session import LabSession
 
 log = logging.getLogger("workbench.tui")
 
@@ -55,10 +55,8 @@ def progress_text(lab: Lab) -> str:
 
 def passed_exercises(lab: Lab) -> set[str]:
     """Ids of the exercises of this lab the learner has passed (from the check engine's store)."""
-    try:
-        from workbench.checks import progress
-    except ImportError:  # the check engine is not installed in this tree yet
-        return set()
+    from workbench.checkrun import progress
+
     try:
         return {ex for ex, entry in progress.lab_progress(lab.id).items() if entry.passed}
     except Exception:  # a damaged progress file must not keep the catalog from opening
@@ -67,7 +65,7 @@ def passed_exercises(lab: Lab) -> set[str]:
 
 
 def register(session: LabSession) -> None:
-    """Remember a live session so the app can stop it on the way out, whatever happens."""
+    """Remember a lab screen's session so the app can stop its run on the way out."""
     with _sessions_lock:
         _sessions.add(session)
 

@@ -84,3 +84,11 @@ class LiveUpdate(Message):
 
     statuses: list[object]
     graph: object = None
+
+
+@dataclass
+class SessionNote(Message):
+    """Something the lab session says the learner should know (a stale run removed, a fallback
+    to the local runtime); posted from worker threads."""
+
+    text: str

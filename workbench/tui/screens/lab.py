@@ -17,9 +17,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
+from workbench.app.session import LabSession
 from workbench.lab.model import Lab
 from workbench.runtime.base import ServiceStatus
+from workbench.tui import backend
 from workbench.tui.messages import (
+    SessionNote,
     CheckProgress,
     ExerciseChanged,
     LiveUpdate,
@@ -29,7 +32,6 @@ from workbench.tui.messages import (
 )
 from workbench.tui.screens.confirm import ConfirmScreen
 from workbench.tui.screens.lab_jobs import LabJobs
-from workbench.tui.session import LabSession
 from workbench.tui.widgets.activity import ActivityBar
 from workbench.tui.widgets.checks import ChecksPanel
 from workbench.tui.widgets.faults import FaultChoice, FaultsDialog
@@ -109,7 +111,9 @@ class LabScreen(Screen[None]):
         super().__init__()
         self.lab = lab
         self.lab_id = lab.id
-        self.session = LabSession(lab, runtime or "local")
+        self.session = LabSession(
+            lab, runtime or "local", note=lambda text: self.post_message(SessionNote(text))
+        )
         self.jobs = LabJobs(self)
 
     @property
@@ -144,11 +148,17 @@ class LabScreen(Screen[None]):
         if self.lab.runs_services:
             self.query_one(TabbedContent).active = "services"
         self.instructions.mark_passed(self.jobs.passed_exercises())
+        backend.register(self.session)
         self.jobs.prepare()
 
     def on_unmount(self) -> None:
         """The last line of defence: whatever closed the screen, the lab does not outlive it."""
         self.jobs.shutdown()
+        backend.unregister(self.session)
+
+    def on_session_note(self, message: SessionNote) -> None:
+        """Show what the lab session says (a stale run removed, a runtime fallback)."""
+        self.notify(message.text, timeout=8)
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from textual.worker import Worker
 from workbench.runtime.base import LogLine, Progress, ServiceState, ServiceStatus
 from workbench.tui import backend
 from workbench.tui.messages import CheckProgress, LiveUpdate, StartProgress, WorkDone
-from workbench.tui.session import CancelledError
+from workbench.app.session import CancelledError
 
 if TYPE_CHECKING:
     from workbench.checks.runner import CheckEvent
@@ -75,7 +75,7 @@ class LabJobs:
             workspace, created = (None, False)
             if self.lab.starter_dir.is_dir():
                 workspace, created = self.session.ensure_workspace()
-            attached = self.lab.runs_services and self.session.attach()
+            attached = self.lab.runs_services and self.session.open()
             return workspace, created, attached
 
         self._job("prepare", work, group="lifecycle")
@@ -149,7 +149,7 @@ class LabJobs:
 
     def service_worker(self, service: str, action: str) -> None:
         def work() -> tuple[str, str]:
-            self.session.service_action(service, action)
+            self.session.service_action(service, action)  # through the fault record
             return service, action
 
         self._job("service", work, group=f"service-{service}")
@@ -290,10 +290,7 @@ class LabJobs:
             return
 
         def work() -> None:
-            try:
-                statuses, graph = self.session.live_graph()
-            except ImportError:  # the topology overlay is not available: states only
-                statuses, graph = self.session.status(), None
+            statuses, graph = self.session.live_graph()
             self.screen.post_message(LiveUpdate(list(statuses), graph))
 
         def guarded() -> None:

@@ -1,0 +1,174 @@
+"""Checking a learner's work: which workspace, which run, start if asked, pre-check, run, record.
+
+`check` is what `workbench check` does; the TUI checks one exercise at a time through
+`LabSession.run_checks`. Whatever goes wrong before a check can run (the lab is not running, the
+start failed, the workspace is missing) comes back as a `CheckRun` with `error` set when the caller
+asks for one (`failed_run`), so a grader reading JSON always gets one object to parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.errors import NotRunningError, WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.checkrun.results import CheckRun
+    from workbench.lab.model import Lab
+    from workbench.runtime.base import Deployment, Progress
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    exercise: str | None = None
+    """One exercise; None checks them in order up to the first one not passing."""
+    start: bool = False
+    """Start the lab first when it is not running (and replace a stale run)."""
+    runtime: str = "auto"
+    workspace: Path | None = None
+    """Check this folder instead of the running services' (or the recorded) workspace."""
+    every_exercise: bool = False
+    """Check every exercise even after one fails (grading)."""
+    check_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Checked:
+    run: CheckRun
+    newly_passed: list[str]
+    """Exercises this run passed for the first time."""
+
+
+def check(
+    lab: Lab,
+    request: CheckRequest,
+    *,
+    note: Say,
+    busy: Say | None = None,
+) -> Checked:
+    """Check the learner's work and record their progress.
+
+    `note` gets one-line remarks the learner should read (the services run on another
+    workspace, a stale run was removed, the lab was started); `busy` gets what is going on now
+    (starting, checking), for a spinner.
+    """
+    from workbench.checkrun import progress
+    from workbench.checkrun.runner import files_that_do_not_load, run_checks, select_exercises
+
+    say_busy = busy or (lambda _text: None)
+    selected = None if request.exercise is None else select_exercises(lab, request.exercise)
+    deployment = _running(lab, start=request.start, note=note)
+    workspace = _workspace(lab, request.workspace, deployment)
+    _note_other_workspace(lab, deployment, workspace, note)
+    # Files that do not load are reported first: starting services on them would only crash.
+    run = files_that_do_not_load(lab, workspace, selected)
+    if run is None:
+        if lab.runs_services and deployment is None:
+            deployment = _start(lab, request, workspace, note=note, busy=say_busy)
+        say_busy(f"checking {lab.id}…")
+        run = run_checks(
+            lab,
+            workspace,
+            exercises=selected,
+            deployment=deployment,
+            stop_at_failure=not request.every_exercise and request.exercise is None,
+            check_timeout=request.check_timeout,
+            precheck=False,
+        )
+    return Checked(run, progress.record(run))
+
+
+def failed_run(lab_id: str, error: WorkbenchError) -> CheckRun:
+    """A run that never got to its checks, saying why (for `--json` and JUnit readers)."""
+    from workbench.checkrun.results import CheckRun
+
+    text = error.message if not error.hint else f"{error.message} ({error.hint})"
+    return CheckRun(lab_id=lab_id, workspace=None, selected=[], error=text)
+
+
+def _running(lab: Lab, *, start: bool, note: Say) -> Deployment | None:
+    """The lab's running deployment, if any; always None for design labs (nothing to run).
+
+    A recorded run whose services are all gone (a reboot, removed containers) is no deployment
+    to check against: with `start` it is cleaned up (and a new one started), else it is an error
+    that says what to do.
+    """
+    from workbench.runtime.runs import find_run
+    from workbench.runtime.stale import clean_up, inspect_run
+
+    if not lab.runs_services:
+        return None
+    try:
+        deployment = find_run(lab.id)
+    except NotRunningError:
+        return None
+    health = inspect_run(deployment)
+    if not health.stale:
+        return deployment
+    if start:
+        clean_up(health)
+        note(f"removed {health.problem()}")
+        return None
+    raise NotRunningError(
+        health.problem(),
+        health.hint() + f"; or clean up and start in one go: `workbench check {lab.id} --start`",
+    )
+
+
+def _start(
+    lab: Lab, request: CheckRequest, workspace: Path, *, note: Say, busy: Say
+) -> Deployment:
+    """With `start`, start the lab on the workspace; otherwise say how to."""
+    from workbench.app.session import LabSession
+
+    if not request.start:
+        raise NotRunningError(
+            f"lab {lab.id!r} is not running, and its checks talk to its services",
+            f"start it with `workbench lab start {lab.id}`, or check with "
+            f"`workbench check {lab.id} --start`",
+        )
+    session = LabSession(lab, request.runtime, note=note)
+    session.use_workspace(workspace)
+
+    def progress(step: Progress) -> None:  # a cold Docker bake takes minutes: show it
+        busy(f"starting {lab.id}: {step.service} {step.phase} {step.detail}".rstrip())
+
+    busy(f"starting {lab.id}…")
+    deployment = session.start(progress)
+    note(
+        f"started {lab.id} ({deployment.run_id}, {deployment.runtime}); it keeps running: stop "
+        f"it with `workbench lab stop {lab.id}`"
+    )
+    return deployment
+
+
+def _workspace(lab: Lab, explicit: Path | None, deployment: Deployment | None) -> Path:
+    from workbench.lab.workspace import WorkspaceError, require_workspace
+
+    if explicit is not None:
+        if not explicit.is_dir():
+            raise WorkspaceError(f"{explicit} is not a folder", "give your workspace folder")
+        return explicit.resolve()
+    if deployment is not None and deployment.workspace and deployment.workspace.is_dir():
+        return deployment.workspace.resolve()  # what the running services really execute
+    return require_workspace(lab).resolve()
+
+
+def _note_other_workspace(
+    lab: Lab, deployment: Deployment | None, workspace: Path, note: Say
+) -> None:
+    if deployment is None or not deployment.workspace:
+        return
+    if not deployment.workspace.is_dir():
+        note(
+            f"the running services use {deployment.workspace}, which no longer exists: restart "
+            f"the lab on your workspace (`workbench lab stop {lab.id}`, then `workbench lab "
+            f"start {lab.id}`)"
+        )
+    elif workspace != deployment.workspace.resolve():
+        note(f"the running services use {deployment.workspace}, not {workspace}")

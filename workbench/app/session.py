@@ -1,0 +1,371 @@
+"""One lab and everything a learner does with it: open, start, stop, service actions, faults,
+status, logs, the live graph and checks.
+
+Both front ends drive a lab through a `LabSession` (the CLI for one command, the TUI for as long as
+the lab screen is open), so they cannot drift apart: a pause from the TUI is in the fault record
+like one from `workbench fault`, a restart forgets the faults the old process had, a stale run is
+cleaned up the same way. Every method blocks; the TUI calls them from worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.errors import NotRunningError, StartFailedError, WorkbenchError
+from workbench.runtime import runs
+from workbench.runtime.base import Deployment, LogLine, Progress, ServiceStatus
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from workbench.app.live import LiveTopology
+    from workbench.checkrun.events import CheckEvent
+    from workbench.checkrun.results import CheckRun
+    from workbench.lab.model import Lab
+    from workbench.runtime.base import Runtime
+
+log = logging.getLogger("workbench.app")
+
+Note = Callable[[str], None]
+"""Where a session says, in one line, something the user should know (a stale run removed, a
+fallback to the local runtime). The CLI prints it; the TUI shows a notification."""
+
+SERVICE_ACTIONS = ("restart", "kill", "pause", "resume")
+
+
+class CancelledError(WorkbenchError):
+    """The user cancelled long work (start, checks)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} cancelled")
+
+
+def _ignore(_text: str) -> None:
+    return None
+
+
+class LabSession:
+    """The use cases of one lab; safe to call from worker threads."""
+
+    def __init__(self, lab: Lab, runtime: str = "auto", *, note: Note | None = None) -> None:
+        self.lab = lab
+        self._runtime_choice = runtime
+        self.runtime: Runtime | None = None
+        self.deployment: Deployment | None = None
+        self.workspace: Path | None = None
+        self.note: Note = note or _ignore
+        self._lock = threading.RLock()
+        self._cancel_start = threading.Event()
+        self._live: LiveTopology | None = None
+
+    @property
+    def runtime_choice(self) -> str:
+        """auto, local or docker: what the next start runs on."""
+        return self._runtime_choice
+
+    @runtime_choice.setter
+    def runtime_choice(self, choice: str) -> None:
+        with self._lock:
+            self._runtime_choice = choice
+            if self.deployment is None:
+                self.runtime = None
+
+    @classmethod
+    def of_run(cls, lab_or_run: str, *, note: Note | None = None) -> LabSession:
+        """A session on a run that already runs, found by lab id (its newest run) or run id."""
+        from workbench.lab import find_lab
+        from workbench.runtime.select import runtime_for
+
+        deployment = runs.find_run(lab_or_run)
+        session = cls(find_lab(deployment.lab_id), deployment.runtime, note=note)
+        session.runtime = runtime_for(deployment)
+        session.deployment = deployment
+        session.workspace = deployment.workspace
+        return session
+
+    # -- workspace ------------------------------------------------------------------------------
+
+    def ensure_workspace(self) -> tuple[Path, bool]:
+        """The lab's workspace, created from the starter files when it has none (True if new)."""
+        from workbench.lab import workspace
+
+        found = workspace.find_workspace(self.lab.id)
+        if found is not None:
+            self.workspace = found
+            return found, False
+        if not self.lab.starter_dir.is_dir():
+            raise WorkbenchError(
+                f"lab {self.lab.id!r} has no starter/ folder to make a workspace from",
+                f"run `workbench labs validate {self.lab.path}`",
+            )
+        self.workspace = workspace.init_workspace(self.lab)
+        return self.workspace, True
+
+    def use_workspace(self, folder: Path | None) -> Path | None:
+        """Run on this folder (None: the workspace `lab init` made, if any, else a scratch copy
+        of the starter files that lives as long as the run)."""
+        if folder is not None:
+            if not folder.is_dir():
+                raise WorkbenchError(
+                    f"workspace {folder} is not a folder",
+                    f"create one with `workbench lab init {self.lab.id} {folder}`",
+                )
+            self.workspace = folder.resolve()
+            return self.workspace
+        from workbench.lab.workspace import find_workspace
+
+        self.workspace = find_workspace(self.lab.id)
+        return self.workspace
+
+    # -- the run --------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self.deployment is not None
+
+    @property
+    def runtime_name(self) -> str:
+        return self.runtime.name if self.runtime is not None else self.runtime_choice
+
+    def open(self) -> bool:
+        """Adopt the lab's run if one runs (started from another shell); True if adopted.
+
+        Runs whose services are all gone (a reboot, removed containers) are removed, saying so:
+        they answer nothing and would only confuse a start or a check.
+        """
+        from workbench.runtime.select import runtime_for
+        from workbench.runtime.stale import clean_up, inspect_run
+
+        adopted: Deployment | None = None
+        for deployment in runs.list_runs(self.lab.id):
+            health = inspect_run(deployment)
+            if health.stale:
+                clean_up(health)
+                self.note(f"removed {health.problem()}")
+            elif adopted is None or deployment.started_at > adopted.started_at:
+                adopted = deployment
+        if adopted is None:
+            return False
+        with self._lock:
+            self.runtime = runtime_for(adopted)
+            self.deployment = adopted
+            self.workspace = adopted.workspace or self.workspace
+        return True
+
+    def start(
+        self,
+        on_progress: Callable[[Progress], None] | None = None,
+        *,
+        deadline: float = 60.0,
+    ) -> Deployment:
+        """Start the lab's services and wait until they are ready; `cancel_start` interrupts.
+
+        A start that fails for some services keeps the run (the learner reads the logs, fixes the
+        code and restarts the service) and raises StartFailedError.
+        """
+        if self.deployment is not None:
+            return self.deployment
+        self._cancel_start.clear()
+
+        def progress(step: Progress) -> None:
+            # The runtime calls back between steps; raising here is how a start is interrupted:
+            # the runtime's own clean-up (as for Ctrl-C) stops what was started.
+            if self._cancel_start.is_set():
+                raise CancelledError("start")
+            if on_progress is not None:
+                on_progress(step)
+
+        try:
+            deployment = self._up(progress, deadline)
+        except StartFailedError as exc:
+            with self._lock:
+                self.deployment = runs.load_run(runs.run_dir_of(exc.run_id))
+            raise
+        with self._lock:
+            self.deployment = deployment
+        if self._cancel_start.is_set():  # cancelled after the last progress callback
+            self.stop()
+            raise CancelledError("start")
+        return deployment
+
+    def choose_runtime(self) -> Runtime:
+        """The runtime the next start uses (`auto`: Docker when an engine answers, else local)."""
+        from workbench.runtime.select import get_runtime
+
+        with self._lock:
+            if self.runtime is None or self.deployment is None:
+                self.runtime = get_runtime(self.runtime_choice)
+            return self.runtime
+
+    def _up(self, progress: Callable[[Progress], None], deadline: float) -> Deployment:
+        from workbench.runtime.select import get_runtime
+
+        runtime = self.runtime or self.choose_runtime()
+        try:
+            return runtime.up(self.lab, self.workspace, on_progress=progress, deadline=deadline)
+        except WorkbenchError as exc:
+            if not (self.runtime_choice == "auto" and _is_bake_failure(exc)):
+                raise
+            # `auto` promises a lab that runs: an engine that answers but cannot bake this lab's
+            # images (no root image, no debootstrap, a full disk) is no reason to fail.
+            self.note(
+                f"the Docker images could not be baked ({exc.message.splitlines()[0]}): "
+                "running on the local runtime instead"
+            )
+        local = get_runtime("local")
+        self.runtime = local
+        return local.up(self.lab, self.workspace, on_progress=progress, deadline=deadline)
+
+    def cancel_start(self) -> None:
+        """Ask a running `start` to stop at its next step."""
+        self._cancel_start.set()
+
+    def stop(self) -> None:
+        """Stop the run and remove what it created; does nothing when not running."""
+        with self._lock:
+            deployment, runtime = self.deployment, self.runtime
+            self.deployment = None
+            self.runtime = None  # the next start chooses again (the choice may have changed)
+            live, self._live = self._live, None
+        if live is not None:
+            live.close()
+        if deployment is not None and runtime is not None:
+            runtime.down(deployment)
+
+    def _require(self) -> tuple[Runtime, Deployment]:
+        with self._lock:
+            if self.deployment is None or self.runtime is None:
+                raise NotRunningError(
+                    f"lab {self.lab.id!r} is not running",
+                    f"start it (`workbench lab start {self.lab.id}`, or s in the workbench)",
+                )
+            return self.runtime, self.deployment
+
+    def require(self) -> Deployment:
+        """The running deployment, or NotRunningError saying how to start it."""
+        return self._require()[1]
+
+    def status(self) -> list[ServiceStatus]:
+        """Each service's state, URL and active faults."""
+        runtime, deployment = self._require()
+        return runtime.status(deployment)
+
+    # -- services and faults --------------------------------------------------------------------
+
+    def service_action(self, service: str, action: str) -> str:
+        """restart / kill / pause / resume one service, through the fault record; says what
+        was done."""
+        from workbench.app import faults
+
+        runtime, deployment = self._require()
+        if action not in SERVICE_ACTIONS:
+            raise WorkbenchError(
+                f"unknown service action {action!r}", f"one of: {', '.join(SERVICE_ACTIONS)}"
+            )
+        if action == "resume":
+            faults.resume(deployment, service, runtime=runtime)
+            return f"{service} resumed."
+        return self.inject(action, service, {})
+
+    def restart(self, service: str) -> None:
+        """Restart one service (same URL); the faults of its old process end with it."""
+        from workbench.app import faults
+
+        runtime, deployment = self._require()
+        runs.check_service(deployment, service)
+        faults.inject(deployment, service, "restart", runtime=runtime)
+
+    def inject(self, kind: str, service: str, options: dict[str, Any]) -> str:
+        """Inject one fault (recorded in the run's fault record); says what was done."""
+        from workbench.app import faults
+
+        runtime, deployment = self._require()
+        fault = faults.inject(deployment, service, kind, runtime=runtime, **options)
+        if fault is None:
+            return f"{service} restarted."
+        return f"{fault.describe()} on {service}."
+
+    def clear_faults(self) -> int:
+        """Undo every fault of the run; returns how many there were."""
+        from workbench.app import faults
+
+        runtime, deployment = self._require()
+        return len(faults.clear(deployment, runtime=runtime))
+
+    # -- watching -------------------------------------------------------------------------------
+
+    def logs(
+        self, service: str | None = None, *, follow: bool = False, tail: int | None = None
+    ) -> Iterator[LogLine]:
+        runtime, deployment = self._require()
+        if service is not None:
+            runs.check_service(deployment, service)
+        return runtime.logs(deployment, service, follow=follow, tail=tail)
+
+    def follow_logs(self, stop: threading.Event) -> Iterator[LogLine]:
+        """Every service's log lines, old ones first, until `stop` is set or the run ends."""
+        for line in self.logs(None, follow=True, tail=200):
+            if stop.is_set():
+                return
+            yield line
+
+    def live_graph(self) -> tuple[list[ServiceStatus], nx.MultiDiGraph]:
+        """The services' states, and the topology with them and the observed traffic merged in
+        (paused or crashed services are not asked for stats: they would only cost a timeout)."""
+        from workbench.app.live import LiveTopology
+
+        runtime, deployment = self._require()
+        with self._lock:
+            if self._live is None:
+                self._live = LiveTopology(self.lab)
+            live = self._live
+        return live.snapshot(deployment, runtime)
+
+    # -- checks ---------------------------------------------------------------------------------
+
+    def run_checks(
+        self,
+        exercise: str,
+        on_event: Callable[[CheckEvent], None],
+        cancel: threading.Event,
+    ) -> CheckRun:
+        """Run one exercise's checks (in a subprocess) and record the learner's progress.
+
+        Cancelling: setting `cancel` makes the runner kill the checks' process group at once,
+        even while a check hangs and no event arrives.
+        """
+        from workbench.checkrun import progress
+        from workbench.checkrun.runner import run_checks
+
+        with self._lock:
+            deployment = self.deployment
+        workspace = self._checks_workspace(deployment)
+        run = run_checks(
+            self.lab,
+            workspace,
+            exercises=[exercise],
+            deployment=deployment,
+            on_event=on_event,
+            cancel=cancel,
+        )
+        if cancel.is_set():
+            raise CancelledError("checks")
+        progress.record(run)
+        return run
+
+    def _checks_workspace(self, deployment: Deployment | None) -> Path:
+        # What the running services really execute is what gets checked (as `workbench check`).
+        if deployment is not None and deployment.workspace and deployment.workspace.is_dir():
+            return deployment.workspace.resolve()
+        workspace = self.workspace or self.ensure_workspace()[0]
+        return workspace.resolve()
+
+
+def _is_bake_failure(exc: WorkbenchError) -> bool:
+    from workbench.bakery.engine import BakeError
+
+    return isinstance(exc, BakeError)
