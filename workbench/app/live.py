@@ -4,9 +4,11 @@ up to date from its running deployment.
 This is where the network is: `fetch_stats` asks each service kit for its `GET /_admin/stats`,
 and `LiveTopology.refresh` asks the runtime for service states, fetches the stats of the services
 that can answer, and hands both to the pure `workbench.topology.apply_overlay`. The runtime is
-passed in (anything with `status(deployment)`), so this module stays free of runtime adapters.
+passed in (anything with `status(deployment)`); `current()` finds the lab's run and its runtime
+itself, for front ends that only know the lab.
 
-Public API: `LiveTopology(lab, *, timeout=0.5)` with `.declared`, `.refresh(deployment, runtime)
+Public API: `LiveTopology(lab, *, timeout=0.5)` with `.declared`, `.current() -> LiveView`,
+`.refresh(deployment, runtime)
 -> nx.MultiDiGraph`, `.snapshot(deployment, runtime) -> (statuses, graph)` and `.close()` (also a context manager); `fetch_stats(deployment, services=None,
 *, client=None, timeout=1.0) -> {service: stats or None}`.
 """
@@ -14,10 +16,12 @@ Public API: `LiveTopology(lab, *, timeout=0.5)` with `.declared`, `.refresh(depl
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import networkx as nx
 
+from workbench.errors import WorkbenchError
 from workbench.topology import Stats, StatusLike, apply_overlay, build_graph
 
 if TYPE_CHECKING:
@@ -36,6 +40,16 @@ class StatusSource(Protocol):
     def status(self, deployment: Deployment) -> Sequence[Any]: ...
 
 
+@dataclass(frozen=True)
+class LiveView:
+    """What `LiveTopology.current` found: the graph to draw, and the run it came from or why
+    there is none (the lab is not running, its runtime does not answer)."""
+
+    graph: nx.MultiDiGraph
+    deployment: Deployment | None = None
+    problem: WorkbenchError | None = None
+
+
 class LiveTopology:
     """The declared topology of `lab`, plus `refresh()` for the live one."""
 
@@ -44,6 +58,19 @@ class LiveTopology:
         self.declared = build_graph(lab)
         self.timeout = timeout
         self._client: httpx.Client | None = None
+
+    def current(self) -> LiveView:
+        """The live graph of the lab's newest run, or the declared one saying why not."""
+        from workbench.runtime.runs import find_run
+        from workbench.runtime.select import runtime_for
+
+        if not self.lab.runs_services:
+            return LiveView(self.declared)
+        try:
+            deployment = find_run(self.lab.id)
+            return LiveView(self.refresh(deployment, runtime_for(deployment)), deployment)
+        except WorkbenchError as exc:
+            return LiveView(self.declared, None, exc)
 
     def refresh(self, deployment: Deployment, runtime: StatusSource) -> nx.MultiDiGraph:
         """States from `runtime.status`, traffic from every answering service's stats."""

@@ -78,29 +78,26 @@ def _frame(
     from rich.text import Text
 
     from workbench.drawing import render
-    from workbench.errors import NotRunningError, WorkbenchError
-    from workbench.runtime.runs import find_run
-    from workbench.runtime.select import runtime_for
+    from workbench.errors import NotRunningError
     from workbench.topology import undeclared_edges
 
     header = Text.assemble((spec.title, "bold"), (f"  ({spec.id})", "grey62"))
     notes: list[Text] = []
-    g: nx.MultiDiGraph = topology.declared
-    if spec.runs_services:
-        try:
-            deployment = find_run(spec.id)
-            g = topology.refresh(deployment, runtime_for(deployment))
-            header.append(f"  · running on {deployment.runtime} ({deployment.run_id})", "green")
-        except NotRunningError:
-            notes.append(
-                Text(
-                    f"not running: this is the declared topology; start the lab "
-                    f"with `workbench lab start {spec.id}` to see it live",
-                    "yellow",
-                )
+    view = topology.current()
+    g: nx.MultiDiGraph = view.graph
+    if view.deployment is not None:
+        d = view.deployment
+        header.append(f"  · running on {d.runtime} ({d.run_id})", "green")
+    elif isinstance(view.problem, NotRunningError):
+        notes.append(
+            Text(
+                f"not running: this is the declared topology; start the lab "
+                f"with `workbench lab start {spec.id}` to see it live",
+                "yellow",
             )
-        except WorkbenchError as exc:
-            notes.append(Text(f"live view unavailable: {exc.message}", "yellow"))
+        )
+    elif view.problem is not None:
+        notes.append(Text(f"live view unavailable: {view.problem.message}", "yellow"))
     if live:
         header.append(f"  · {time.strftime('%H:%M:%S')} · Ctrl-C to quit", "grey62")
     for u, v, kind in undeclared_edges(g):
