@@ -19,8 +19,8 @@ import pytest
 from support import FIXTURE_LABS
 
 from workbench import faults as fault_api
-from workbench.checks.results import Outcome
-from workbench.checks.runner import run_checks
+from workbench.checkrun.results import Outcome
+from workbench.checkrun.runner import run_checks
 from workbench.lab import load_lab
 from workbench.lab.workspace import find_workspace
 from workbench.runtime.local import LocalRuntime

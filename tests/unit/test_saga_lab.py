@@ -15,8 +15,8 @@ from types import ModuleType
 
 import pytest
 
-from workbench.checks.imports import check_imports
-from workbench.checks.selftest import read_mutants
+from workbench.authoring.selftest import read_mutants
+from workbench.checkrun.imports import check_imports
 from workbench.lab import Lab, load_lab, validate_lab_dir
 
 SAGA = Path(__file__).resolve().parents[2] / "labs" / "saga"

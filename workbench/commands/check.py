@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     "--json",
     "as_json",
     is_flag=True,
-    help="Print the results as JSON (schema: workbench/checks/SCHEMA.md).",
+    help="Print the results as JSON (schema: workbench/checkrun/SCHEMA.md).",
 )
 @click.option(
     "--junit-xml",
@@ -78,9 +78,9 @@ def check(
     """
     from contextlib import nullcontext
 
-    from workbench.checks import progress
-    from workbench.checks.report import print_report, to_json, write_junit_xml
-    from workbench.checks.runner import files_that_do_not_load, run_checks, select_exercises
+    from workbench.checkrun import progress
+    from workbench.checkrun.report import print_report, to_json, write_junit_xml
+    from workbench.checkrun.runner import files_that_do_not_load, run_checks, select_exercises
     from workbench.commands.output import console, err_console
     from workbench.lab import find_lab
 
@@ -223,7 +223,7 @@ def progress_cmd(as_json: bool) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from workbench.checks.progress import load_progress
+    from workbench.checkrun.progress import load_progress
     from workbench.commands.output import console
     from workbench.lab import list_labs
 

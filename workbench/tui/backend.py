@@ -56,7 +56,7 @@ def progress_text(lab: Lab) -> str:
 def passed_exercises(lab: Lab) -> set[str]:
     """Ids of the exercises of this lab the learner has passed (from the check engine's store)."""
     try:
-        from workbench.checks import progress
+        from workbench.checkrun import progress
     except ImportError:  # the check engine is not installed in this tree yet
         return set()
     try:

@@ -20,8 +20,8 @@ from workbench.runtime.base import Deployment, LogLine, Progress, ServiceStatus
 from workbench.tui import backend
 
 if TYPE_CHECKING:
-    from workbench.checks.results import CheckRun
-    from workbench.checks.runner import CheckEvent
+    from workbench.checkrun.results import CheckRun
+    from workbench.checkrun.runner import CheckEvent
     from workbench.lab.model import Lab
     from workbench.runtime.base import Runtime
 
@@ -214,8 +214,8 @@ class LabSession:
         Cancelling: setting `cancel` makes the runner kill the checks' process group at once,
         even while a check hangs and no event arrives.
         """
-        from workbench.checks import progress
-        from workbench.checks.runner import run_checks
+        from workbench.checkrun import progress
+        from workbench.checkrun.runner import run_checks
 
         with self._lock:
             deployment = self.deployment

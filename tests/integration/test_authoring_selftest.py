@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from support import FIXTURE_LABS
 
-from workbench.checks.selftest import read_mutants, selftest
+from workbench.authoring.selftest import read_mutants, selftest
 from workbench.lab import load_lab
 
 

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.checks.results import CheckResult, CheckRun, ExerciseStatus, Outcome
+from workbench.checkrun.results import CheckResult, CheckRun, ExerciseStatus, Outcome
 
 if TYPE_CHECKING:
     from rich.console import Console

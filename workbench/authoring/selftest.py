@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.checks.results import CheckRun, ExerciseStatus, Outcome
-from workbench.checks.runner import CHECK_TIMEOUT, files_that_do_not_load, run_checks
+from workbench.checkrun.results import CheckRun, ExerciseStatus, Outcome
+from workbench.checkrun.runner import CHECK_TIMEOUT, files_that_do_not_load, run_checks
 from workbench.errors import StartFailedError
 from workbench.lab.model import Lab
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.checks.progress import load_progress, progress_path, record
-from workbench.checks.results import CheckResult, CheckRun, Outcome
+from workbench.checkrun.progress import load_progress, progress_path, record
+from workbench.checkrun.results import CheckResult, CheckRun, Outcome
 
 
 def run_with(outcomes: dict[str, Outcome], lab: str = "shop") -> CheckRun:

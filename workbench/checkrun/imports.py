@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workbench.checks.results import ImportProblem
+from workbench.checkrun.results import ImportProblem
 from workbench.lab.model import Lab, ServiceKind
 
 IMPORT_TIMEOUT = 15.0

@@ -1,16 +1,16 @@
-"""Running a lab's checks: pytest in a subprocess, turned into one `CheckRun`.
+"""Running a lab's checks: pytest in a subprocess, turned into one `CheckRun` (runs on the host).
 
 The subprocess isolates the workbench from the learner's code (a hang, a crash, an `os._exit`), a
 per-check timeout (pytest-timeout) ends a hanging check, and an overall deadline kills the whole
-process group. The plugin writes one JSON line per event, read here as it arrives, so the front
-ends can show checks as they finish and nothing is lost when the process dies.
+process group. The plugin (`workbench.checks.plugin`, inside that process) writes one event line
+per event (format: `workbench.checks.wire`), read here as it arrives, so the front ends can show
+checks as they finish and nothing is lost when the process dies.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
 import signal
 import subprocess
@@ -21,10 +21,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from workbench.checks.imports import check_imports, service_paths
-from workbench.checks.results import CheckResult, CheckRun, Outcome
+from workbench.checkrun.imports import check_imports, service_paths
+from workbench.checkrun.results import CheckResult, CheckRun, Outcome
+from workbench.checks import wire
 from workbench.errors import WorkbenchError
 from workbench.lab.model import Lab
 from workbench.runtime.base import Deployment
@@ -306,14 +306,14 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 class _EventReader:
-    """Reads the plugin's JSON lines as they are appended, and forwards them to the callback."""
+    """Reads the plugin's event lines as they are appended, and forwards them to the callback."""
 
     def __init__(self, path: Path, on_event: EventCallback | None) -> None:
         self.path = path
         self.on_event = on_event
         self.offset = 0
         self.pending = b""
-        self.events: list[dict[str, Any]] = []
+        self.events: list[wire.Event] = []
 
     def poll(self) -> None:
         with self.path.open("rb") as f:
@@ -323,50 +323,49 @@ class _EventReader:
         self.pending += data
         *lines, self.pending = self.pending.split(b"\n")
         for line in lines:
-            try:
-                event = json.loads(line)
-            except ValueError:
+            event = wire.decode(line)
+            if event is None:
                 continue
             self.events.append(event)
             self._forward(event)
 
-    def _forward(self, event: dict[str, Any]) -> None:
+    def _forward(self, event: wire.Event) -> None:
         if self.on_event is None:
             return
-        kind = event.get("event")
-        if kind == "collected":
+        kind = event["event"]
+        if kind == wire.COLLECTED:
             self.on_event(CheckEvent("collected", total=len(event["checks"])))
-        elif kind == "start":
+        elif kind == wire.START:
             self.on_event(CheckEvent("started", check_id=event["id"]))
-        elif kind == "result":
+        elif kind == wire.RESULT:
             result = CheckResult.from_dict(event)
             self.on_event(CheckEvent("finished", check_id=result.id, result=result))
 
 
 def _assemble(
     run: CheckRun,
-    events: list[dict[str, Any]],
+    events: list[wire.Event],
     returncode: int | None,
     stopped: str | None,
     output: str,
 ) -> None:
     """The run's results from the plugin's events; `stopped` says why the process was killed."""
-    collected: list[dict[str, Any]] = []
+    collected: list[wire.CollectedCheck] = []
     finished: dict[str, CheckResult] = {}
     started: list[str] = []
-    collect_errors: list[dict[str, Any]] = []
+    collect_errors: list[wire.Event] = []
     ended_normally = False
     for event in events:
-        kind = event.get("event")
-        if kind == "collected":
+        kind = event["event"]
+        if kind == wire.COLLECTED:
             collected = event["checks"]
-        elif kind == "start":
+        elif kind == wire.START:
             started.append(event["id"])
-        elif kind == "result":
+        elif kind == wire.RESULT:
             finished[event["id"]] = CheckResult.from_dict(event)
-        elif kind == "collect_error":
+        elif kind == wire.COLLECT_ERROR:
             collect_errors.append(event)
-        elif kind == "finished":
+        elif kind == wire.FINISHED:
             ended_normally = True
     for err in collect_errors:
         run.results.append(

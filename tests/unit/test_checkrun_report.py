@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from workbench.checks.report import print_report, to_json, to_junit_xml, write_junit_xml
-from workbench.checks.results import CheckResult, CheckRun, ImportProblem, Outcome
+from workbench.checkrun.report import print_report, to_json, to_junit_xml, write_junit_xml
+from workbench.checkrun.results import CheckResult, CheckRun, ImportProblem, Outcome
 
 TRACEBACK = "def test_total():\n>       assert total == 1225\nE       AssertionError"
 

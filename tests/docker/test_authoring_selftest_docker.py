@@ -57,8 +57,8 @@ def test_lab_selftest_on_docker(engine: None, lab_dir: Path) -> None:
 def test_selftest_bakes_once_before_the_first_variant(engine: None, tmp_path: Path) -> None:
     """A lab whose images are missing is baked first, with progress, and only once: the
     variants' starts (and their readiness deadline) then find the images there."""
+    from workbench.authoring.selftest import selftest
     from workbench.bakery.images import prune_images
-    from workbench.checks.selftest import selftest
     from workbench.lab import load_lab
     from workbench.runtime.docker_engine import connect
 

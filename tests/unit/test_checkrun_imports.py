@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from workbench.checks.imports import check_imports, public_names
+from workbench.checkrun.imports import check_imports, public_names
 
 
 def write(folder: Path, name: str, text: str) -> None:
@@ -98,7 +98,7 @@ def test_a_learner_file_may_import_what_its_service_provides(tmp_path: Path) -> 
 
     from support import FIXTURE_LABS
 
-    from workbench.checks.runner import files_that_do_not_load
+    from workbench.checkrun.runner import files_that_do_not_load
     from workbench.lab import load_lab
 
     lab_dir = tmp_path / "shop"

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.checks import eventually
-from workbench.checks.events import check_name, learner_message
-from workbench.checks.results import (
+from workbench.checkrun.results import (
     SCHEMA_VERSION,
     CheckResult,
     CheckRun,
@@ -19,7 +17,7 @@ from workbench.checks.results import (
     Outcome,
 )
 
-SCHEMA_DOC = Path(__file__).resolve().parents[2] / "workbench" / "checks" / "SCHEMA.md"
+SCHEMA_DOC = Path(__file__).resolve().parents[2] / "workbench" / "checkrun" / "SCHEMA.md"
 
 
 def result(check: str, exercise: str | None, outcome: Outcome, message: str = "") -> CheckResult:
@@ -124,55 +122,3 @@ def test_other_schema_versions_are_refused() -> None:
     data["schema_version"] = 99
     with pytest.raises(ValueError, match="schema_version"):
         CheckRun.from_dict(data)
-
-
-def test_learner_messages_drop_pytest_introspection() -> None:
-    exc = AssertionError("the total is 0, expected 1225\nassert 0 == 1225")
-    assert learner_message(exc, "call") == ("failed", "the total is 0, expected 1225")
-    kind, message = learner_message(AssertionError("assert 0 == 1225"), "call")
-    assert kind == "failed"
-    assert "assert 0 == 1225" in message
-    assert learner_message(AssertionError("broken fixture"), "setup")[0] == "error"
-
-
-def test_exceptions_that_are_not_verdicts_are_errors() -> None:
-    connect = type("ConnectError", (Exception,), {})("[Errno 111] Connection refused")
-    assert learner_message(connect, "call") == (
-        "error",
-        "could not connect to the service (is it running? did it crash?)",
-    )
-    kind, message = learner_message(KeyError("total_cents"), "call")
-    assert kind == "error"
-    assert "KeyError" in message
-
-
-def test_timeouts_are_reported_in_seconds() -> None:
-    failed = type("Failed", (Exception,), {})("Timeout (>1.0s) from pytest-timeout.")
-    kind, message = learner_message(failed, "call")
-    assert kind == "error"
-    assert "did not finish within 1 s" in message
-
-
-def test_check_names_read_like_sentences() -> None:
-    assert check_name("test_total_adds_up") == "total adds up"
-    assert check_name("test_section[Context]") == "section [Context]"
-
-
-def test_eventually_returns_the_first_truthy_value() -> None:
-    calls = iter([None, ValueError("starting"), 0, "done"])
-
-    def poll() -> object:
-        value = next(calls)
-        if isinstance(value, Exception):
-            raise value
-        return value
-
-    assert eventually(poll, within=2.0, interval=0.001) == "done"
-
-
-def test_eventually_fails_with_the_learners_message() -> None:
-    with pytest.raises(AssertionError, match="order 7 never became APPROVED") as info:
-        eventually(
-            lambda: 1 / 0, within=0.05, interval=0.01, message="order 7 never became APPROVED"
-        )
-    assert isinstance(info.value.__cause__, ZeroDivisionError)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.checks.results import CheckRun, ExerciseStatus
+from workbench.checkrun.results import CheckRun, ExerciseStatus
 from workbench.paths import state_dir
 
 PROGRESS_FILE = "progress.json"
