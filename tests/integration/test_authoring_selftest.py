@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from support import FIXTURE_LABS
 
-from workbench.authoring.selftest import read_mutants, selftest
+from workbench.authoring.mutants import mutant_problems, read_mutants
+from workbench.authoring.patches import make_patch
+from workbench.authoring.selftest import selftest
 from workbench.lab import load_lab
 
 
@@ -30,6 +32,15 @@ def copy_lab(name: str, tmp_path: Path) -> Path:
     target = tmp_path / name
     shutil.copytree(FIXTURE_LABS / name, target, ignore=shutil.ignore_patterns("__pycache__"))
     return target
+
+
+def write_mutant(lab_dir: Path, name: str, rel: str, text: str, header: str | None = None) -> None:
+    """Replace mutant `name` by one whose `rel` reads `text` (keeping its header unless given)."""
+    patch = lab_dir / "mutants" / f"{name}.patch"
+    if header is None:
+        header = patch.read_text().split("\n--- ", 1)[0]
+    solution = (lab_dir / "solution" / rel).read_text()
+    patch.write_text(make_patch(header, {rel: (solution, text)}))
 
 
 def test_fixture_labs_pass_their_selftest(fixture_labs: Path) -> None:
@@ -65,16 +76,19 @@ def test_a_service_lab_whose_checks_pass_on_the_starter_is_rejected(tmp_path: Pa
     assert "PASS on the handed-out starter" in starter.detail
     assert report.variants[1].ok  # the solution still passes
     assert report.problems == [
-        "exercise 'pricing' has no mutant: add mutants/<name>/ with a MUTANT.md saying "
-        "`exercise: pricing` and a known-wrong file"
+        "exercise 'pricing' has no mutant: add mutants/<name>.patch, a patch against "
+        "solution/ whose header says `exercise: pricing`"
     ]
 
 
 def test_a_mutant_the_checks_accept_is_rejected(tmp_path: Path) -> None:
     lab_dir = copy_lab("design-mini", tmp_path)
     # A "mistake" the checks cannot see: a different but valid partition.
-    (lab_dir / "mutants" / "god-service" / "partition.yaml").write_text(
-        "services:\n  front: [catalog]\n  back: [ordering, payment]\n  ship: [shipping]\n"
+    write_mutant(
+        lab_dir,
+        "god-service",
+        "partition.yaml",
+        "services:\n  front: [catalog]\n  back: [ordering, payment]\n  ship: [shipping]\n",
     )
     report = selftest(load_lab(lab_dir))
     assert not report.ok
@@ -83,41 +97,92 @@ def test_a_mutant_the_checks_accept_is_rejected(tmp_path: Path) -> None:
     assert "PASS on this known-wrong solution" in bad.detail
 
 
+GOD = "god-service"
+
+
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
         (
-            lambda d: shutil.rmtree(d / "mutants" / "no-consequences"),
+            lambda d: (d / "mutants" / "no-consequences.patch").unlink(),
             "exercise 'decision' has no mutant",
         ),
         (
-            lambda d: (d / "mutants" / "god-service" / "MUTANT.md").write_text("Too big.\n"),
-            "mutant 'god-service': MUTANT.md must name the exercise it targets",
+            lambda d: write_mutant(d, GOD, "partition.yaml", "services: {}\n", "Too big.\n"),
+            "mutant 'god-service' must name the exercise it targets",
         ),
         (
-            lambda d: (d / "mutants" / "god-service" / "MUTANT.md").write_text(
-                "Too big.\nexercise: nope\n"
+            lambda d: write_mutant(
+                d, GOD, "partition.yaml", "services: {}\n", "Too big.\nexercise: nope\n"
             ),
             "mutant 'god-service' targets unknown exercise 'nope'",
         ),
         (
-            lambda d: (d / "mutants" / "god-service" / "MUTANT.md").unlink(),
-            "mutant 'god-service' has no MUTANT.md",
+            lambda d: write_mutant(
+                d, GOD, "partition.yaml", "services: {}\n", "exercise: partition"
+            ),
+            "mutant 'god-service': the patch must start with a one-line description",
         ),
         (
-            lambda d: shutil.copy(
-                d / "solution" / "partition.yaml", d / "mutants" / "god-service" / "partition.yaml"
+            lambda d: (d / "mutants" / "god-service.patch").write_text("Too big.\n"),
+            "mutant 'god-service': no file in the patch",
+        ),
+        (
+            lambda d: (d / "mutants" / "old-style").mkdir(),
+            "old-style is a folder, not a mutant",
+        ),
+        (
+            lambda d: write_mutant(
+                d, GOD, "partition.yaml", (d / "solution" / "partition.yaml").read_text()
             ),
-            "mutant 'god-service': partition.yaml is identical to the solution's",
+            "mutant 'god-service': no file in the patch",  # an empty diff has no file at all
+        ),
+        (
+            lambda d: (d / "solution" / "partition.yaml").write_text(
+                "services:\n  storefront: [catalog, search]\n  orders: [ordering, payment]\n"
+                "  delivery: [shipping]\n"
+            ),
+            "mutant 'god-service' no longer applies to the solution (god-service.patch:6): "
+            "partition.yaml: hunk 1 (@@ -1,4 +1,2 @@) does not apply: line 2 is "
+            "'  storefront: [catalog, search]', the patch expects '  storefront: [catalog]'",
         ),
     ],
-    ids=["no-mutant", "no-target", "unknown-target", "no-description", "identical"],
+    ids=[
+        "no-mutant",
+        "no-target",
+        "unknown-target",
+        "no-description",
+        "not-a-patch",
+        "folder",
+        "identical",
+        "stale",
+    ],
 )
 def test_badly_written_mutants_are_reported(tmp_path: Path, change, problem: str) -> None:  # type: ignore[no-untyped-def]
     lab_dir = copy_lab("design-mini", tmp_path)
     change(lab_dir)
-    _mutants, problems = read_mutants(load_lab(lab_dir))
-    assert any(p.startswith(problem) for p in problems), problems
+    messages = [p.message for p in mutant_problems(load_lab(lab_dir))]
+    assert any(m.startswith(problem) for m in messages), messages
+
+
+def test_a_mutant_that_no_longer_applies_fails_the_selftest_loudly(tmp_path: Path) -> None:
+    """The solution changed under a mutant: the self-test names the mutant, file and hunk, and
+    still runs everything else."""
+    lab_dir = copy_lab("design-mini", tmp_path)
+    solution = lab_dir / "solution" / "partition.yaml"
+    solution.write_text(solution.read_text().replace("delivery:", "shipping-desk:"))
+    assert not read_mutants(load_lab(lab_dir))[1]  # well written: it is the solution that moved
+    result = selftest_cli(str(lab_dir))
+    assert result.returncode == 1
+    assert "✗ mutant god-service: checks fail on partition" in result.stdout
+    assert (
+        "mutant 'god-service' no longer applies to the solution (god-service.patch:6): "
+        "partition.yaml: hunk 1 (@@ -1,4 +1,2 @@) does not apply: line 4 is "
+        "'  shipping-desk: [shipping]', the patch expects '  delivery: [shipping]'"
+    ) in result.stdout
+    assert "✓ solution: every check passes" in result.stdout
+    assert "✓ mutant no-consequences" in result.stdout
+    assert "self-test FAILED" in result.stdout
 
 
 def test_untagged_checks_fail_the_selftest(tmp_path: Path) -> None:
@@ -141,7 +206,7 @@ def test_untagged_checks_fail_the_selftest(tmp_path: Path) -> None:
 def test_a_mutant_rejected_only_by_crashing_checks_is_not_enough(tmp_path: Path) -> None:
     lab_dir = copy_lab("design-mini", tmp_path)
     # The checks crash on this file (TypeError) instead of telling the learner what is wrong.
-    (lab_dir / "mutants" / "god-service" / "partition.yaml").write_text("services:\n  shop: 5\n")
+    write_mutant(lab_dir, "god-service", "partition.yaml", "services:\n  shop: 5\n")
     report = selftest(load_lab(lab_dir))
     [bad] = [v for v in report.variants if not v.ok]
     assert bad.variant == "mutant god-service"

@@ -3,10 +3,11 @@
 For every exercise of a lab, its checks must
 - fail on `starter/` (a check that passes the handed-out files teaches nothing),
 - pass on `solution/`,
-- fail on each `mutants/<name>/` that targets it (a known-wrong solution, one common mistake each;
-  the folder holds only the files that differ from the solution, laid over a copy of it, and a
-  `MUTANT.md` whose first line describes the mistake and which names `exercise: <id>`).
-An exercise without a mutant fails the self-test, and so do checks not tagged with a known exercise.
+- fail on each mutant that targets it (a known-wrong solution, one common mistake each:
+  `mutants/<name>.patch`, a patch against `solution/` applied to a copy of it, see `mutants`).
+An exercise without a mutant fails the self-test, and so do checks not tagged with a known exercise
+and a mutant whose patch no longer applies to the solution (the message names the mutant, the file
+and the hunk).
 
 Labs with services get a deployment per variant on the chosen runtime, stopped afterwards (also
 when some of its services did not start: a self-test leaves nothing running); design labs (no
@@ -16,15 +17,13 @@ the first variant, so each variant's start deadline covers starting only.
 
 from __future__ import annotations
 
-import filecmp
-import re
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.authoring.mutants import MutantError, copy_tree, read_mutants
 from workbench.checkrun.results import CheckRun, ExerciseStatus, Outcome
 from workbench.checkrun.runner import CHECK_TIMEOUT, files_that_do_not_load, run_checks
 from workbench.errors import StartFailedError
@@ -33,20 +32,7 @@ from workbench.lab.model import Lab
 if TYPE_CHECKING:
     from workbench.runtime.base import Runtime
 
-MUTANT_FILE = "MUTANT.md"
-_TARGET = re.compile(r"^\s*exercise:\s*([a-z0-9][a-z0-9-]*)\s*$", re.MULTILINE)
-
 StepCallback = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Mutant:
-    name: str
-    path: Path
-    description: str
-    exercise: str | None
-    files: tuple[str, ...]
-    """Files of the mutant (relative), laid over a copy of the solution."""
 
 
 @dataclass(frozen=True)
@@ -73,67 +59,6 @@ class SelftestReport:
         return not self.problems and all(v.ok for v in self.variants)
 
 
-def read_mutants(lab: Lab) -> tuple[list[Mutant], list[str]]:
-    """The lab's mutants, and the problems with how they are written."""
-    mutants: list[Mutant] = []
-    problems: list[str] = []
-    root = lab.mutants_dir
-    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    exercise_ids = {e.id for e in lab.exercises}
-    for folder in folders:
-        note = folder / MUTANT_FILE
-        files = tuple(
-            sorted(
-                p.relative_to(folder).as_posix()
-                for p in folder.rglob("*")
-                if p.is_file() and p.name != MUTANT_FILE and "__pycache__" not in p.parts
-            )
-        )
-        if not note.is_file():
-            problems.append(
-                f"mutant {folder.name!r} has no {MUTANT_FILE} (a one-line description "
-                "of the mistake, then `exercise: <id>`)"
-            )
-            continue
-        text = note.read_text(encoding="utf-8")
-        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        description = lines[0].lstrip("# ").strip() if lines else ""
-        target = _TARGET.search(text)
-        exercise = target.group(1) if target else None
-        if not description or _TARGET.match(lines[0] if lines else ""):
-            problems.append(
-                f"mutant {folder.name!r}: the first line of {MUTANT_FILE} must "
-                "describe the mistake in one line"
-            )
-        if exercise is None:
-            problems.append(
-                f"mutant {folder.name!r}: {MUTANT_FILE} must name the exercise it "
-                "targets with a line `exercise: <id>`"
-            )
-        elif exercise not in exercise_ids:
-            problems.append(
-                f"mutant {folder.name!r} targets unknown exercise {exercise!r} "
-                f"(exercises: {', '.join(sorted(exercise_ids)) or 'none'})"
-            )
-        if not files:
-            problems.append(f"mutant {folder.name!r} changes no file: it would be the solution")
-        for rel in files:
-            original = lab.solution_dir / rel
-            if original.is_file() and filecmp.cmp(original, folder / rel, shallow=False):
-                problems.append(
-                    f"mutant {folder.name!r}: {rel} is identical to the solution's "
-                    "(a mutant holds only the files that differ)"
-                )
-        mutants.append(Mutant(folder.name, folder, description, exercise, files))
-    for ex in lab.exercises:
-        if not any(m.exercise == ex.id for m in mutants):
-            problems.append(
-                f"exercise {ex.id!r} has no mutant: add mutants/<name>/ with a "
-                f"{MUTANT_FILE} saying `exercise: {ex.id}` and a known-wrong file"
-            )
-    return mutants, problems
-
-
 def selftest(
     lab: Lab,
     *,
@@ -147,7 +72,7 @@ def selftest(
         report.problems.append("the lab has no exercises")
         return report
     mutants, problems = read_mutants(lab)
-    report.problems.extend(problems)
+    report.problems.extend(p.message for p in problems)
     every = [e.id for e in lab.exercises]
     engine = _engine(lab, runtime, step)
     with tempfile.TemporaryDirectory(prefix=f"workbench-selftest-{lab.id}-") as tmp:
@@ -159,22 +84,27 @@ def selftest(
             )
             return _check_variant(lab, folder, exercises, engine, check_timeout)
 
-        starter = _materialise(root / "starter", [lab.starter_dir])
+        starter = copy_tree(lab.starter_dir, root / "starter")
         run = check("starter", starter, [])  # [] = every check, tagged or not
         report.variants.append(_expect_fail("starter", run, every))
         report.problems.extend(_tagging_problems(lab, run))
 
-        solution = _materialise(root / "solution", [lab.solution_dir])
+        solution = copy_tree(lab.solution_dir, root / "solution")
         run = check("solution", solution, [])
         report.variants.append(_expect_pass(run))
 
         for mutant in mutants:
             if mutant.exercise not in every:
                 continue
-            folder = _materialise(root / f"mutant-{mutant.name}", [lab.solution_dir, mutant.path])
-            run = check(f"mutant {mutant.name}", folder, [mutant.exercise])
-            result = _expect_fail(f"mutant {mutant.name}", run, [mutant.exercise])
-            report.variants.append(result)
+            variant = f"mutant {mutant.name}"
+            try:
+                folder = mutant.materialise(lab.solution_dir, root / f"mutant-{mutant.name}")
+            except MutantError as exc:
+                expectation = f"checks fail on {mutant.exercise}"
+                report.variants.append(VariantResult(variant, expectation, False, str(exc)))
+                continue
+            run = check(variant, folder, [mutant.exercise])
+            report.variants.append(_expect_fail(variant, run, [mutant.exercise]))
     return report
 
 
@@ -260,20 +190,6 @@ def _not_started(
         error=f"the lab's services did not start on it: {exc.message}",
         run_id=exc.run_id,
     )
-
-
-def _materialise(target: Path, layers: list[Path]) -> Path:
-    """A workspace made of folders laid over each other (solution, then a mutant's files)."""
-    target.mkdir(parents=True)
-    for layer in layers:
-        if not layer.is_dir():
-            continue
-        for path in sorted(layer.rglob("*")):
-            if path.is_file() and path.name != MUTANT_FILE and "__pycache__" not in path.parts:
-                dest = target / path.relative_to(layer)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, dest)
-    return target
 
 
 def _explain(run: CheckRun) -> str:
