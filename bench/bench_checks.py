@@ -76,8 +76,8 @@ def main() -> None:
         WORKBENCH_LABS_PATH=str(FIXTURES),
     )
 
-    from workbench.checks.imports import check_imports
-    from workbench.checks.runner import learner_files, run_checks
+    from workbench.checkrun.imports import check_imports
+    from workbench.checkrun.runner import learner_files, run_checks
     from workbench.lab import find_lab
     from workbench.lab.workspace import init_workspace
     from workbench.runtime.local import LocalRuntime

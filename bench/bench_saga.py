@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from workbench.checks.runner import run_checks  # noqa: E402
+from workbench.checkrun.runner import run_checks  # noqa: E402
 from workbench.lab import load_lab  # noqa: E402
 from workbench.runtime.select import docker_available, get_runtime  # noqa: E402
 

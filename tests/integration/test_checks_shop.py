@@ -19,8 +19,9 @@ import pytest
 from support import FIXTURE_LABS
 
 from workbench import faults as fault_api
-from workbench.checks.results import Outcome
-from workbench.checks.runner import run_checks
+from workbench.authoring.mutants import read_mutants
+from workbench.checkrun.results import Outcome
+from workbench.checkrun.runner import run_checks
 from workbench.lab import load_lab
 from workbench.lab.workspace import find_workspace
 from workbench.runtime.local import LocalRuntime
@@ -82,7 +83,10 @@ def test_learner_loop_from_init_to_progress(shop: None, tmp_path: Path) -> None:
 def test_json_and_junit_outputs_of_a_failing_check(shop: None, tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     assert wb("lab", "init", "shop", str(workspace)).returncode == 0
-    shutil.copy(FIXTURE_LABS / "shop" / "mutants" / "round-up" / "pricing.py", workspace)
+    lab = load_lab(FIXTURE_LABS / "shop")
+    [round_up] = [m for m in read_mutants(lab)[0] if m.name == "round-up"]
+    wrong = round_up.materialise(lab.solution_dir, tmp_path / "round-up")
+    shutil.copy(wrong / "pricing.py", workspace)
     junit = tmp_path / "junit.xml"
     result = wb(
         "check", "shop", "--start", "--runtime", "local", "--json", "--junit-xml", str(junit)

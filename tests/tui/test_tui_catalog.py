@@ -71,8 +71,8 @@ async def test_filter_without_match_says_so(tui_labs: Path) -> None:
 async def test_arrows_move_while_typing_and_progress_shows(
     tui_labs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.checks import progress
-    from workbench.checks.results import CheckResult, CheckRun, Outcome
+    from workbench.checkrun import progress
+    from workbench.checkrun.results import CheckResult, CheckRun, Outcome
 
     run = CheckRun(
         "shop",

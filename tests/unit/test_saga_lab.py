@@ -1,5 +1,6 @@
 """The saga lab's content, without starting anything: it validates, its hand-outs load, its
-mutants are well formed, its copies do not drift, and the order state machine holds.
+mutants are well formed and still apply to the solution, its copies do not drift, and the order
+state machine holds.
 
 The behaviour of the running services is in tests/integration/test_saga_services.py, and the
 checks prove themselves in the parametrised self-tests (local and Docker).
@@ -15,8 +16,8 @@ from types import ModuleType
 
 import pytest
 
-from workbench.checks.imports import check_imports
-from workbench.checks.selftest import read_mutants
+from workbench.authoring.mutants import mutant_problems, read_mutants
+from workbench.checkrun.imports import check_imports
 from workbench.lab import Lab, load_lab, validate_lab_dir
 
 SAGA = Path(__file__).resolve().parents[2] / "labs" / "saga"
@@ -60,8 +61,8 @@ def test_the_topology_shows_the_saga(lab: Lab) -> None:
 
 
 def test_every_mutant_names_its_mistake_and_targets_an_exercise(lab: Lab) -> None:
-    mutants, problems = read_mutants(lab)
-    assert problems == []
+    mutants, _problems = read_mutants(lab)
+    assert mutant_problems(lab) == []  # well written, and every patch applies to the solution
     names = {m.name for m in mutants}
     assert {
         "no-compensation",
@@ -77,10 +78,17 @@ def test_every_mutant_names_its_mistake_and_targets_an_exercise(lab: Lab) -> Non
         assert mutant.description.endswith("."), mutant.name
 
 
-def test_starter_solution_and_mutants_load_as_the_check_runner_loads_them(lab: Lab) -> None:
+def test_starter_solution_and_mutants_load_as_the_check_runner_loads_them(
+    lab: Lab, tmp_path: Path
+) -> None:
     # The runner imports learner files with only the workspace on sys.path: checkout.py must
     # not need the order service's modules at import time (the exceptions come with `saga`).
-    folders = [SAGA / "starter", SAGA / "solution", *sorted((SAGA / "mutants").iterdir())]
+    mutants, _problems = read_mutants(lab)
+    folders = [
+        SAGA / "starter",
+        SAGA / "solution",
+        *(m.materialise(lab.solution_dir, tmp_path / m.name) for m in mutants),
+    ]
     for folder in folders:
         problems = check_imports(folder, ["checkout.py"], starter=lab.starter_dir)
         assert problems == [], f"{folder.name}: {problems}"

@@ -1,7 +1,13 @@
-"""Checks: the pytest plugin, runner, reports, progress and lab self-tests.
+"""The lab authors' API: what runs inside the checks' pytest process.
+
+The pytest plugin (`plugin`, loaded by the host's runner with `-p workbench.checks.plugin`), the
+fixtures lab checks ask for (`fixtures`), `eventually` (`wait`), fault injection from a check
+(`faults`), turning what a check raised into a sentence (`messages`) and the event lines the plugin
+writes for the host (`wire`). The host side (runner, results, reports) is `workbench.checkrun`;
+nothing here imports it.
 
 Lab checks import only `eventually` from here; this module stays light (no pytest, no rich) so a
-check file imports fast and the front ends can import the results model without the runner.
+check file imports fast.
 """
 
 from workbench.checks.wait import eventually

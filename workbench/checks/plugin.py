@@ -1,30 +1,26 @@
 """The workbench's pytest plugin, loaded by the runner with `-p workbench.checks.plugin`.
 
-It gives lab checks their fixtures (`lab`, `workspace`, `deployment`, `service_url`, `nats_url`,
-`http`, `faults`), registers the `exercise` and `hint` markers, selects checks by exercise, and
-writes every outcome as a JSON line to `--workbench-results` as it happens, so the parent process
-knows what finished even when a learner's code takes this process down.
+It runs inside the checks' pytest process: it registers the `exercise` and `hint` markers and the
+fixtures of `workbench.checks.fixtures`, selects checks by exercise and runs them in the lab's
+order, and writes every outcome as an event line (`workbench.checks.wire`) to `--workbench-results`
+as it happens, so the host knows what finished even when a learner's code takes this process down.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-from workbench.checks.events import check_name, learner_message
+from workbench.checks import wire
+from workbench.checks.messages import check_name, learner_message
 
-if TYPE_CHECKING:
-    import httpx
-
-    from workbench.checks.faults import Faults
-    from workbench.lab.model import Lab
-    from workbench.runtime.base import Deployment
+pytest_plugins = ["workbench.checks.fixtures"]
+"""The fixtures lab checks ask for, registered with this plugin."""
 
 _state: _PluginState | None = None
 """One session per checks process; hooks without a config argument reach it here."""
@@ -48,9 +44,9 @@ class _PluginState:
         self.lab_order: list[str] = [ex for ex in order.split(",") if ex]
         self.exitstatus = 0
 
-    def emit(self, **event: Any) -> None:
+    def emit(self, kind: str, **fields: Any) -> None:
         if self.out is not None:
-            self.out.write(json.dumps(event) + "\n")
+            self.out.write(wire.encode(kind, **fields))
             self.out.flush()  # the parent reads as we go; a crash loses nothing already written
 
     def close(self) -> None:
@@ -179,14 +175,14 @@ def pytest_collection_modifyitems(
         state.exercise_of[item.nodeid] = _exercise_of(item)
     state.order = [i.nodeid for i in items]
     state.emit(
-        event="collected",
+        wire.COLLECTED,
         checks=[
-            {
-                "id": i.nodeid,
-                "name": check_name(i.name),
-                "exercise": _exercise_of(i),
-                "hint": _hint_of(i),
-            }
+            wire.CollectedCheck(
+                id=i.nodeid,
+                name=check_name(i.name),
+                exercise=_exercise_of(i),
+                hint=_hint_of(i),
+            )
             for i in items
         ],
     )
@@ -198,7 +194,7 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         state = _current_state()
         if state is not None:
             state.emit(
-                event="collect_error",
+                wire.COLLECT_ERROR,
                 id=report.nodeid or "checks",
                 message=_collect_message(report),
                 details=report.longreprtext,
@@ -218,7 +214,7 @@ def _current_state() -> _PluginState | None:
 def pytest_runtest_logstart(nodeid: str, location: object) -> None:
     state = _current_state()
     if state is not None:
-        state.emit(event="start", id=nodeid)
+        state.emit(wire.START, id=nodeid)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -246,7 +242,7 @@ def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
         return
     reports = state.reports.pop(nodeid, [])
     result = _result_of(nodeid, state.exercise_of.get(nodeid), reports)
-    state.emit(event="result", **result)
+    state.emit(wire.RESULT, **result)
     exercise = state.exercise_of.get(nodeid)
     if result["outcome"] in ("failed", "error") and exercise is not None:
         state.failed_exercises.add(exercise)
@@ -260,7 +256,7 @@ def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
 
 def _result_of(
     nodeid: str, exercise: str | None, reports: list[pytest.TestReport]
-) -> dict[str, Any]:
+) -> wire.ResultFields:
     outcome, message, details = "passed", "", ""
     hint: str | None = None
     duration = 0.0
@@ -298,93 +294,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is not None:
         state.exitstatus = int(exitstatus)
         state.emit(
-            event="finished",
+            wire.FINISHED,
             exitstatus=int(exitstatus),
             stopped=str(session.shouldstop) if session.shouldstop else None,
         )
         state.close()
-
-
-# ---- fixtures -------------------------------------------------------------------------------
-
-
-class CheckSetupError(Exception):
-    """A fixture could not give a check what it needs; the message is for the learner."""
-
-
-@pytest.fixture(scope="session")
-def lab(pytestconfig: pytest.Config) -> Lab:
-    """The lab (from lab.yaml) whose checks are running."""
-    from workbench.lab.loader import load_lab
-
-    path = pytestconfig.getoption("workbench_lab")
-    if not path:
-        raise CheckSetupError("no lab given: run the checks with `workbench check LAB`")
-    return load_lab(Path(path))
-
-
-@pytest.fixture(scope="session")
-def workspace(pytestconfig: pytest.Config) -> Path:
-    """The learner's workspace folder."""
-    path = pytestconfig.getoption("workbench_workspace")
-    if not path:
-        raise CheckSetupError("no workspace given: create one with `workbench lab init LAB`")
-    return Path(path).resolve()
-
-
-@pytest.fixture(scope="session")
-def deployment(pytestconfig: pytest.Config) -> Deployment:
-    """The running deployment of the lab (service URLs, NATS URL, run folder)."""
-    from workbench.runtime.base import Deployment
-
-    run = pytestconfig.getoption("workbench_run")
-    if not run or not (Path(run) / Deployment.RECORD).is_file():
-        raise CheckSetupError(
-            "the lab is not running, so this check cannot talk to its services: "
-            "start it with `workbench lab start LAB` (or `workbench check LAB --start`)"
-        )
-    return Deployment.load(Path(run))
-
-
-@pytest.fixture(scope="session")
-def service_url(deployment: Deployment) -> Callable[[str], str]:
-    """`service_url("orders")` -> the base URL of that service, reachable from the checks."""
-
-    def url(name: str) -> str:
-        try:
-            return deployment.url(name).rstrip("/")
-        except KeyError:
-            known = ", ".join(sorted(deployment.endpoints)) or "none"
-            raise CheckSetupError(f"the lab has no service {name!r} (services: {known})") from None
-
-    return url
-
-
-@pytest.fixture(scope="session")
-def nats_url(deployment: Deployment) -> str:
-    """The URL of the lab's NATS broker."""
-    url = deployment.nats_url
-    if url is None:
-        raise CheckSetupError("this lab has no NATS broker")
-    return url
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    """An HTTP client with timeouts short enough that a stuck service fails the check quickly."""
-    import httpx
-
-    with httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
-        yield client
-
-
-@pytest.fixture
-def faults(deployment: Deployment) -> Iterator[Faults]:
-    """Fault injection on the running lab, undone automatically after the check."""
-    from workbench.checks.faults import Faults
-
-    injector = Faults(deployment)
-    try:
-        yield injector
-    finally:
-        injector.undo()

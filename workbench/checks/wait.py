@@ -1,7 +1,8 @@
 """`eventually`: poll a condition with a deadline, for eventual consistency in checks.
 
-Checks never `time.sleep`: they poll until the system has converged, and fail with a sentence for
-the learner when it has not within the deadline.
+Runs inside the checks' pytest process (lab checks import it as `from workbench.checks import
+eventually`). Checks never `time.sleep`: they poll until the system has converged, and fail with a
+sentence for the learner when it has not within the deadline.
 """
 
 from __future__ import annotations

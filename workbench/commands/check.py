@@ -36,7 +36,7 @@ import click
     "--json",
     "as_json",
     is_flag=True,
-    help="Print the results as JSON (schema: workbench/checks/SCHEMA.md).",
+    help="Print the results as JSON (schema: workbench/checkrun/SCHEMA.md).",
 )
 @click.option(
     "--junit-xml",
@@ -166,7 +166,7 @@ def progress_cmd(as_json: bool) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from workbench.checks.progress import load_progress
+    from workbench.checkrun.progress import load_progress
     from workbench.commands.output import console
     from workbench.lab import list_labs
 

@@ -55,6 +55,7 @@ def print_catalog() -> None:
 def validate_cmd(paths: tuple[Path, ...]) -> None:
     """Check lab folders and report every problem, with file, field and line.
 
+    Checks lab.yaml and the mutants (each patch is well formed and applies to solution/).
     Without PATH, validates every lab in the catalog. Exits 1 when any problem is found.
 
     \b
@@ -63,6 +64,7 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
     """
     from rich.markup import escape
 
+    from workbench.authoring.mutants import mutant_problems
     from workbench.commands.output import console
     from workbench.lab import validate_lab_dir
     from workbench.lab.index import lab_folders
@@ -70,7 +72,9 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
     folders = list(paths) or lab_folders()
     total = 0
     for folder in folders:
-        _lab, problems = validate_lab_dir(folder)
+        lab, problems = validate_lab_dir(folder)
+        if lab is not None:
+            problems = [*problems, *mutant_problems(lab)]
         total += len(problems)
         if problems:
             console().print(f"[red]✗[/] {escape(str(folder))}: {len(problems)} problem(s)")
@@ -95,9 +99,10 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
 def selftest_cmd(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> None:
     """Prove a lab's checks: they fail on starter/, pass on solution/, reject every mutant.
 
-    Each exercise needs at least one mutant (mutants/<name>/ with a MUTANT.md: a one-line
-    description of the mistake, then `exercise: <id>`). Labs with services are started once per
-    variant and stopped after. Without LAB, self-tests every lab. Exits 1 on any failure.
+    Each exercise needs at least one mutant (mutants/<name>.patch: a one-line description of
+    the mistake, a line `exercise: <id>`, then a unified diff against solution/). A mutant whose
+    patch no longer applies fails. Labs with services are started once per variant and stopped
+    after. Without LAB, self-tests every lab. Exits 1 on any failure.
 
     \b
     Examples:

@@ -12,8 +12,8 @@ def run_selftest(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> bool:
     """Self-test the labs named (every lab in the catalog when none); True when all pass."""
     from rich.markup import escape
 
-    from workbench.checks.report import print_report
-    from workbench.checks.selftest import selftest
+    from workbench.authoring.selftest import selftest
+    from workbench.checkrun.report import print_report
     from workbench.commands.output import console, err_console
     from workbench.lab import find_lab, list_labs
 

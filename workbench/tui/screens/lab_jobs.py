@@ -24,7 +24,7 @@ from workbench.tui.messages import CheckProgress, LiveUpdate, StartProgress, Wor
 from workbench.app.session import CancelledError
 
 if TYPE_CHECKING:
-    from workbench.checks.runner import CheckEvent
+    from workbench.checkrun.runner import CheckEvent
     from workbench.tui.screens.lab import LabScreen
     from workbench.tui.widgets.faults import FaultChoice
 

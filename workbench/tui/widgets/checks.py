@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static
 
-from workbench.checks.results import CheckResult, CheckRun, ExerciseStatus, Outcome
+from workbench.checkrun.results import CheckResult, CheckRun, ExerciseStatus, Outcome
 
 MARK = {
     Outcome.PASSED: ("✓", "green"),

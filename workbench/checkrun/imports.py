@@ -1,0 +1,194 @@
+"""Before any check runs: does each learner file of the selected exercises load at all?
+
+A syntax error or a name that does not exist would otherwise surface as a service that crashed or a
+check that errors far from the cause. Here it is reported naming the file and line. Python files are
+compiled and imported in a subprocess (the learner's code may hang or exit at import time), with
+the workspace first on sys.path as the services have it, then the source folders of the lab's
+python services that load learner files (a learner file may import what its service provides,
+e.g. the saga lab's `saga_blocks`); YAML and JSON files are parsed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from workbench.checkrun.results import ImportProblem
+from workbench.lab.model import Lab, ServiceKind
+
+IMPORT_TIMEOUT = 15.0
+
+# Runs in the child: one JSON line per event, flushed, so a hang still tells which file it was in.
+_CHILD = r"""
+import importlib, importlib.util, json, os, sys, traceback
+workspace, files, required = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+sys.path[0:0] = [workspace, *json.loads(sys.argv[4])]
+
+def emit(**event):
+    sys.__stdout__.write(json.dumps(event) + "\n")
+    sys.__stdout__.flush()
+
+def learner_line(exc, path):
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(frame.filename) == path:
+            line = frame.lineno
+    return line
+
+for rel in files:
+    path = os.path.abspath(os.path.join(workspace, rel))
+    emit(start=rel)
+    problems = []
+    if not os.path.isfile(path):
+        problems.append([None, "the file is missing from your workspace"])
+    elif rel.endswith(".py"):
+        try:
+            source = open(path, encoding="utf-8").read()
+            compile(source, path, "exec")
+        except SyntaxError as exc:
+            where = f" (column {exc.offset})" if exc.offset else ""
+            problems.append([exc.lineno, f"syntax error: {exc.msg}{where}"])
+        except (UnicodeDecodeError, ValueError) as exc:
+            problems.append([None, f"cannot read it as Python: {exc}"])
+        else:
+            mod = rel[:-3].replace("/", ".").removesuffix(".__init__")
+            sys.stdout = open(os.devnull, "w")  # the learner's prints must not corrupt our output
+            try:
+                if all(p.isidentifier() for p in mod.split(".")):
+                    module = importlib.import_module(mod)
+                else:
+                    spec = importlib.util.spec_from_file_location("learner_module", path)
+                    module = importlib.util.module_from_spec(spec)
+                    spec.loader.exec_module(module)
+            except BaseException as exc:
+                text = str(exc).splitlines()[0] if str(exc) else ""
+                detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+                problems.append([learner_line(exc, path), f"importing it failed with {detail}"])
+            else:
+                for name in required.get(rel, []):
+                    if not hasattr(module, name):
+                        problems.append([None, f"it no longer defines `{name}`, which the lab "
+                                               "uses (the starter file defines it)"])
+            finally:
+                sys.stdout = sys.__stdout__
+    elif rel.endswith((".yaml", ".yml")):
+        import yaml
+        try:
+            yaml.safe_load(open(path, encoding="utf-8"))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problems.append([mark.line + 1 if mark else None, f"not valid YAML: {exc.problem}"])
+        except yaml.YAMLError as exc:
+            problems.append([None, f"not valid YAML: {exc}"])
+    elif rel.endswith(".json"):
+        try:
+            json.load(open(path, encoding="utf-8"))
+        except ValueError as exc:
+            problems.append([getattr(exc, "lineno", None), f"not valid JSON: {exc}"])
+    emit(done=rel, problems=problems)
+"""
+
+
+def public_names(source: str) -> list[str]:
+    """Top-level functions and classes a starter file defines (the names the lab relies on)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and not node.name.startswith("_")
+    ]
+
+
+def service_paths(lab: Lab) -> list[Path]:
+    """Source folders of the lab's python services that load learner files: what the learner's
+    files can import besides the workspace when a service loads them."""
+    folders = []
+    for service in lab.services:
+        if service.kind is ServiceKind.PYTHON and service.workspace and service.source:
+            folder = (lab.path / service.source).resolve()
+            if folder.is_dir() and folder not in folders:
+                folders.append(folder)
+    return folders
+
+
+def check_imports(
+    workspace: Path,
+    files: list[str],
+    *,
+    starter: Path | None = None,
+    paths: list[Path] | None = None,
+    timeout: float = IMPORT_TIMEOUT,
+) -> list[ImportProblem]:
+    """Problems that stop the learner files from loading; empty when all of them load.
+
+    `paths` go on sys.path after the workspace (see `service_paths`).
+    """
+    if not files:
+        return []
+    required: dict[str, list[str]] = {}
+    for rel in files:
+        original = starter / rel if starter else None
+        if rel.endswith(".py") and original and original.is_file():
+            required[rel] = public_names(original.read_text(encoding="utf-8", errors="replace"))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    args = [
+        sys.executable,
+        "-c",
+        _CHILD,
+        str(workspace.resolve()),
+        json.dumps(files),
+        json.dumps(required),
+        json.dumps([str(p) for p in paths or []]),
+    ]
+    try:
+        proc = subprocess.run(
+            args,
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        stdout, stderr, timed_out = proc.stdout, proc.stderr, False
+    except subprocess.TimeoutExpired as exc:
+        stdout = _text(exc.stdout)
+        stderr, timed_out = _text(exc.stderr), True
+    problems: list[ImportProblem] = []
+    current: str | None = None
+    for line in stdout.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if "start" in event:
+            current = event["start"]
+        elif "done" in event:
+            current = None
+            problems.extend(ImportProblem(event["done"], ln, msg) for ln, msg in event["problems"])
+    if current is not None:
+        if timed_out:
+            message = (
+                f"importing it did not finish within {timeout:g} s: does it run something "
+                "at import time (a loop, a server, input())?"
+            )
+        else:
+            last = stderr.strip().splitlines()[-1:] or ["no output"]
+            message = f"importing it ended the Python process ({last[0]})"
+        problems.append(ImportProblem(current, None, message))
+    return problems
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
