@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from workbench.lab.model import Lab
     from workbench.runtime.base import Deployment, Progress
 
-Say = Callable[[str], None]
+Say = Callable[[str], object]
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("workbench.app")
 
-Note = Callable[[str], None]
+Note = Callable[[str], object]
 """Where a session says, in one line, something the user should know (a stale run removed, a
 fallback to the local runtime). The CLI prints it; the TUI shows a notification."""
 

@@ -114,7 +114,7 @@ class LabScreen(Screen[None]):
         self.session = LabSession(
             lab, runtime or "local", note=lambda text: self.post_message(SessionNote(text))
         )
-        self.jobs = LabJobs(self)
+        self.jobs = LabJobs(self, self)
 
     @property
     def lab_active(self) -> bool:

@@ -13,8 +13,9 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker
 
@@ -25,7 +26,9 @@ from workbench.app.session import CancelledError
 
 if TYPE_CHECKING:
     from workbench.checkrun.runner import CheckEvent
-    from workbench.tui.screens.lab import LabScreen
+    from workbench.app.session import LabSession
+    from workbench.lab.model import Lab
+    from workbench.tui.widgets.instructions import InstructionsViewer
     from workbench.tui.widgets.faults import FaultChoice
 
 log = logging.getLogger("workbench.tui")
@@ -35,13 +38,28 @@ FLUSH_SECONDS = 0.1
 MAX_LINES_PER_FLUSH = 400
 
 
+class LabState(Protocol):
+    """What the jobs read and set on the lab screen, which implements it (so this module needs
+    no import of the screen's)."""
+
+    lab: Lab
+    session: LabSession
+    phase: str
+    checking: bool
+
+    @property
+    def instructions(self) -> InstructionsViewer: ...
+
+
 class LabJobs:
     """The lab screen's helper for everything that runs off the UI thread."""
 
-    def __init__(self, screen: LabScreen) -> None:
+    def __init__(self, screen: Screen[Any], state: LabState) -> None:
         self.screen = screen
-        self.lab = screen.lab
-        self.session = screen.session
+        """Where the jobs run workers and post their messages."""
+        self.state = state
+        self.lab = state.lab
+        self.session = state.session
         self._log_stop = threading.Event()
         self._log_buffer: deque[LogLine] = deque(maxlen=20000)
         self._log_thread: threading.Thread | None = None
@@ -98,16 +116,16 @@ class LabJobs:
     async def stop_and_wait(self) -> None:
         """Stop whatever runs (cancelling a start or checks first) and wait until it is done."""
         self.query_one_activity().begin(f"Stopping {self.lab.id}…", cancellable=False)
-        if self.screen.checking:
+        if self.state.checking:
             self.cancel_checks()
-        if self.screen.phase == "starting":
+        if self.state.phase == "starting":
             self.session.cancel_start()
         for worker in (self._lifecycle_worker, self._checks_worker):
             if worker is not None and worker.is_running:
                 await worker.wait()
         self._stop_live()
         await asyncio.to_thread(self.session.stop)
-        self.screen.phase = "stopped"
+        self.state.phase = "stopped"
         self.query_one_activity().end()
 
     def shutdown(self) -> None:
@@ -176,7 +194,7 @@ class LabJobs:
             self.screen.app.report(error, title="Opening the lab")  # type: ignore[attr-defined]
             return
         workspace, created, attached = result
-        self.screen.instructions.set_workspace(workspace)
+        self.state.instructions.set_workspace(workspace)
         if created:
             self.screen.notify(
                 f"Your workspace is {workspace}: a copy of the starter files. "
@@ -199,7 +217,7 @@ class LabJobs:
             self._went_running()
             self.screen.app.report(error, title="Some services did not start")  # type: ignore[attr-defined]
             return
-        self.screen.phase = "stopped"
+        self.state.phase = "stopped"
         self.query_one_services().set_all_stopped()
         if isinstance(error, CancelledError):
             self.screen.notify("Start cancelled; nothing was left running.", severity="warning")
@@ -208,7 +226,7 @@ class LabJobs:
 
     def _done_stop(self, error: BaseException | None, _result: Any) -> None:
         self.query_one_activity().end()
-        self.screen.phase = "stopped"
+        self.state.phase = "stopped"
         self.query_one_services().set_all_stopped()
         if error is not None:
             self.screen.app.report(error, title="Stop failed")  # type: ignore[attr-defined]
@@ -218,7 +236,7 @@ class LabJobs:
     def _done_check(self, error: BaseException | None, result: Any) -> None:
         from workbench.tui.widgets.checks import ChecksPanel
 
-        self.screen.checking = False
+        self.state.checking = False
         self.query_one_activity().end()
         panel = self.screen.query_one(ChecksPanel)
         if isinstance(error, CancelledError):
@@ -230,7 +248,7 @@ class LabJobs:
             return
         exercise, run = result
         panel.finish(run, exercise)
-        self.screen.instructions.mark_passed(self.passed_exercises())
+        self.state.instructions.mark_passed(self.passed_exercises())
         if exercise in run.passed_exercises():
             last = exercise == self.lab.exercises[-1].id
             then = (
@@ -275,7 +293,7 @@ class LabJobs:
         from workbench.tui.widgets.runtime_indicator import RuntimeIndicator
 
         self.screen.query_one(RuntimeIndicator).runtime = self.session.runtime_name
-        self.screen.phase = "running"
+        self.state.phase = "running"
         self._crashed.clear()
         self._start_logs()
         self._live_timers = [
@@ -286,7 +304,7 @@ class LabJobs:
 
     def refresh_live(self) -> None:
         """Fetch states and observed traffic in a worker; a LiveUpdate brings them back."""
-        if self.screen.phase != "running":
+        if self.state.phase != "running":
             return
 
         def work() -> None:
