@@ -37,7 +37,7 @@ def cli(ctx: click.Context) -> None:
     Example:
       workbench                      # open the workbench
       workbench labs list            # the labs you can take
-      workbench lab start shop       # run a lab's services
+      workbench lab start saga       # run a lab's services
     """
     if ctx.invoked_subcommand is None:
         from workbench.commands.home import open_home

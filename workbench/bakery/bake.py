@@ -30,7 +30,7 @@ PARALLEL_BUILDS = 3
 @dataclass(frozen=True)
 class BakedImage:
     image: str
-    """For people: 'root', 'base', 'nats', 'shop/orders'."""
+    """For people: 'root', 'base', 'nats', 'saga/order'."""
     kind: ImageKind
     tag: str
     built: bool

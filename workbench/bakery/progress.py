@@ -20,7 +20,7 @@ class BakePhase(StrEnum):
 @dataclass(frozen=True)
 class BakeEvent:
     image: str
-    """What is being baked, for people: 'root', 'base', 'nats', 'shop/orders'."""
+    """What is being baked, for people: 'root', 'base', 'nats', 'saga/order'."""
     phase: BakePhase
     tag: str = ""
     service: str | None = None

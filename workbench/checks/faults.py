@@ -1,7 +1,7 @@
 """The `faults` fixture's object: fault injection from a check, undone when the check ends.
 
 Runs inside the checks' pytest process. A thin layer over `workbench.faults` (the one fault API
-every runtime shares), so a check breaks the lab exactly as `workbench lab fault` would. After each
+every runtime shares), so a check breaks the lab exactly as `workbench fault` would. After each
 check everything recorded for the run is cleared: killed services restarted, paused ones resumed,
 partitions healed, kit faults deleted.
 """

@@ -62,7 +62,7 @@ def deployment(pytestconfig: pytest.Config) -> Deployment:
 
 @pytest.fixture(scope="session")
 def service_url(deployment: Deployment) -> Callable[[str], str]:
-    """`service_url("orders")` -> the base URL of that service, reachable from the checks."""
+    """`service_url("order")` -> the base URL of that service, reachable from the checks."""
 
     def url(name: str) -> str:
         try:

@@ -26,7 +26,7 @@ def bake(lab_id: str | None, all_labs: bool) -> None:
 
     \b
     Example:
-      workbench bake shop
+      workbench bake saga
       workbench bake --all
     """
     from workbench.errors import WorkbenchError
@@ -34,7 +34,7 @@ def bake(lab_id: str | None, all_labs: bool) -> None:
     if bool(lab_id) == all_labs:
         raise WorkbenchError(
             "name one lab, or give --all",
-            "for example `workbench bake shop` (see `workbench labs list`)",
+            "for example `workbench bake saga` (see `workbench labs list`)",
         )
     labs = _labs(lab_id)
     reports = _bake_with_progress(labs)
@@ -134,7 +134,7 @@ def images(prune: bool, superseded: bool, lab_id: str | None) -> None:
     Example:
       workbench images
       workbench images --prune
-      workbench images --prune --lab shop
+      workbench images --prune --lab saga
       workbench images --prune --superseded
     """
     from rich.table import Table

@@ -68,10 +68,10 @@ def check(
 
     \b
     Examples:
-      workbench check shop                 # all exercises, up to the first not passing
-      workbench check shop pricing -v      # one exercise, with tracebacks
-      workbench check shop --start         # start the lab first if needed
-      workbench check shop --all --json --junit-xml report.xml   # for grading / CI
+      workbench check saga                 # all exercises, up to the first not passing
+      workbench check saga retries -v      # one exercise, with tracebacks
+      workbench check saga --start         # start the lab first if needed
+      workbench check saga --all --json --junit-xml report.xml   # for grading / CI
     """
     from rich.markup import escape
 

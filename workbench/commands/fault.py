@@ -48,11 +48,11 @@ def fault_cmd(
 
     \b
     Example:
-      workbench fault shop orders latency --ms 300
-      workbench fault shop audit error_rate --rate 0.5 --route /audit
-      workbench fault shop audit kill
-      workbench fault list shop
-      workbench fault clear shop
+      workbench fault saga payment latency --ms 800    # past the order's 0.5 s step timeout
+      workbench fault saga shipping error_rate --rate 0.5 --route /shipments
+      workbench fault saga order kill
+      workbench fault list saga
+      workbench fault clear saga
     """
     from workbench.app import faults
     from workbench.app.runs import find as find_run
@@ -72,7 +72,7 @@ def fault_cmd(
         return
     if len(args) != 3:
         raise click.UsageError(
-            "expected LAB SERVICE KIND (e.g. `workbench fault shop orders latency --ms 300`), "
+            "expected LAB SERVICE KIND (e.g. `workbench fault saga payment latency --ms 800`), "
             "`workbench fault list LAB` or `workbench fault clear LAB`"
         )
     lab_id, service, kind = args

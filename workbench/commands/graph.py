@@ -37,7 +37,7 @@ def graph_cmd(lab_id: str, live: bool, width: int | None, full: bool) -> None:
 
     \b
     Example:
-      workbench graph shop
+      workbench graph saga
       workbench graph saga --live
     """
     from workbench.app.live import LiveTopology

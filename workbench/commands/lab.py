@@ -58,8 +58,8 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
 
     \b
     Example:
-      workbench lab start shop
-      workbench lab start shop --runtime local --workspace ~/work/shop
+      workbench lab start saga
+      workbench lab start saga --runtime local --workspace ~/workbench/saga
     """
     from rich.markup import escape
 
@@ -108,7 +108,7 @@ def stop_cmd(lab_id: str | None, stop_all: bool) -> None:
 
     \b
     Example:
-      workbench lab stop shop
+      workbench lab stop saga
       workbench lab stop --all
     """
     from workbench.app import runs
@@ -133,7 +133,7 @@ def status_cmd(lab_id: str | None, as_json: bool) -> None:
     \b
     Example:
       workbench lab status
-      workbench lab status shop --json
+      workbench lab status saga --json
     """
     import json
 
@@ -171,8 +171,8 @@ def logs_cmd(lab_id: str, service: str | None, follow: bool, tail: int | None) -
 
     \b
     Example:
-      workbench lab logs shop orders --tail 20
-      workbench lab logs shop -f
+      workbench lab logs saga order --tail 20
+      workbench lab logs saga -f
     """
     from workbench.app.session import LabSession
 
@@ -198,7 +198,7 @@ def restart_cmd(lab_id: str, service: str) -> None:
 
     \b
     Example:
-      workbench lab restart shop orders
+      workbench lab restart saga order
     """
     from workbench.app.session import LabSession
     from workbench.commands.output import console

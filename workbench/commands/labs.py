@@ -106,7 +106,7 @@ def selftest_cmd(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> None:
 
     \b
     Examples:
-      workbench labs selftest shop
+      workbench labs selftest saga
       workbench labs selftest --runtime docker
     """
     from workbench.commands.selftest import run_selftest

@@ -21,8 +21,8 @@ def init_cmd(lab_id: str, folder: Path | None) -> None:
 
     \b
     Examples:
-      workbench lab init shop              # ~/workbench/shop
-      workbench lab init shop ./my-shop    # a folder of your choice
+      workbench lab init saga              # ~/workbench/saga
+      workbench lab init saga ./my-saga    # a folder of your choice
     """
     from rich.markup import escape
 
@@ -62,8 +62,8 @@ def reset_cmd(lab_id: str, exercise: str | None, workspace_dir: Path | None) -> 
 
     \b
     Examples:
-      workbench lab reset shop pricing     # only the files of the pricing exercise
-      workbench lab reset shop             # every starter file
+      workbench lab reset saga retries     # only the files of the retries exercise
+      workbench lab reset saga             # every starter file
     """
     from rich.markup import escape
 

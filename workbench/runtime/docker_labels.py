@@ -38,7 +38,7 @@ def state_key() -> str:
 
 
 def run_suffix(run_id: str) -> str:
-    """The random part of a run id (`shop-1a2b3c4d` -> `1a2b3c4d`)."""
+    """The random part of a run id (`saga-1a2b3c4d` -> `1a2b3c4d`)."""
     return run_id.rsplit("-", 1)[-1]
 
 
