@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.runtime import docker_edge, docker_engine
-from workbench.runtime.docker_forwarder import parse_routes
+from workbench.dockerengine import connection
+from workbench.runtime.docker import edge
+from workbench.runtime.docker.edge_forwarder import parse_routes
 
 
 def free_ports(count: int) -> list[int]:
@@ -48,7 +49,7 @@ def echo_port() -> Iterator[int]:
 def start_forwarder(routes: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "WB_FORWARD": routes}
     proc = subprocess.Popen(
-        [sys.executable, "-c", docker_edge.forwarder_source()], env=env,
+        [sys.executable, "-c", edge.forwarder_source()], env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -92,7 +93,7 @@ def test_forwards_bytes_both_ways_and_closes_when_the_target_is_down(echo_port: 
 def test_forwarder_refuses_to_start_without_routes() -> None:
     env = {k: v for k, v in os.environ.items() if k != "WB_FORWARD"}
     done = subprocess.run(
-        [sys.executable, "-c", docker_edge.forwarder_source()], env=env, capture_output=True,
+        [sys.executable, "-c", edge.forwarder_source()], env=env, capture_output=True,
         timeout=30, check=False,
     )  # fmt: skip
     assert done.returncode == 2
@@ -119,7 +120,7 @@ def test_engine_ping_over_the_unix_socket(tmp_path: Path, monkeypatch: pytest.Mo
     server = _fake_engine(sock_path, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
     monkeypatch.setenv("DOCKER_HOST", f"unix://{sock_path}")
     try:
-        assert docker_engine.engine_available()
+        assert connection.engine_available()
     finally:
         server.close()
 
@@ -129,13 +130,13 @@ def test_engine_ping_says_no_fast_when_nothing_answers(
 ) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'missing.sock'}")
     began = time.monotonic()
-    assert not docker_engine.engine_available()
+    assert not connection.engine_available()
     assert time.monotonic() - began < 0.5
     sock_path = tmp_path / "busy.sock"
     server = _fake_engine(sock_path, b"HTTP/1.1 500 Internal Server Error\r\n\r\n")
     monkeypatch.setenv("DOCKER_HOST", f"unix://{sock_path}")
     try:
-        assert not docker_engine.engine_available()
+        assert not connection.engine_available()
     finally:
         server.close()
 
@@ -147,7 +148,7 @@ def test_asking_for_docker_without_an_engine_says_how_to_get_one(
 
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'missing.sock'}")
     with pytest.raises(RuntimeUnavailableError) as caught:
-        docker_engine.connect(timeout=2)
+        connection.connect(timeout=2)
     assert "--runtime local" in (caught.value.hint or "")
     assert "dockerd" in (caught.value.hint or "")
 

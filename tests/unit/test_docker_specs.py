@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from workbench import __version__
+from workbench.dockerengine import labels
 from workbench.errors import WorkbenchError
 from workbench.lab import load_lab
 from workbench.lab.model import Lab
-from workbench.runtime import docker_edge, docker_labels, docker_specs
+from workbench.runtime.docker import edge, names, specs
 
 SHOP = Path(__file__).resolve().parent.parent / "fixtures" / "labs" / "shop"
 RUN = "shop-1a2b3c4d"
@@ -22,10 +23,8 @@ def lab() -> Lab:
     return load_lab(SHOP)
 
 
-def spec(
-    lab: Lab, service: str, workspace: str | None = "/home/me/shop"
-) -> docker_specs.ContainerSpec:
-    return docker_specs.service_spec(
+def spec(lab: Lab, service: str, workspace: str | None = "/home/me/shop") -> specs.ContainerSpec:
+    return specs.service_spec(
         lab,
         lab.service(service),
         RUN,
@@ -37,55 +36,53 @@ def spec(
 
 
 def test_names_carry_lab_service_and_run() -> None:
-    assert docker_labels.container_name("shop", "orders", RUN) == "wb-shop-orders-1a2b3c4d"
-    assert docker_labels.network_name("shop", RUN) == "wb-shop-1a2b3c4d"
-    assert docker_labels.network_name("shop", RUN, "quarantine") == "wb-shop-1a2b3c4d-quarantine"
-    assert docker_labels.volume_name("shop", RUN, "data-audit") == "wb-shop-1a2b3c4d-data-audit"
-    assert docker_labels.role_container_name("shop", RUN, "edge") == "wb-shop-1a2b3c4d-edge"
+    assert names.container_name("shop", "orders", RUN) == "wb-shop-orders-1a2b3c4d"
+    assert names.network_name("shop", RUN) == "wb-shop-1a2b3c4d"
+    assert names.network_name("shop", RUN, "quarantine") == "wb-shop-1a2b3c4d-quarantine"
+    assert names.volume_name("shop", RUN, "data-audit") == "wb-shop-1a2b3c4d-data-audit"
+    assert names.role_container_name("shop", RUN, "edge") == "wb-shop-1a2b3c4d-edge"
 
 
 def test_two_runs_of_one_lab_never_share_a_name(lab: Lab) -> None:
     other = "shop-99887766"
-    names = {
-        docker_specs.service_spec(
-            lab, s, run, "img", network=docker_labels.network_name("shop", run), workspace=None
+    container_names = {
+        specs.service_spec(
+            lab, s, run, "img", network=names.network_name("shop", run), workspace=None
         ).name
         for run in (RUN, other)
         for s in lab.services
     }
-    assert len(names) == 2 * len(lab.services)
+    assert len(container_names) == 2 * len(lab.services)
 
 
 def test_labels_name_lab_run_service_version_and_state(
     isolated_state: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    found = docker_labels.run_labels("shop", RUN, service="orders", role="service")
+    found = labels.run_labels("shop", RUN, service="orders", role="service")
     assert found == {
         "io.workbench.lab": "shop",
         "io.workbench.run": RUN,
         "io.workbench.service": "orders",
         "io.workbench.version": __version__,
-        "io.workbench.state": docker_labels.state_key(),
+        "io.workbench.state": labels.state_key(),
         "io.workbench.role": "service",
     }
     # Another state folder (another user, another test) gets another state label.
     monkeypatch.setenv("WORKBENCH_STATE_DIR", str(tmp_path / "elsewhere"))
-    assert docker_labels.state_key() != found["io.workbench.state"]
-    assert docker_labels.gc_filter() == {
-        "label": [f"io.workbench.state={docker_labels.state_key()}"]
-    }
-    assert docker_labels.gc_filter(everything=True) == {"label": ["io.workbench.state"]}
+    assert labels.state_key() != found["io.workbench.state"]
+    assert labels.state_filter() == {"label": [f"io.workbench.state={labels.state_key()}"]}
+    assert labels.state_filter(everything=True) == {"label": ["io.workbench.state"]}
 
 
 def test_user_labels_in_the_reserved_namespace_are_rejected() -> None:
-    assert docker_labels.run_labels("shop", RUN, extra={"team": "blue"})["team"] == "blue"
+    assert labels.run_labels("shop", RUN, extra={"team": "blue"})["team"] == "blue"
     with pytest.raises(WorkbenchError, match=r"io\.workbench\.run.*reserved"):
-        docker_labels.run_labels("shop", RUN, extra={"io.workbench.run": "mine"})
+        labels.run_labels("shop", RUN, extra={"io.workbench.run": "mine"})
 
 
 def test_every_container_is_hardened(lab: Lab) -> None:
     containers = [spec(lab, s.name) for s in lab.services]
-    containers.append(docker_edge.edge_spec(lab, RUN, "img", network="net"))
+    containers.append(edge.edge_spec(lab, RUN, "img", network="net"))
     for c in containers:
         assert c.user == "10001:10001", c.name
         assert c.read_only, c.name
@@ -98,7 +95,7 @@ def test_every_container_is_hardened(lab: Lab) -> None:
 
 
 def test_only_the_brokers_volume_is_primed_and_primers_never_run_as_root(lab: Lab) -> None:
-    primers = docker_specs.primer_specs(lab, RUN, "workbench/base:x")
+    primers = specs.primer_specs(lab, RUN, "workbench/base:x")
     assert [[m.source for m in p.mounts] for p in primers] == [["wb-shop-1a2b3c4d-data-broker"]]
     primer = primers[0]
     assert primer.mounts[0].target == "/data"  # the base image's folder owned by uid 10001
@@ -108,7 +105,7 @@ def test_only_the_brokers_volume_is_primed_and_primers_never_run_as_root(lab: La
 
 
 def test_gated_start_runs_the_gate_and_names_the_app(lab: Lab) -> None:
-    orders = docker_specs.service_spec(
+    orders = specs.service_spec(
         lab, lab.service("orders"), RUN, "img", network="net", workspace="/ws",
         image_pythonpath="/opt/kit", gate_dir="/state/runs/shop-1a2b3c4d/gate",
     )  # fmt: skip
@@ -156,7 +153,7 @@ def test_declared_volumes_become_env_and_shared_mounts(lab: Lab) -> None:
 
 
 def test_every_volume_is_labelled_with_the_run(lab: Lab) -> None:
-    volumes = docker_specs.volumes_of(lab, RUN)
+    volumes = specs.volumes_of(lab, RUN)
     assert sorted(v.owner for v in volumes) == [
         "data-audit",
         "data-broker",
@@ -229,15 +226,15 @@ def test_broker_runs_jetstream_with_its_store_on_a_volume(lab: Lab) -> None:
 
 def test_no_service_publishes_ports_only_the_edge_on_loopback(lab: Lab) -> None:
     assert all(not spec(lab, s.name).ports for s in lab.services)
-    edge = docker_edge.edge_spec(lab, RUN, "img", network="wb-shop-1a2b3c4d")
-    assert edge.ports
-    assert all(host == ("127.0.0.1", None) for host in edge.ports.values())
-    assert edge.network == "wb-shop-1a2b3c4d"
-    assert edge.also_on == ["bridge"]
+    edge_container = edge.edge_spec(lab, RUN, "img", network="wb-shop-1a2b3c4d")
+    assert edge_container.ports
+    assert all(host == ("127.0.0.1", None) for host in edge_container.ports.values())
+    assert edge_container.network == "wb-shop-1a2b3c4d"
+    assert edge_container.also_on == ["bridge"]
 
 
 def test_edge_routes_reach_sidecars_through_their_main(lab: Lab) -> None:
-    routes = {r.service: r for r in docker_edge.routes(lab)}
+    routes = {r.service: r for r in edge.routes(lab)}
     assert (routes["logship"].host, routes["logship"].port) == ("audit", 8001)
     assert (routes["broker"].host, routes["broker"].port, routes["broker"].kind) == (
         "broker",
@@ -245,38 +242,36 @@ def test_edge_routes_reach_sidecars_through_their_main(lab: Lab) -> None:
         "nats",
     )
     assert len({r.listen for r in routes.values()}) == len(routes)
-    spec_text = docker_edge.forward_spec(list(routes.values()))
+    spec_text = edge.forward_spec(list(routes.values()))
     assert "=audit:8001" in spec_text
     assert "=orders:8000" in spec_text
 
 
 def test_image_pythonpath_is_extended_not_replaced() -> None:
-    assert docker_specs.image_pythonpath(["PATH=/x", "PYTHONPATH=/opt/kit"]) == "/opt/kit"
-    assert docker_specs.image_pythonpath(["PATH=/x"]) is None
-    assert docker_specs.image_pythonpath(None) is None
+    assert specs.image_pythonpath(["PATH=/x", "PYTHONPATH=/opt/kit"]) == "/opt/kit"
+    assert specs.image_pythonpath(["PATH=/x"]) is None
+    assert specs.image_pythonpath(None) is None
 
 
 def test_docker_desktop_gets_polling_for_reload(lab: Lab) -> None:
-    env = docker_specs.service_env(
-        lab, lab.service("orders"), RUN, workspace=True, force_polling=True
-    )
+    env = specs.service_env(lab, lab.service("orders"), RUN, workspace=True, force_polling=True)
     assert env["WATCHFILES_FORCE_POLLING"] == "true"
 
 
 def test_waves_start_dependencies_first_and_sidecars_after_their_main(lab: Lab) -> None:
     waves = [[s.name for s in wave] for wave in lab.start_order()]
     assert waves == [["broker"], ["audit", "orders"], ["gateway", "logship"]]
-    assert [s.name for s in docker_specs.main_services(lab)] == [
+    assert [s.name for s in specs.main_services(lab)] == [
         "broker",
         "orders",
         "audit",
         "gateway",
     ]
-    assert [s.name for s in docker_specs.sidecars_of(lab, "audit")] == ["logship"]
+    assert [s.name for s in specs.sidecars_of(lab, "audit")] == ["logship"]
 
 
 def test_the_lab_network_is_internal_unless_the_lab_allows_egress(lab: Lab) -> None:
-    from workbench.runtime.docker_network import lab_network_options
+    from workbench.runtime.docker.network import lab_network_options
 
     closed = lab_network_options(lab, RUN)
     assert closed["name"] == "wb-shop-1a2b3c4d"

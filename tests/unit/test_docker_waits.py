@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from workbench.runtime.docker_waits import HttpWait, started_at, worker_died
+from workbench.runtime.docker.waits import HttpWait, started_at, worker_died
 
 
 def container(started: str) -> Any:

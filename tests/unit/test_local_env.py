@@ -10,7 +10,7 @@ import pytest
 from support import FIXTURE_LABS
 
 from workbench.lab import Lab, load_lab
-from workbench.runtime import localenv
+from workbench.runtime.local import env as localenv
 
 PORTS = {"broker": 4001, "orders": 4002, "audit": 4003, "logship": 4004, "gateway": 4005}
 
@@ -91,7 +91,7 @@ def test_the_lab_env_and_the_gate(shop: Lab, tmp_path: Path) -> None:
 def test_uvicorn_command_reloads_on_service_and_workspace(shop: Lab, tmp_path: Path) -> None:
     argv = localenv.uvicorn_argv(shop, shop.service("orders"), 4002, tmp_path / "ws")
     source = str(shop.path / "services" / "orders")
-    assert argv[:4] == [sys.executable, "-m", "uvicorn", "workbench.runtime.localgate:app"]
+    assert argv[:4] == [sys.executable, "-m", "uvicorn", "workbench.servicekit.gate:app"]
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--port") + 1] == "4002"
     assert argv[argv.index("--app-dir") + 1] == source

@@ -1,4 +1,4 @@
-"""The fault API's checks and records (the faults themselves are exercised on a real lab in
+"""The fault API's checks and the fault record (the faults themselves are exercised on a real lab in
 tests/integration/test_local_runtime.py)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import pytest
 
 from workbench import faults
 from workbench.errors import WorkbenchError
+from workbench.runtime import fault_record
 from workbench.runtime.base import Deployment, Endpoint
 
 
@@ -44,32 +45,36 @@ def test_bad_faults_are_refused_before_anything_happens(
     with pytest.raises(WorkbenchError) as caught:
         faults.inject(deployment, service, kind, **options)
     assert message in caught.value.message
-    assert faults.active(deployment) == []
+    assert fault_record.active(deployment) == []
 
 
 def test_descriptions_are_short_and_human() -> None:
-    assert faults.ActiveFault("o", "latency", {"latency_ms": 300}).describe() == "latency 300 ms"
     assert (
-        faults.ActiveFault("o", "error_rate", {"rate": 0.5, "route": "/orders"}).describe()
+        fault_record.ActiveFault("o", "latency", {"latency_ms": 300}).describe() == "latency 300 ms"
+    )
+    assert (
+        fault_record.ActiveFault("o", "error_rate", {"rate": 0.5, "route": "/orders"}).describe()
         == "error_rate 50% (503) on /orders"
     )
-    assert faults.ActiveFault("o", "fail_next", {"count": 3, "status": 500}).describe() == (
+    assert fault_record.ActiveFault("o", "fail_next", {"count": 3, "status": 500}).describe() == (
         "fail_next 3 (500)"
     )
-    assert faults.ActiveFault("o", "pause").describe() == "paused"
+    assert fault_record.ActiveFault("o", "pause").describe() == "paused"
 
 
 def test_records_survive_in_the_run_folder_and_forget_follows_a_restart(
     deployment: Deployment,
 ) -> None:
-    faults._update(deployment, lambda _: [
-        faults.ActiveFault("orders", "latency", {"latency_ms": 300}, 1),
-        faults.ActiveFault("orders", "partition"),
-        faults.ActiveFault("broker", "pause"),
+    fault_record.update(deployment, lambda _: [
+        fault_record.ActiveFault("orders", "latency", {"latency_ms": 300}, 1),
+        fault_record.ActiveFault("orders", "partition"),
+        fault_record.ActiveFault("broker", "pause"),
     ])  # fmt: skip
     assert (deployment.run_dir / "faults.json").is_file()
-    assert faults.by_service(deployment) == {
+    assert fault_record.by_service(deployment) == {
         "orders": ["latency 300 ms", "partitioned"], "broker": ["paused"],
     }  # fmt: skip
-    faults.forget(deployment, "orders")  # local: a new process has no kit faults, no partition
-    assert faults.by_service(deployment) == {"broker": ["paused"]}
+    fault_record.forget(
+        deployment, "orders"
+    )  # local: a new process has no kit faults, no partition
+    assert fault_record.by_service(deployment) == {"broker": ["paused"]}

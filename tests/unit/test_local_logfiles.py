@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from workbench.runtime.logfiles import follow_logs, tail_lines
+from workbench.runtime.local.logfiles import follow_logs, tail_lines
 
 
 def test_tail_of_a_big_file_and_of_a_missing_one(tmp_path: Path) -> None:

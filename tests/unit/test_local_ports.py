@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from workbench.errors import WorkbenchError
-from workbench.runtime.ports import free_ports, is_free, is_listening, require_free
+from workbench.runtime.local.ports import free_ports, is_free, is_listening, require_free
 
 
 def test_free_ports_are_distinct_and_bindable() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.runtime import procs
+from workbench.runtime.local import procs
 
 # A leader that starts a child in its own group, like uvicorn's reloader and worker.
 FAMILY = "import subprocess, time; subprocess.Popen(['sleep', '30']); time.sleep(30)"

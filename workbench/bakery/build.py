@@ -1,4 +1,4 @@
-"""The bakery's side of the Docker engine: connecting, asking for images, running builds.
+"""One image build on the engine, each Dockerfile step reported as it runs.
 
 Builds go through the legacy builder (what Debian's engine has) with `network_mode="none"`, so
 nothing inside a build can reach the network: every input is in the build context.
@@ -6,59 +6,21 @@ nothing inside a build can reach the network: every input is in the build contex
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
-from typing import Any
 
 import docker
-from docker.errors import APIError, DockerException, ImageNotFound
+from docker.errors import DockerException
 
 from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase
-from workbench.errors import RuntimeUnavailableError, WorkbenchError
-
-NO_ENGINE_HINT = (
-    "start one with `sudo dockerd &` (or `sudo scripts/ensure-docker.sh`, which installs and "
-    "starts it), or use `--runtime local`, which needs no Docker"
-)
+from workbench.dockerengine.connection import first_line
+from workbench.dockerengine.images import find_image
+from workbench.dockerengine.labels import label_instruction
+from workbench.errors import WorkbenchError
 
 
 class BakeError(WorkbenchError):
     """An image could not be made; the message carries the end of the build output."""
-
-
-def connect(timeout: float = 120.0) -> docker.DockerClient:
-    """A client for the engine DOCKER_HOST (or the default socket) names, checked with a ping."""
-    try:
-        client = docker.from_env(timeout=int(timeout))
-        client.ping()
-    except DockerException as exc:
-        raise RuntimeUnavailableError(
-            f"no Docker engine answers ({_first_line(exc)})", NO_ENGINE_HINT
-        ) from exc
-    return client
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-
-
-def find_image(client: docker.DockerClient, name: str) -> Any | None:
-    """The image with this tag or id, or None."""
-    try:
-        return client.images.get(name)
-    except ImageNotFound:
-        return None
-    except APIError as exc:
-        if exc.status_code == 404:
-            return None
-        raise
-
-
-def label_instruction(labels: dict[str, str]) -> str:
-    return "LABEL " + " ".join(
-        f"{key}={json.dumps(value)}" for key, value in sorted(labels.items())
-    )
 
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)")
@@ -123,8 +85,8 @@ def build(
                     )
                 )
     except DockerException as exc:
-        on_progress(BakeEvent(image, BakePhase.FAILED, tag, service, detail=_first_line(exc)))
-        raise BakeError(f"building {image} ({tag}) failed: {_first_line(exc)}") from exc
+        on_progress(BakeEvent(image, BakePhase.FAILED, tag, service, detail=first_line(exc)))
+        raise BakeError(f"building {image} ({tag}) failed: {first_line(exc)}") from exc
     if not image_id:
         found = find_image(client, tag)
         if found is None:

@@ -208,8 +208,8 @@ def restart_cmd(lab_id: str, service: str) -> None:
     Example:
       workbench lab restart shop orders
     """
-    from workbench import faults
     from workbench.commands.output import console
+    from workbench.runtime import fault_record
     from workbench.runtime.runs import check_service, find_run
     from workbench.runtime.select import runtime_for
 
@@ -217,7 +217,7 @@ def restart_cmd(lab_id: str, service: str) -> None:
     check_service(deployment, service)
     with console().status(f"restarting {service}…"):
         runtime_for(deployment).restart(deployment, service)
-    faults.forget(deployment, service)
+    fault_record.forget(deployment, service)
     console().print(f"[green]✓[/] {service} is ready again at {deployment.url(service)}")
 
 

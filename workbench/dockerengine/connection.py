@@ -1,4 +1,4 @@
-"""Finding and connecting to the Docker engine.
+"""Finding and connecting to the Docker engine: the one place that says "no engine answers".
 
 `engine_available()` is on the CLI path of every `lab start` (`--runtime auto` asks it), so it does
 not import the `docker` SDK (about 0.2 s of imports): it sends one `GET /_ping` over the engine's
@@ -18,11 +18,27 @@ if TYPE_CHECKING:
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 PING_TIMEOUT = 0.5
+TIMEOUT = 120.0
+"""Seconds one engine call may take (a build step can be silent for a long while)."""
+POOL_SIZE = 32
+"""Pooled connections: enough for the parallel create/start/stop of a whole run."""
 
+NO_ENGINE = "no Docker engine answers"
 NO_ENGINE_HINT = (
-    "start one (`sudo systemctl start docker`, or `sudo dockerd &` where there is no systemd, or "
-    "open Docker Desktop), or use `--runtime local`, which needs no Docker"
+    "start one (`sudo systemctl start docker`, or `sudo dockerd &` without systemd, or "
+    "`sudo scripts/ensure-docker.sh`, which installs and starts it; on macOS/Windows open "
+    "Docker Desktop), or use `--runtime local`, which needs no Docker"
 )
+
+
+def no_engine(reason: str = "") -> RuntimeUnavailableError:
+    """The error every Docker path raises when no engine answers."""
+    return RuntimeUnavailableError(NO_ENGINE + (f" ({reason})" if reason else ""), NO_ENGINE_HINT)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an SDK error, short enough for a message."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _socket_path() -> str | None:
@@ -66,27 +82,15 @@ def engine_available(timeout: float = PING_TIMEOUT) -> bool:
         return False
 
 
-def connect(timeout: float = 60.0) -> docker.DockerClient:
-    """A client for the engine, or RuntimeUnavailableError saying how to get one."""
+def connect(timeout: float = TIMEOUT) -> docker.DockerClient:
+    """A client for the engine DOCKER_HOST (or the default socket) names, checked with a ping;
+    RuntimeUnavailableError saying how to get an engine when none answers."""
     import docker
     from docker.errors import DockerException
 
     try:
-        # Enough pooled connections for the parallel create/start/stop of a whole run.
-        client = docker.from_env(timeout=int(timeout), max_pool_size=32)
+        client = docker.from_env(timeout=int(timeout), max_pool_size=POOL_SIZE)
         client.ping()
     except DockerException as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise RuntimeUnavailableError(
-            f"the Docker runtime needs a Docker engine, and none answers ({reason})",
-            NO_ENGINE_HINT,
-        ) from exc
+        raise no_engine(first_line(exc)) from exc
     return client
-
-
-def is_desktop(client: docker.DockerClient) -> bool:
-    """Docker Desktop runs the engine in a VM: file events do not reach bind-mounted folders."""
-    try:
-        return "docker desktop" in str(client.info().get("OperatingSystem", "")).lower()
-    except Exception:
-        return False

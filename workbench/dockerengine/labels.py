@@ -1,65 +1,73 @@
-"""Names and labels of everything the Docker runtime creates.
+"""The `io.workbench.` label namespace: every label the workbench puts on engine objects.
 
-Every container, network and volume of a run carries labels in the reserved `io.workbench.`
-namespace, so `workbench gc` finds what a crashed (even `kill -9`ed) CLI left behind by asking the
-engine, not by trusting a record on disk. Besides lab, run, service and version, each object carries
-`io.workbench.state`: a short hash of the state folder that started it. Two workbench homes on one
-engine (two users, or every test with its own state folder) then never clean up each other's runs.
+The workbench finds its objects by asking the engine for labels, never by trusting a record on
+disk: the bakery's images (`kind`, `hash`, `lab`, `service`; `stage` on the throw-away first stage
+of the base build), and the Docker runtime's containers, networks and volumes (`lab`, `run`,
+`service`, `role`, `state`). So `workbench gc` finds what a crashed (even `kill -9`ed) CLI left
+behind, and `workbench images` lists what the bakery made.
 
-Names are derived from the run id (`<lab>-<8 hex>`), so two runs of one lab never collide:
-containers `wb-<lab>-<service>-<hex>` (helpers `wb-<lab>-<hex>-edge`), networks `wb-<lab>-<hex>`,
-volumes `wb-<lab>-<hex>-<what>`.
+`io.workbench.state` is a short hash of the state folder that started a run's objects: two
+workbench homes on one engine (two users, or every test with its own state folder) then never
+clean up each other's runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
+from enum import StrEnum
 
 from workbench import __version__, paths
 from workbench.errors import WorkbenchError
 
 NAMESPACE = "io.workbench."
 LAB = NAMESPACE + "lab"
-RUN = NAMESPACE + "run"
 SERVICE = NAMESPACE + "service"
 VERSION = NAMESPACE + "version"
+
+# Images (the bakery).
+KIND = NAMESPACE + "kind"
+HASH = NAMESPACE + "hash"
+STAGE = NAMESPACE + "stage"
+"""On the throw-away first stage of the base build, so a left-over one can still be found."""
+
+# Containers, networks and volumes of a run (the Docker runtime).
+RUN = NAMESPACE + "run"
 STATE = NAMESPACE + "state"
 ROLE = NAMESPACE + "role"
-"""What a container is for: `service`, `edge` (the ingress forwarder) or `init` (volume set-up)."""
+"""What a container is for: `service`, `edge` (the ingress forwarder), `primer` (volume set-up)."""
 
-PREFIX = "wb-"
+Filters = dict[str, list[str]]
+"""An engine list filter: `{"label": ["io.workbench.run=shop-1a2b3c4d"]}`."""
+
+
+class ImageKind(StrEnum):
+    ROOT = "root"
+    BASE = "base"
+    SERVICE = "service"
+    NATS = "nats"
+
+
+REMOVAL_ORDER = (ImageKind.SERVICE, ImageKind.NATS, ImageKind.BASE, ImageKind.ROOT)
+"""Children before parents: the engine refuses to remove an image other images are built on."""
+
+
+def image_labels(
+    kind: ImageKind, digest: str, *, lab: str | None = None, service: str | None = None
+) -> dict[str, str]:
+    labels = {KIND: kind.value, HASH: digest, VERSION: __version__}
+    if lab is not None:
+        labels[LAB] = lab
+    if service is not None:
+        labels[SERVICE] = service
+    return labels
 
 
 def state_key() -> str:
     """Short, stable hash of this workbench's state folder (what `gc` scopes itself to)."""
     folder = str(paths.state_dir().expanduser().resolve())
     return hashlib.sha256(folder.encode()).hexdigest()[:12]
-
-
-def run_suffix(run_id: str) -> str:
-    """The random part of a run id (`shop-1a2b3c4d` -> `1a2b3c4d`)."""
-    return run_id.rsplit("-", 1)[-1]
-
-
-def container_name(lab_id: str, service: str, run_id: str) -> str:
-    return f"{PREFIX}{lab_id}-{service}-{run_suffix(run_id)}"
-
-
-def role_container_name(lab_id: str, run_id: str, role: str) -> str:
-    """Helper containers (`edge`, `init`): `wb-<lab>-<hex>-<role>`, never a service's name."""
-    return f"{PREFIX}{lab_id}-{run_suffix(run_id)}-{role}"
-
-
-def network_name(lab_id: str, run_id: str, purpose: str = "") -> str:
-    """The run's lab network (`purpose` empty) or another network of the run (`quarantine`)."""
-    base = f"{PREFIX}{lab_id}-{run_suffix(run_id)}"
-    return f"{base}-{purpose}" if purpose else base
-
-
-def volume_name(lab_id: str, run_id: str, what: str) -> str:
-    """`what` is `data-<service>` for a service's DATA_DIR or `vol-<name>` for a declared volume."""
-    return f"{PREFIX}{lab_id}-{run_suffix(run_id)}-{what}"
 
 
 def run_labels(
@@ -80,15 +88,15 @@ def run_labels(
         )
     labels.update({LAB: lab_id, RUN: run_id, VERSION: __version__, STATE: state_key()})
     # A container inherits its image's labels, and the bakery labels each service image with its
-    # service: helpers (edge, init) run on a service's image, so they must say "no service".
+    # service: helpers (edge, primer) run on a service's image, so they must say "no service".
     labels[SERVICE] = service or ""
     if role is not None:
         labels[ROLE] = role
     return labels
 
 
-def run_filter(run_id: str) -> dict[str, list[str]]:
-    """Engine list filter for everything of one run.
+def run_filter(run_id: str) -> Filters:
+    """Everything of one run.
 
     The run id alone (lab id plus 8 random hex digits) names a run; the state label is not part
     of it, so a run is still found when the state folder is reached by another path.
@@ -96,6 +104,18 @@ def run_filter(run_id: str) -> dict[str, list[str]]:
     return {"label": [f"{RUN}={run_id}"]}
 
 
-def gc_filter(*, everything: bool = False) -> dict[str, list[str]]:
-    """Engine list filter for `gc`: this state folder's objects, or every workbench object."""
+def state_filter(*, everything: bool = False) -> Filters:
+    """What `gc` removes: this state folder's objects, or every object of any workbench."""
     return {"label": [STATE] if everything else [f"{STATE}={state_key()}"]}
+
+
+def label_instruction(labels: Mapping[str, str]) -> str:
+    """One Dockerfile LABEL instruction (the builder makes a step of every `--label`)."""
+    return "LABEL " + " ".join(
+        f"{key}={json.dumps(value)}" for key, value in sorted(labels.items())
+    )
+
+
+def as_label_lines(labels: Mapping[str, str]) -> list[str]:
+    """LABEL instructions for `docker import --change` (no build step to pass labels to)."""
+    return [f'LABEL {key}="{value}"' for key, value in sorted(labels.items())]

@@ -2,14 +2,15 @@
 
 Importing FastAPI and friends is most of a service's start-up (~0.45 s of CPU each). Started
 strictly one dependency wave after the other, a lab would pay that cost wave by wave. Instead the
-local runtime starts every process at once with `uvicorn workbench.runtime.localgate:app`: each
+local runtime starts every process at once with `uvicorn workbench.servicekit.gate:app`: each
 process imports the heavy libraries right away, then waits until its gate file exists, which the
 runtime creates once the service's dependencies are ready. Only then is the service's own module
 (`WORKBENCH_APP`, e.g. `app:app` from its --app-dir) imported, so its start-up code still runs
 in dependency order. A reload (file change) finds the gate open and loads the app at once.
 
-This module runs inside the service process; it must stay tiny and import nothing of the
-workbench but the service kit.
+This module runs inside the service process (the Docker runtime runs a copy of this file in each
+service container); it must stay tiny and import nothing of the workbench but the service kit and
+its environment contract. Importing it *is* running it: nothing else imports it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import httpx  # noqa: F401
 import nats  # noqa: F401
 
 import workbench.servicekit  # noqa: F401
+from workbench import service_env as contract
 
 
 def _wait_for_gate(gate: str | None) -> None:
@@ -71,5 +73,5 @@ def _report(target: str, exc: Exception) -> None:
     sys.stderr.flush()
 
 
-_wait_for_gate(os.environ.get("WORKBENCH_GATE"))
-app = _load(os.environ.get("WORKBENCH_APP", "app:app"))
+_wait_for_gate(os.environ.get(contract.GATE))
+app = _load(os.environ.get(contract.APP, "app:app"))

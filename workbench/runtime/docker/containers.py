@@ -1,40 +1,25 @@
-"""Turning specs into engine objects, and taking a run's objects apart again.
+"""Turning specs into engine objects, starting them, and taking a failed start apart again.
 
 Everything here talks to the engine through the SDK; what a container should look like is decided
-in `docker_specs`. Removal always goes by label query (never by a list we kept), so what a start
+in `specs`. Removal goes by the run's label (`workbench.dockerengine.removal`), so what a start
 interrupted half-way created is found and removed as well.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import docker
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
-from docker.models.networks import Network
 from docker.types import Mount
 
-from workbench.runtime import docker_labels as labels
-from workbench.runtime.docker_specs import ContainerSpec, MountSpec, VolumeSpec
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-POOL = 16
-"""Threads for parallel engine calls; the client keeps a connection pool at least this big."""
-
-
-def parallel(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """`func` over `items` in threads, results in order; the first exception is re-raised."""
-    todo = list(items)
-    if len(todo) <= 1:
-        return [func(item) for item in todo]
-    with ThreadPoolExecutor(max_workers=min(POOL, len(todo))) as pool:
-        return list(pool.map(func, todo))
+from workbench.dockerengine import labels
+from workbench.dockerengine.parallel import parallel
+from workbench.dockerengine.removal import remove_labelled
+from workbench.runtime.docker.specs import ContainerSpec, MountSpec, VolumeSpec
 
 
 def _mount(spec: MountSpec) -> Mount:
@@ -107,76 +92,6 @@ def log_tail(container: Container, lines: int = 30, since: Any = None) -> list[s
     return raw.decode("utf-8", "replace").splitlines()[-lines:]
 
 
-def stop_quietly(container: Container, timeout: float) -> None:
-    """Graceful stop (SIGTERM, SIGKILL after `timeout` s); a container already gone is fine."""
-    with contextlib.suppress(NotFound, APIError):
-        container.stop(timeout=max(0, round(timeout)))
-
-
-def remove_quietly(container: Container) -> None:
-    with contextlib.suppress(NotFound):
-        try:
-            container.remove(force=True, v=False)
-        except APIError as exc:
-            # "removal already in progress": another remover (a parallel gc) got there first.
-            if exc.status_code != 409:
-                raise
-
-
-def remove_by_filter(
-    client: docker.DockerClient, filters: dict[str, list[str]], *, stop_timeout: float = 1.0
-) -> dict[str, int]:
-    """Stop (gracefully, in parallel) and remove every container, then networks and volumes.
-
-    Returns how many of each kind were removed. Order matters: a network with containers on it
-    and a volume a container mounts cannot be removed.
-    """
-    containers = list(client.containers.list(all=True, filters=filters))
-
-    def stop_and_remove(container: Container) -> None:
-        if container.status == "paused":  # a paused container ignores SIGTERM until unpaused
-            with contextlib.suppress(NotFound, APIError):
-                container.unpause()
-        if stop_timeout > 0 and container.status in ("running", "restarting", "paused"):
-            stop_quietly(container, stop_timeout)
-        remove_quietly(container)
-
-    parallel(stop_and_remove, containers)
-    networks = list(client.networks.list(filters=filters))
-    volumes = list(client.volumes.list(filters=filters))
-    parallel(_remove_network_or_volume, [*networks, *volumes])
-    return {"containers": len(containers), "networks": len(networks), "volumes": len(volumes)}
-
-
-def _remove_network_or_volume(item: Any) -> None:
-    if isinstance(item, Network):
-        try:
-            _remove_network(item)
-        except APIError:  # still has endpoints (a container of ours we did not see): detach
-            _disconnect_all(item)
-            _remove_network(item)
-    else:
-        _remove_volume(item)
-
-
-def _disconnect_all(network: Any) -> None:
-    with contextlib.suppress(NotFound, APIError):
-        network.reload()
-        for container_id in network.attrs.get("Containers") or {}:
-            with contextlib.suppress(NotFound, APIError):
-                network.disconnect(container_id, force=True)
-
-
-def _remove_network(network: Any) -> None:
-    with contextlib.suppress(NotFound):
-        network.remove()
-
-
-def _remove_volume(volume: Any) -> None:
-    with contextlib.suppress(NotFound):
-        volume.remove(force=True)
-
-
 @contextlib.contextmanager
 def removed_on_failure(
     client: docker.DockerClient, run_id: str, *, keep: tuple[type[BaseException], ...] = ()
@@ -193,5 +108,17 @@ def removed_on_failure(
         raise
     except BaseException:
         with contextlib.suppress(Exception):
-            remove_by_filter(client, labels.run_filter(run_id), stop_timeout=0)
+            remove_labelled(client, labels.run_filter(run_id), stop_timeout=0)
         raise
+
+
+def start_in_background(containers: list[Container], errors: dict[str, str]) -> None:
+    """Start containers in parallel; a failure is recorded for the waits, not raised."""
+
+    def start(container: Container) -> None:
+        try:
+            container.start()
+        except APIError as exc:
+            errors[container.labels[labels.SERVICE]] = str(exc.explanation or exc)[:300]
+
+    parallel(start, containers)

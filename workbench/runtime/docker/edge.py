@@ -5,7 +5,8 @@ asks otherwise, and Docker publishes no ports for containers on an internal netw
 host could still reach container addresses directly, but Docker Desktop (macOS, Windows) cannot.
 So each run gets one small edge container, on the lab network *and* on the engine's default
 bridge, which publishes one 127.0.0.1 port per service (the engine picks free host ports) and
-forwards TCP to the service by its DNS name (`docker_forwarder`, run by the base image's python).
+forwards TCP to the service by its DNS name (`edge_forwarder`, handed to the base image's python
+as `python -c <its source>`, so nothing needs baking or mounting).
 We use the default bridge rather than a bridge per run because every run would otherwise take a
 second address pool from the engine's small default set (about 30 networks), and the edge is the
 only container of a run on it (other containers on the default bridge can reach the edge's
@@ -22,10 +23,10 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 
+from workbench.dockerengine import labels
 from workbench.lab.model import Lab, ServiceKind
-from workbench.runtime import docker_forwarder
-from workbench.runtime import docker_labels as labels
-from workbench.runtime.docker_specs import ContainerSpec, dns_name, python_command
+from workbench.runtime.docker import edge_forwarder, names
+from workbench.runtime.docker.specs import ContainerSpec, dns_name, python_command
 
 EDGE_FIRST_PORT = 10000
 DEFAULT_BRIDGE = "bridge"
@@ -63,13 +64,14 @@ def forward_spec(edge_routes: list[Route]) -> str:
 
 
 def forwarder_source() -> str:
-    return inspect.getsource(docker_forwarder)
+    """The edge container's program, passed to `python -c` (see `edge_forwarder`)."""
+    return inspect.getsource(edge_forwarder)
 
 
 def edge_spec(lab: Lab, run_id: str, image: str, *, network: str) -> ContainerSpec:
     edge_routes = routes(lab)
     return ContainerSpec(
-        name=labels.role_container_name(lab.id, run_id, "edge"),
+        name=names.role_container_name(lab.id, run_id, "edge"),
         service="edge",
         image=image,
         command=python_command(forwarder_source()),

@@ -1,7 +1,8 @@
-"""The edge container's program: a small asyncio TCP forwarder (standard library only).
+"""Runs inside the edge container (not in the workbench): a small asyncio TCP forwarder.
 
-Its source is handed to `python -c` in the edge container, so it must stay self-contained: no
-imports outside the standard library, nothing from the workbench. It reads `WB_FORWARD`, a comma
+`edge.forwarder_source()` hands this module's source to `python -c` in the edge container (the
+base image's python; nothing is baked or mounted), so it must stay self-contained: no imports
+outside the standard library, nothing from the workbench. It reads `WB_FORWARD`, a comma
 separated list of `listen_port=host:port`, listens on every listen port and pipes each accepted
 connection to its target. The target's name is resolved per connection (Docker's DNS), so a
 restarted or partitioned service is found at its new address. When the target does not answer, the

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbench.runtime import docker_labels as labels
-from workbench.runtime.docker_engine import connect, engine_available
+from workbench.dockerengine import labels
+from workbench.dockerengine.connection import NO_ENGINE, connect, engine_available
 
 GC_STOP_TIMEOUT = 1.0
 
@@ -26,41 +26,32 @@ class DockerGcReport:
 
     def __str__(self) -> str:
         if not self.engine:
-            return "no Docker engine answers: nothing to remove there"
+            return f"{NO_ENGINE}: nothing to remove there"
         return (
             f"removed {self.containers} container(s), {self.networks} network(s), "
             f"{self.volumes} volume(s)"
         )
 
 
-def gc_all(*, everything: bool = False) -> DockerGcReport:
-    """Remove what is labelled; returns how many containers, networks and volumes went.
-
-    With no engine answering there is nothing to remove: all counts are 0.
-    """
+def _remove(filters: labels.Filters) -> DockerGcReport:
+    """With no engine answering there is nothing to remove: the report says so."""
     if not engine_available():
         return DockerGcReport(engine=False)
-    from workbench.runtime.docker_containers import remove_by_filter
+    from workbench.dockerengine.removal import remove_labelled
 
     client = connect()
     try:
-        counts = remove_by_filter(
-            client, labels.gc_filter(everything=everything), stop_timeout=GC_STOP_TIMEOUT
-        )
+        removed = remove_labelled(client, filters, stop_timeout=GC_STOP_TIMEOUT)
     finally:
         client.close()
-    return DockerGcReport(counts["containers"], counts["networks"], counts["volumes"])
+    return DockerGcReport(removed.containers, removed.networks, removed.volumes)
+
+
+def gc_all(*, everything: bool = False) -> DockerGcReport:
+    """Remove what is labelled with this state folder (or, `everything`, any workbench's)."""
+    return _remove(labels.state_filter(everything=everything))
 
 
 def gc_run(run_id: str) -> DockerGcReport:
     """Remove what one run left (a run folder whose CLI died), without touching other runs."""
-    if not engine_available():
-        return DockerGcReport(engine=False)
-    from workbench.runtime.docker_containers import remove_by_filter
-
-    client = connect()
-    try:
-        counts = remove_by_filter(client, labels.run_filter(run_id), stop_timeout=GC_STOP_TIMEOUT)
-    finally:
-        client.close()
-    return DockerGcReport(counts["containers"], counts["networks"], counts["volumes"])
+    return _remove(labels.run_filter(run_id))

@@ -17,8 +17,9 @@ from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 from docker.models.networks import Network
 
+from workbench.dockerengine import labels
 from workbench.lab.model import Lab
-from workbench.runtime import docker_labels as labels
+from workbench.runtime.docker import names
 
 QUARANTINE = "quarantine"
 
@@ -26,7 +27,7 @@ QUARANTINE = "quarantine"
 def lab_network_options(lab: Lab, run_id: str) -> dict[str, Any]:
     """How the run's lab network is created: internal (no egress) unless the lab allows it."""
     return {
-        "name": labels.network_name(lab.id, run_id),
+        "name": names.network_name(lab.id, run_id),
         "driver": "bridge",
         "internal": not lab.network.egress,
         "labels": labels.run_labels(lab.id, run_id),
@@ -40,7 +41,7 @@ def create_lab_network(client: docker.DockerClient, lab: Lab, run_id: str) -> Ne
 
 def quarantine_network(client: docker.DockerClient, lab_id: str, run_id: str) -> Network:
     """The run's quarantine network, created (internal, with the edge on it) on first use."""
-    name = labels.network_name(lab_id, run_id, QUARANTINE)
+    name = names.network_name(lab_id, run_id, QUARANTINE)
     found = client.networks.list(names=[name], filters=labels.run_filter(run_id))
     exact = [n for n in found if n.name == name]
     if exact:
@@ -48,7 +49,7 @@ def quarantine_network(client: docker.DockerClient, lab_id: str, run_id: str) ->
     network = client.networks.create(
         name, driver="bridge", internal=True, labels=labels.run_labels(lab_id, run_id)
     )
-    edge = client.containers.get(labels.role_container_name(lab_id, run_id, "edge"))
+    edge = client.containers.get(names.role_container_name(lab_id, run_id, "edge"))
     network.connect(edge)
     return network
 
@@ -62,7 +63,7 @@ def partition(
     client: docker.DockerClient, lab_id: str, run_id: str, container: Container, alias: str
 ) -> None:
     """Move a container from the lab network to the quarantine network (idempotent)."""
-    lab_network = labels.network_name(lab_id, run_id)
+    lab_network = names.network_name(lab_id, run_id)
     quarantine = quarantine_network(client, lab_id, run_id)
     if not _attached(container, quarantine.name):
         quarantine.connect(container, aliases=[alias])
@@ -74,10 +75,10 @@ def heal(
     client: docker.DockerClient, lab_id: str, run_id: str, container: Container, alias: str
 ) -> None:
     """Undo `partition`: back on the lab network under its DNS name (idempotent)."""
-    lab_network = labels.network_name(lab_id, run_id)
+    lab_network = names.network_name(lab_id, run_id)
     if not _attached(container, lab_network):
         client.networks.get(lab_network).connect(container, aliases=[alias])
-    quarantine = labels.network_name(lab_id, run_id, QUARANTINE)
+    quarantine = names.network_name(lab_id, run_id, QUARANTINE)
     if _attached(container, quarantine):
         with contextlib.suppress(NotFound, APIError):
             client.networks.get(quarantine).disconnect(container)
@@ -86,4 +87,4 @@ def heal(
 def is_partitioned(container: Container, lab_id: str, run_id: str) -> bool:
     """Whether the (freshly reloaded) container sits on the quarantine network."""
     networks = container.attrs.get("NetworkSettings", {}).get("Networks") or {}
-    return labels.network_name(lab_id, run_id, QUARANTINE) in networks
+    return names.network_name(lab_id, run_id, QUARANTINE) in networks

@@ -2,29 +2,23 @@
 
 A run is: one lab network (internal unless the lab allows egress), one labelled volume per
 service's DATA_DIR and per declared volume, an edge container publishing a 127.0.0.1 port per
-service (see `docker_edge` for why), and one container per service named
-`wb-<lab>-<service>-<hex>`. Everything is labelled `io.workbench.*` (see `docker_labels`), so
-`gc_all()` finds what a killed CLI left.
+service (see `edge` for why), and one container per service named
+`wb-<lab>-<service>-<hex>` (`names`). Everything is labelled `io.workbench.*`
+(`workbench.dockerengine.labels`), so `gc_all()` finds what a killed CLI left.
 
 Start: images are baked when missing (`workbench.bakery.bake.ensure_images`); the network,
 volumes and containers are created in parallel (fresh volumes take the service user as owner from
-the images' mount points, see `docker_specs.primer_specs`). Then every container starts at once
-behind the start gate (`docker_gate`): each imports its libraries, and loads its own code when
+the images' mount points, see `specs.primer_specs`). Then every container starts at once
+behind the start gate (`gate`): each imports its libraries, and loads its own code when
 the services it depends on are ready. Readiness (HTTP readiness path, NATS greeting) is probed
 through the edge under one deadline. A service that crashes or never gets ready is reported with
 its log tail (`StartFailedError`); the others keep running, and services that depend on it are
 started but not waited for.
 
 Hardening of every container: user 10001, read-only root, tmpfs /tmp, all capabilities dropped,
-no-new-privileges, memory and pids limits (`docker_specs`). The learner's workspace is
+no-new-privileges, memory and pids limits (`specs`). The learner's workspace is
 bind-mounted read-only at /workspace into the services that load learner files
 (`Service.workspace`), and those reload when it changes.
-
-Module map: `docker_labels` (names, labels), `docker_specs` (containers as data), `docker_edge`
-and `docker_forwarder` (host access), `docker_network` (networks, partition), `docker_containers`
-(engine calls, clean-up), `docker_gate` (start order), `docker_startup` (start helpers),
-`docker_waits` (readiness), `docker_status`, `docker_logs`, `docker_engine` (connecting),
-`docker_gc`; `docker` is the cheap front door.
 """
 
 from __future__ import annotations
@@ -40,12 +34,13 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 
+from workbench.dockerengine import labels
+from workbench.dockerengine.connection import connect
+from workbench.dockerengine.parallel import parallel
+from workbench.dockerengine.removal import remove_labelled, remove_quietly
 from workbench.errors import NotRunningError, StartFailedError, WorkbenchError
 from workbench.lab.model import ServiceKind
-from workbench.runtime import docker_edge, docker_logs, docker_network, runs
-from workbench.runtime import docker_labels as labels
-from workbench.runtime import docker_specs as specs
-from workbench.runtime import docker_startup as startup
+from workbench.runtime import runs
 from workbench.runtime.base import (
     Deployment,
     LogLine,
@@ -53,22 +48,18 @@ from workbench.runtime.base import (
     ProgressCallback,
     ServiceStatus,
 )
-from workbench.runtime.docker_containers import (
+from workbench.runtime.docker import edge, endpoints, images, logs, names, network, specs
+from workbench.runtime.docker.containers import (
     create,
     create_volume,
-    parallel,
-    remove_by_filter,
-    remove_quietly,
     removed_on_failure,
     run_containers,
+    start_in_background,
 )
-from workbench.runtime.docker_engine import connect
-from workbench.runtime.docker_gate import open_gate, prepare_gate
-from workbench.runtime.docker_status import service_statuses
-from workbench.runtime.docker_waits import (
-    WaitFailure,
-    wait_ready,
-)
+from workbench.runtime.docker.gate import open_gate, prepare_gate
+from workbench.runtime.docker.status import service_statuses
+from workbench.runtime.docker.waits import WaitFailure, wait_for, wait_ready
+from workbench.runtime.docker.workspace import check_readable
 
 if TYPE_CHECKING:
     import docker
@@ -112,7 +103,7 @@ class DockerRuntime:
                 "use `--runtime local` for this lab",
             )
         if workspace is not None:
-            startup.check_readable(workspace.resolve())
+            check_readable(workspace.resolve())
         report = on_progress or (lambda _p: None)
         run_id, run_dir = runs.create_run_dir(lab.id)
         try:
@@ -142,7 +133,7 @@ class DockerRuntime:
             workspace = runs.scratch_workspace(run_dir, lab.starter_dir)
         if workspace is not None:
             workspace = workspace.resolve()
-            startup.check_readable(workspace)  # a scratch copy of the starter files, too
+            check_readable(workspace)  # a scratch copy of the starter files, too
         deployment = Deployment(
             lab_id=lab.id, run_id=run_id, runtime=self.name, run_dir=run_dir, lab_path=lab.path,
             workspace=workspace, started_at=time.time(),
@@ -151,21 +142,21 @@ class DockerRuntime:
         )  # fmt: skip
         deployment.save()  # before any container exists: gc can always find the run
         gate = prepare_gate(run_dir)
-        network, images, pythonpaths = self._prepare(lab, run_id, report)
+        lab_network, service_images, pythonpaths = self._prepare(lab, run_id, report)
         started = time.monotonic()  # the deadline is for starting, not for a (cold) bake
-        python_image = next(images[s.name] for s in lab.services if s.kind is ServiceKind.PYTHON)
+        python_image = next(
+            service_images[s.name] for s in lab.services if s.kind is ServiceKind.PYTHON
+        )
         mount = str(workspace) if workspace is not None else None
         service_specs = {
             s.name: specs.service_spec(
-                lab, s, run_id, images[s.name], network=network, workspace=mount,
-                image_pythonpath=pythonpaths.get(images[s.name]), gate_dir=str(gate),
+                lab, s, run_id, service_images[s.name], network=lab_network, workspace=mount,
+                image_pythonpath=pythonpaths.get(service_images[s.name]), gate_dir=str(gate),
                 force_polling=sys.platform != "linux",  # Desktop: file events miss bind mounts
             )
             for s in lab.services
         }  # fmt: skip
-        needs = {
-            s.name: frozenset(startup.needs_of(s) & service_specs.keys()) for s in lab.services
-        }
+        needs = {s.name: frozenset(specs.needs_of(s) & service_specs.keys()) for s in lab.services}
         for service in lab.services:
             if not needs[service.name]:
                 open_gate(gate, service.name)
@@ -173,7 +164,7 @@ class DockerRuntime:
         # One chain per main service, all at once: prime its volumes (creating the primer is what
         # sets a fresh volume's owner), create it and its sidecars, start it. The gate keeps
         # the dependency order; the edge starts alongside.
-        chains = [[docker_edge.edge_spec(lab, run_id, python_image, network=network)]]
+        chains = [[edge.edge_spec(lab, run_id, python_image, network=lab_network)]]
         chains += [
             [
                 service_specs[m.name],
@@ -191,20 +182,21 @@ class DockerRuntime:
             return made
 
         made = parallel(run_chain, chains)
-        edge = made[0][0]
+        edge_container = made[0][0]
         created = {c.labels[labels.SERVICE]: c for chain in made[1:] for c in chain}
-        edge.reload()
+        edge_container.reload()
         deployment.extra.update(
-            images=images, network=network, edge=edge.name, ports=startup.published(edge, lab),
+            images=service_images, network=lab_network, edge=edge_container.name,
+            ports=endpoints.published(edge_container, lab),
             containers={n: c.name for n, c in created.items()},
         )  # fmt: skip
-        deployment.endpoints = startup.endpoints(lab, deployment.extra["ports"])
+        deployment.endpoints = endpoints.endpoints(lab, deployment.extra["ports"])
         deployment.save()
         # Sidecars start (in their main's network namespace) while the waiting begins: they load
         # their code only once their main is ready, so their start is never what we wait for.
         start_errors: dict[str, str] = {}
         sidecar_start = threading.Thread(
-            target=startup.start_in_background,
+            target=start_in_background,
             args=([c for chain in made[1:] for c in chain[1:]], start_errors),
             daemon=True,
         )
@@ -231,13 +223,13 @@ class DockerRuntime:
         every volume. Returns the network's name, {service: image} and {image: PYTHONPATH}."""
         client = self.client
 
-        def images() -> tuple[dict[str, str], dict[str, str]]:
-            baked = startup.bake(lab, report)
-            return baked, startup.image_pythonpaths(client, baked)
+        def bake() -> tuple[dict[str, str], dict[str, str]]:
+            baked = images.bake(lab, report)
+            return baked, images.image_pythonpaths(client, baked)
 
         tasks: list[Callable[[], object]] = [
-            images,
-            lambda: docker_network.create_lab_network(client, lab, run_id).name,
+            bake,
+            lambda: network.create_lab_network(client, lab, run_id).name,
             *((lambda v=v: create_volume(client, v)) for v in specs.volumes_of(lab, run_id)),
         ]
         results = parallel(lambda task: task(), tasks)
@@ -268,7 +260,7 @@ class DockerRuntime:
                 report(Progress(service.name, "waiting", f"for {waiting_for}"))
         failed_names: set[str] = set()
         waits = parallel(  # each reads its container's start time: one engine call apiece
-            lambda s: startup.wait_for(
+            lambda s: wait_for(
                 s,
                 created[s.name],
                 deployment,
@@ -294,7 +286,7 @@ class DockerRuntime:
     # -- stop --------------------------------------------------------------------------------
 
     def down(self, deployment: Deployment) -> None:
-        remove_by_filter(
+        remove_labelled(
             self.client, labels.run_filter(deployment.run_id), stop_timeout=STOP_TIMEOUT
         )
         runs.remove_run(deployment.run_dir)
@@ -318,10 +310,10 @@ class DockerRuntime:
         names = [service] if service else list(deployment.endpoints)
         chosen = {n: found[n] for n in names if n in found}
         if follow:
-            yield from docker_logs.follow(chosen, tail)
+            yield from logs.follow(chosen, tail)
             return
         for name, container in chosen.items():
-            yield from docker_logs.read_lines(name, container, tail)
+            yield from logs.read_lines(name, container, tail)
 
     # -- process-level faults ----------------------------------------------------------------
 
@@ -342,7 +334,7 @@ class DockerRuntime:
         parallel(lambda c: c.restart(timeout=int(STOP_TIMEOUT)), followers)
         names = [service, *(s.name for s in specs.sidecars_of(lab, service))]
         waits = [
-            startup.wait_for(lab.service(name), self._container(deployment, name), deployment)
+            wait_for(lab.service(name), self._container(deployment, name), deployment)
             for name in names
         ]
         errors = wait_ready(waits, RESTART_DEADLINE)
@@ -377,12 +369,12 @@ class DockerRuntime:
     def partition(self, deployment: Deployment, service: str) -> None:
         container = self._container(deployment, service)
         main = self._not_sidecar(deployment, service, "partition")
-        docker_network.partition(self.client, deployment.lab_id, deployment.run_id, container, main)
+        network.partition(self.client, deployment.lab_id, deployment.run_id, container, main)
 
     def heal(self, deployment: Deployment, service: str) -> None:
         container = self._container(deployment, service)
         main = self._not_sidecar(deployment, service, "heal")
-        docker_network.heal(self.client, deployment.lab_id, deployment.run_id, container, main)
+        network.heal(self.client, deployment.lab_id, deployment.run_id, container, main)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -395,7 +387,7 @@ class DockerRuntime:
 
     def _container(self, deployment: Deployment, service: str) -> Container:
         runs.check_service(deployment, service)
-        name = labels.container_name(deployment.lab_id, service, deployment.run_id)
+        name = names.container_name(deployment.lab_id, service, deployment.run_id)
         try:
             return self.client.containers.get(name)
         except NotFound:

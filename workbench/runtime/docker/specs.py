@@ -3,13 +3,13 @@
 `ContainerSpec` is everything the engine is told when a container is created: image, command,
 environment, mounts, network, labels and the hardening every container gets. Building specs is
 pure, so names, env, hardening and start order are unit-tested without an engine; the
-`docker_containers` module turns a spec into an engine call.
+`containers` module turns a spec into an engine call.
 
 Containers of a run:
 - one per service (python: uvicorn with --reload; nats: the scratch image's nats-server);
   a sidecar joins its main service's network namespace (`network_mode=container:<main>`), so it
   has no DNS name of its own: peers reach it as `http://<main>:<sidecar port>`;
-- an `edge` container (see `docker_edge`) forwarding host ports to the services;
+- an `edge` container (see `edge`) forwarding host ports to the services;
 - `primer` containers, created and removed, never started, that give the broker's fresh volume
   to the service user (see `primer_specs`).
 """
@@ -19,8 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from workbench import service_env as contract
+from workbench.dockerengine import labels
 from workbench.lab.model import Lab, Service, ServiceKind
-from workbench.runtime import docker_labels as labels
+from workbench.runtime.docker import names
 
 SERVICE_USER = "10001:10001"
 SERVICE_UID = 10001
@@ -39,9 +41,10 @@ NATS_PORT = 4222
 
 GATE_MOUNT = "/opt/wbgate"
 GATE_MODULE = "wbgate"
-"""The local runtime's gate (`localgate.py`), copied into the run folder and mounted read-only:
-each container imports its libraries at once and loads its own code when its gate file appears
-(its dependencies are ready), so a start costs one parallel warm-up, not one per wave."""
+"""The start gate (`servicekit/gate.py`, as the local runtime runs it), copied into the run folder
+and mounted read-only: each container imports its libraries at once and loads its own code when
+its gate file appears (its dependencies are ready), so a start costs one parallel warm-up, not one
+per wave."""
 
 
 @dataclass(frozen=True)
@@ -93,11 +96,6 @@ class ContainerSpec:
     stop_timeout: int = STOP_TIMEOUT
 
 
-def env_key(name: str) -> str:
-    """`payment-gateway` -> `PAYMENT_GATEWAY` (the conventions' env var stems)."""
-    return name.upper().replace("-", "_")
-
-
 def dns_name(lab: Lab, service: Service) -> str:
     """The name other containers reach a service by: a sidecar answers on its main's name."""
     return service.sidecar_of or service.name
@@ -115,7 +113,7 @@ def volumes_of(lab: Lab, run_id: str) -> list[VolumeSpec]:
         if service.kind is ServiceKind.PYTHON:
             owner = f"data-{service.name}"
             found[owner] = VolumeSpec(
-                labels.volume_name(lab.id, run_id, owner),
+                names.volume_name(lab.id, run_id, owner),
                 labels.run_labels(lab.id, run_id, service=service.name),
                 owner,
             )
@@ -124,7 +122,7 @@ def volumes_of(lab: Lab, run_id: str) -> list[VolumeSpec]:
             found.setdefault(
                 owner,
                 VolumeSpec(
-                    labels.volume_name(lab.id, run_id, owner),
+                    names.volume_name(lab.id, run_id, owner),
                     labels.run_labels(lab.id, run_id),
                     owner,
                 ),
@@ -133,7 +131,7 @@ def volumes_of(lab: Lab, run_id: str) -> list[VolumeSpec]:
     if broker is not None:
         owner = f"data-{broker.name}"
         found[owner] = VolumeSpec(
-            labels.volume_name(lab.id, run_id, owner),
+            names.volume_name(lab.id, run_id, owner),
             labels.run_labels(lab.id, run_id, service=broker.name),
             owner,
         )
@@ -150,30 +148,27 @@ def service_env(
     force_polling: bool = False,
     gated: bool = False,
 ) -> dict[str, str]:
-    """The environment of one python service container (see the conventions)."""
-    env: dict[str, str] = {}
-    for peer in lab.services:
-        if peer.kind is ServiceKind.PYTHON and peer.name != service.name:
-            env[f"{env_key(peer.name)}_URL"] = internal_url(lab, peer)
-    if lab.broker is not None:
-        env["NATS_URL"] = internal_url(lab, lab.broker)
+    """The environment of one python service container: the contract (`workbench.service_env`)
+    with DNS names and mount points, the gate when `gated`, and PYTHONPATH."""
+    env = contract.service_env(
+        service=service.name,
+        port=service.container_port,
+        lab=lab.id,
+        run_id=run_id,
+        peers={p.name: internal_url(lab, p) for p in lab.services if p.kind is ServiceKind.PYTHON},
+        nats_url=internal_url(lab, lab.broker) if lab.broker is not None else None,
+        data_dir=DATA_MOUNT,
+        volumes={v.name: v.mount for v in service.volumes},
+        workspace=WORKSPACE_MOUNT if workspace else None,
+        app=service.app if gated else None,
+        gate=f"{GATE_MOUNT}/open/{service.name}" if gated else None,
+    )
     path = [WORKSPACE_MOUNT] if workspace else []
     if gated:
         path.append(GATE_MOUNT)
-        env["WORKBENCH_APP"] = service.app
-        env["WORKBENCH_GATE"] = f"{GATE_MOUNT}/open/{service.name}"
     path.append(image_pythonpath or KIT_PYTHONPATH)
-    if workspace:
-        env["WORKSPACE"] = WORKSPACE_MOUNT
     env["PYTHONPATH"] = ":".join(path)
-    env["DATA_DIR"] = DATA_MOUNT
-    for volume in service.volumes:
-        env[f"VOLUME_{env_key(volume.name)}"] = volume.mount
     env.update(
-        SERVICE_NAME=service.name,
-        PORT=str(service.container_port),
-        WORKBENCH_LAB=lab.id,
-        WORKBENCH_RUN_ID=run_id,
         PYTHONUNBUFFERED="1",
         # The root and the workspace are read-only: don't try to write byte code beside sources.
         # (Not PYTHONPYCACHEPREFIX: Python then ignores the image's precompiled byte code too,
@@ -225,7 +220,7 @@ def service_spec(
     when the start is gated.
     """
     volumes = {v.owner: v.name for v in volumes_of(lab, run_id)}
-    name = labels.container_name(lab.id, service.name, run_id)
+    name = names.container_name(lab.id, service.name, run_id)
     run_labels = labels.run_labels(lab.id, run_id, service=service.name, role="service")
     mounts = [MountSpec(DATA_MOUNT, volumes[f"data-{service.name}"])]
     mounts += [
@@ -272,7 +267,7 @@ def service_spec(
         network=None if sidecar else network,
         aliases=[] if sidecar else [service.name],
         network_mode=(
-            f"container:{labels.container_name(lab.id, service.sidecar_of, run_id)}"
+            f"container:{names.container_name(lab.id, service.sidecar_of, run_id)}"
             if service.sidecar_of
             else None
         ),
@@ -298,7 +293,7 @@ def primer_specs(lab: Lab, run_id: str, image: str) -> list[ContainerSpec]:
                for v in s.volumes]  # fmt: skip
     return [
         ContainerSpec(
-            name=labels.role_container_name(lab.id, run_id, f"primer-{index}"),
+            name=names.role_container_name(lab.id, run_id, f"primer-{index}"),
             service="primer",
             image=image,
             command=["true"],
@@ -332,3 +327,11 @@ def main_services(lab: Lab) -> list[Service]:
 
 def sidecars_of(lab: Lab, main: str) -> list[Service]:
     return [s for s in lab.services if s.sidecar_of == main]
+
+
+def needs_of(service: Service) -> set[str]:
+    """What must be ready before the service loads its code: its dependencies and its main."""
+    needs = set(service.depends_on)
+    if service.sidecar_of:
+        needs.add(service.sidecar_of)
+    return needs

@@ -10,11 +10,13 @@ from __future__ import annotations
 import docker
 from docker.models.containers import Container
 
-from workbench.runtime import docker_labels as labels
-from workbench.runtime import docker_network
+from workbench.dockerengine import labels
+from workbench.dockerengine.parallel import parallel
+from workbench.runtime import fault_record
 from workbench.runtime.base import Deployment, Endpoint, ServiceState, ServiceStatus
-from workbench.runtime.docker_containers import log_tail, parallel, run_containers
-from workbench.runtime.docker_waits import started_at, worker_died
+from workbench.runtime.docker import network
+from workbench.runtime.docker.containers import log_tail, run_containers
+from workbench.runtime.docker.waits import started_at, worker_died
 from workbench.runtime.readiness import nats_ready, readiness_report
 
 PROBE_TIMEOUT = 1.0
@@ -25,7 +27,7 @@ def service_statuses(client: docker.DockerClient, deployment: Deployment) -> lis
     for container in run_containers(client, deployment.run_id):
         if container.labels.get(labels.ROLE) == "service":
             found[container.labels[labels.SERVICE]] = container
-    faults = _faults(deployment)
+    faults = fault_record.by_service(deployment)
     sidecars: dict[str, str] = dict(deployment.extra.get("sidecars", {}))
     paths = _readiness_paths(deployment)
 
@@ -58,7 +60,7 @@ def _state(
         return ServiceState.CRASHED, reason
     if status in ("created", "restarting"):
         return ServiceState.STARTING, "not started yet" if status == "created" else "restarting"
-    partitioned = docker_network.is_partitioned(container, deployment.lab_id, deployment.run_id)
+    partitioned = network.is_partitioned(container, deployment.lab_id, deployment.run_id)
     note = "partitioned: cut off from the lab network" if partitioned else ""
     port = int(endpoint.url.rsplit(":", 1)[1])
     if endpoint.kind == "nats":
@@ -81,11 +83,3 @@ def _readiness_paths(deployment: Deployment) -> dict[str, str]:
         return {s.name: s.readiness for s in load_lab(deployment.lab_path).services}
     except Exception:  # the lab folder changed since the start: probe the default path
         return {}
-
-
-def _faults(deployment: Deployment) -> dict[str, list[str]]:
-    try:
-        from workbench.faults import by_service
-    except ImportError:  # the fault record belongs to workbench.faults; without it, none shown
-        return {}
-    return by_service(deployment)

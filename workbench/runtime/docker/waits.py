@@ -18,17 +18,22 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docker.errors import APIError, NotFound
 from docker.models.containers import Container
 
-from workbench.runtime.docker_containers import log_tail
+from workbench.lab.model import ServiceKind
+from workbench.runtime.base import Deployment
+from workbench.runtime.docker.containers import log_tail
 from workbench.runtime.readiness import Probe, http_ready, nats_ready, wait_all
+
+if TYPE_CHECKING:
+    from workbench.lab.model import Service
 
 WORKER_DIED = ("Process SpawnProcess-", "error: cannot load the service's app")
 """What a dying uvicorn reload worker prints: multiprocessing's line before a traceback, or the
-start gate's report when the service's code fails to import (see `localgate.py`)."""
+start gate's report when the service's code fails to import (see `servicekit/gate.py`)."""
 
 CRASH_CHECK_EVERY = 1.0
 """Seconds between crash checks (two engine calls each): the engine's CPU is the start's too."""
@@ -138,3 +143,26 @@ def wait_ready(
     )  # fmt: skip
     by_name = {w.service: w for w in waits}
     return {name: WaitFailure(reason, by_name[name].tail()) for name, reason in failed.items()}
+
+
+def wait_for(
+    service: Service,
+    container: Container,
+    deployment: Deployment,
+    *,
+    after: frozenset[str] = frozenset(),
+    failed: set[str] | None = None,
+    start_errors: dict[str, str] | None = None,
+) -> ContainerWait:
+    """The wait for one service's container: its readiness path, or the broker's greeting."""
+    container.reload()
+    port = int(deployment.extra["ports"][service.name])
+    kind = NatsWait if service.kind is ServiceKind.NATS else HttpWait
+    wait = kind(
+        service.name, container, port, started_at(container), after=after,
+        failed=set() if failed is None else failed,
+        start_errors={} if start_errors is None else start_errors,
+    )  # fmt: skip
+    if isinstance(wait, HttpWait):
+        wait.path = service.readiness
+    return wait

@@ -1,4 +1,4 @@
-"""What each local process gets: its command line and environment (the shared conventions).
+"""What each local process gets: its command line and environment (`workbench.service_env`).
 
 Locally every service is a process on 127.0.0.1, so the "network" is the loopback:
 - a peer is `<PEER>_URL=http://127.0.0.1:<its port>`; a sidecar reaches its main service the same
@@ -15,15 +15,11 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from workbench import service_env as contract
 from workbench.errors import RuntimeUnavailableError
 from workbench.lab.model import Lab, Service, ServiceKind
 
 HOST = "127.0.0.1"
-
-
-def env_key(name: str) -> str:
-    """`payment-gateway` -> `PAYMENT_GATEWAY`."""
-    return name.upper().replace("-", "_")
 
 
 def service_urls(lab: Lab, ports: Mapping[str, int]) -> dict[str, str]:
@@ -60,51 +56,50 @@ def service_env(
     workspace: Path | None,
     base: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The full environment of one python service process (the conventions, plus the gate)."""
+    """The full environment of one python service process: the contract with loopback URLs and
+    run-folder paths, the gate, and PYTHONPATH with the workspace first."""
     env = dict(os.environ if base is None else base)
     urls = service_urls(lab, ports)
-    for peer in lab.services:
-        if peer.kind is ServiceKind.PYTHON and peer.name != service.name:
-            env[f"{env_key(peer.name)}_URL"] = urls[peer.name]
-    if lab.broker is not None:
-        env["NATS_URL"] = urls[lab.broker.name]
     if not service.workspace:
         workspace = None  # loads no learner code: nothing to import from there
+    env.update(
+        contract.service_env(
+            service=service.name,
+            port=ports[service.name],
+            lab=lab.id,
+            run_id=run_id,
+            peers={p.name: urls[p.name] for p in lab.services if p.kind is ServiceKind.PYTHON},
+            nats_url=urls[lab.broker.name] if lab.broker is not None else None,
+            data_dir=str(data_dir(run_dir, service.name)),
+            volumes={v.name: str(volume_dir(run_dir, v.name)) for v in service.volumes},
+            workspace=str(workspace) if workspace else None,
+            app=service.app,
+            gate=str(gate_file(run_dir, service.name)),
+        )
+    )
     path_entries = [str(workspace)] if workspace else []
     if env.get("PYTHONPATH"):
         path_entries.append(env["PYTHONPATH"])
-    if workspace:
-        env["WORKSPACE"] = str(workspace)
     if path_entries:
         env["PYTHONPATH"] = os.pathsep.join(path_entries)
-    env["DATA_DIR"] = str(data_dir(run_dir, service.name))
-    for volume in service.volumes:
-        env[f"VOLUME_{env_key(volume.name)}"] = str(volume_dir(run_dir, volume.name))
-    env.update(
-        SERVICE_NAME=service.name,
-        PORT=str(ports[service.name]),
-        WORKBENCH_LAB=lab.id,
-        WORKBENCH_RUN_ID=run_id,
-        WORKBENCH_APP=service.app,
-        WORKBENCH_GATE=str(gate_file(run_dir, service.name)),
-        PYTHONUNBUFFERED="1",  # log lines reach the log file as they happen
-    )
-    env.update(service.env)
+    env["PYTHONUNBUFFERED"] = "1"  # log lines reach the log file as they happen
+    env.update(service.env)  # the lab author's word wins
     return env
 
 
 def broker_env(run_id: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The broker needs nothing but the run id, which lets gc find it by its environment."""
     env = dict(os.environ if base is None else base)
-    env["WORKBENCH_RUN_ID"] = run_id
+    env[contract.RUN_ID] = run_id
     return env
 
 
-GATE_APP = "workbench.runtime.localgate:app"
+GATE_APP = "workbench.servicekit.gate:app"
 
 
 def gate_file(run_dir: Path, service: str) -> Path:
-    """Exists once the service may load its code (its dependencies are ready); see localgate."""
+    """Exists once the service may load its code (its dependencies are ready); see
+    `servicekit/gate.py`."""
     return run_dir / "gates" / service
 
 
@@ -114,7 +109,7 @@ def uvicorn_argv(
     """uvicorn with --reload watching the service folder, and the learner's workspace when the
     service loads learner files from it (`Service.workspace`: a save restarts only those).
 
-    Gated (the runtime's way), uvicorn serves `localgate`, which loads `service.app` once the
+    Gated (the runtime's way), uvicorn serves the kit's `gate`, which loads `service.app` once the
     service's gate opens; ungated, it serves `service.app` directly (the benchmark's baseline).
     """
     source = source_dir(lab, service)

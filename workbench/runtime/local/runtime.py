@@ -8,7 +8,7 @@
   nothing else), recorded with pid and start time in `<run_dir>/procs/` the moment it is spawned;
 - start honours the dependency order without paying for it: every process starts at once and
   imports its libraries, but loads its own code only when its dependencies are ready (the gate,
-  see `localgate.py`); readiness is polled for all services in parallel under one deadline.
+  see `servicekit/gate.py`); readiness is polled for all services in parallel under one deadline.
   A service that crashes or never gets ready is reported with its log tail; the others keep
   running, and `restart` (on the same port) or saving a fix (reload) brings it back;
 - partition: locally there is no network to cut, so a partitioned service answers every request
@@ -16,7 +16,7 @@
   its peers see it as unreachable at once. Its own outgoing calls and its NATS connection are NOT
   cut locally; the Docker runtime disconnects it from the network for a full cut.
 
-See `localenv.py` for what each process gets (environment, sidecars, volumes).
+See `env.py` for what each process gets (environment, sidecars, volumes).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from workbench.errors import NotRunningError, StartFailedError, WorkbenchError
 from workbench.lab.model import Service, ServiceKind
-from workbench.runtime import kitadmin, localenv, procs, runs
+from workbench.runtime import fault_record, kitadmin, runs
 from workbench.runtime.base import (
     Deployment,
     Endpoint,
@@ -41,9 +41,11 @@ from workbench.runtime.base import (
     ProgressCallback,
     ServiceStatus,
 )
-from workbench.runtime.localstate import WorkerWatch, state_of
-from workbench.runtime.logfiles import follow_logs, tail_lines
-from workbench.runtime.ports import free_ports, require_free
+from workbench.runtime.local import env as localenv
+from workbench.runtime.local import procs
+from workbench.runtime.local.logfiles import follow_logs, tail_lines
+from workbench.runtime.local.ports import free_ports, require_free
+from workbench.runtime.local.state import WorkerWatch, state_of
 from workbench.runtime.readiness import Probe, http_ready, nats_ready, wait_all
 
 if TYPE_CHECKING:
@@ -123,7 +125,7 @@ class LocalRuntime:
         deployment.save()  # before any process exists: gc can always find the run
         self._prepare_folders(lab, run_dir)
         # Every process starts now; each loads its own code once its dependencies are ready
-        # (see localgate.py), so start-up costs one parallel import, not one per wave.
+        # (see servicekit/gate.py), so start-up costs one parallel import, not one per wave.
         names = set(ports)
         order = [service for wave in lab.start_order() for service in wave]
         probes = []
@@ -219,7 +221,7 @@ class LocalRuntime:
     def status(self, deployment: Deployment) -> list[ServiceStatus]:
         records = procs.load_records(deployment.run_dir)
         groups = procs.group_table()
-        faults = _faults_by_service(deployment)
+        faults = fault_record.by_service(deployment)
         sidecars: dict[str, str] = deployment.extra.get("sidecars", {})
         result = []
         for name, endpoint in deployment.endpoints.items():
@@ -364,9 +366,3 @@ def _forget_partition(deployment: Deployment, service: str) -> None:
     record = _read_partitions(deployment)
     if record.pop(service, None) is not None:
         _write_partitions(deployment, record)
-
-
-def _faults_by_service(deployment: Deployment) -> dict[str, list[str]]:
-    from workbench.faults import by_service
-
-    return by_service(deployment)

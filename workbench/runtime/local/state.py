@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 
-from workbench.runtime import procs
 from workbench.runtime.base import Endpoint, ServiceState
+from workbench.runtime.local import procs
 from workbench.runtime.readiness import nats_ready, readiness_report
 
 
