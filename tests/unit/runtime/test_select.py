@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from workbench.errors import WorkbenchError
@@ -23,3 +26,13 @@ def test_unknown_runtime_names_the_choices() -> None:
 def test_auto_follows_the_engine() -> None:
     runtime = get_runtime("auto")
     assert runtime.name == ("docker" if docker_available() else "local")
+
+
+def test_engine_probe_does_not_import_the_docker_sdk() -> None:
+    # What `lab start --runtime auto` does: ask whether Docker is there, without paying for it.
+    code = (
+        "import sys; from workbench.runtime.select import docker_available; "
+        "docker_available(); print('docker' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,5 +1,5 @@
-"""The edge's forwarder, run as the edge runs it (`python -c <source>` with WB_FORWARD), and the
-engine ping, against real sockets on this machine (no Docker needed)."""
+"""The edge's forwarder, run as the edge container runs it (`python -c <source>` with
+WB_FORWARD), against real sockets on this machine (no Docker needed)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from workbench.dockerengine import connection
 from workbench.runtime.docker import edge
 from workbench.runtime.docker.edge_forwarder import parse_routes
 
@@ -98,75 +96,3 @@ def test_forwarder_refuses_to_start_without_routes() -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert b"WB_FORWARD" in done.stderr
-
-
-def _fake_engine(path: Path, reply: bytes) -> socket.socket:
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(path))
-    server.listen(1)
-
-    def answer() -> None:
-        conn, _ = server.accept()
-        with conn:
-            conn.recv(1024)
-            conn.sendall(reply)
-
-    threading.Thread(target=answer, daemon=True).start()
-    return server
-
-
-def test_engine_ping_over_the_unix_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    sock_path = tmp_path / "docker.sock"
-    server = _fake_engine(sock_path, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{sock_path}")
-    try:
-        assert connection.engine_available()
-    finally:
-        server.close()
-
-
-def test_engine_ping_says_no_fast_when_nothing_answers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'missing.sock'}")
-    began = time.monotonic()
-    assert not connection.engine_available()
-    assert time.monotonic() - began < 0.5
-    sock_path = tmp_path / "busy.sock"
-    server = _fake_engine(sock_path, b"HTTP/1.1 500 Internal Server Error\r\n\r\n")
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{sock_path}")
-    try:
-        assert not connection.engine_available()
-    finally:
-        server.close()
-
-
-def test_asking_for_docker_without_an_engine_says_how_to_get_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from workbench.errors import RuntimeUnavailableError
-
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'missing.sock'}")
-    with pytest.raises(RuntimeUnavailableError) as caught:
-        connection.connect(timeout=2)
-    assert "--runtime local" in (caught.value.hint or "")
-    assert "dockerd" in (caught.value.hint or "")
-
-
-def test_engine_probe_does_not_import_the_docker_sdk() -> None:
-    # What `lab start --runtime auto` does: ask whether Docker is there, without paying for it.
-    code = (
-        "import sys; from workbench.runtime.select import docker_available; "
-        "docker_available(); print('docker' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
-def test_gc_without_an_engine_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from workbench.runtime.docker import gc_all
-
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'missing.sock'}")
-    report = gc_all()
-    assert not report.engine
-    assert "no Docker engine" in str(report)

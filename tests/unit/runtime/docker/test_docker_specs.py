@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import FIXTURE_LABS
 
 from workbench import __version__
 from workbench.dockerengine import labels
@@ -14,7 +15,7 @@ from workbench.lab import load_lab
 from workbench.lab.model import Lab
 from workbench.runtime.docker import edge, names, specs
 
-SHOP = Path(__file__).resolve().parent.parent / "fixtures" / "labs" / "shop"
+SHOP = FIXTURE_LABS / "shop"
 RUN = "shop-1a2b3c4d"
 
 
