@@ -29,10 +29,11 @@ FIXTURE = REPO / "tests" / "fixtures" / "labs" / "shop"
 sys.path.insert(0, str(REPO))
 
 from workbench.bakery.bake import BakeReport, bake_lab  # noqa: E402
-from workbench.bakery.engine import connect  # noqa: E402
 from workbench.bakery.images import list_images, prune_images  # noqa: E402
-from workbench.bakery.labels import PREFIX_ENV, REMOVAL_ORDER  # noqa: E402
 from workbench.bakery.progress import BakeEvent  # noqa: E402
+from workbench.bakery.tags import PREFIX_ENV  # noqa: E402
+from workbench.dockerengine import connect  # noqa: E402
+from workbench.dockerengine.removal import remove_images  # noqa: E402
 from workbench.lab import load_lab  # noqa: E402
 from workbench.lab.model import Lab  # noqa: E402
 
@@ -151,11 +152,9 @@ def cold(parent: Path) -> None:
 
 def _remove_prefixed(prefix: str) -> int:
     client = connect()
-    order = {kind.value: i for i, kind in enumerate(REMOVAL_ORDER)}
     mine = [i for i in list_images(client) if i.tag.startswith(prefix + "/")]
-    for info in sorted(mine, key=lambda i: order.get(i.kind, -1)):
-        client.images.remove(info.tag)
-    return len(mine)
+    removed, _kept = remove_images(client, [client.images.get(i.image_id) for i in mine])
+    return len(removed)
 
 
 def main() -> None:

@@ -22,9 +22,9 @@ FIXTURE = REPO / "tests" / "fixtures" / "labs" / "shop"
 sys.path.insert(0, str(REPO))
 
 from workbench.lab import load_lab  # noqa: E402
-from workbench.runtime import localenv, procs  # noqa: E402
-from workbench.runtime.local import LocalRuntime  # noqa: E402
-from workbench.runtime.ports import free_ports  # noqa: E402
+from workbench.runtime.local import LocalRuntime, procs  # noqa: E402
+from workbench.runtime.local import env as localenv  # noqa: E402
+from workbench.runtime.local.ports import free_ports  # noqa: E402
 from workbench.runtime.readiness import http_ready, nats_ready  # noqa: E402
 
 

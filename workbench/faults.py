@@ -1,58 +1,33 @@
-"""One fault API over every runtime: inject a fault, list the active ones, clear them all.
+"""One fault API over every runtime: inject a fault, clear them all (the use cases).
 
 - process level (kill, pause, restart, partition): the runtime does it (signals locally, the
   Docker API in Docker); partition is a network cut in Docker and a kit-level cut locally (see
-  `runtime/local.py`);
+  `runtime/local/runtime.py`);
 - request level (latency, error_rate, fail_next): the service kit's `POST /_admin/faults`.
 
-Every fault that stays active is recorded in the run folder (`faults.json`), so `workbench lab
-status` shows it from any shell and `clear` undoes all of them: killed services are restarted,
-paused ones resumed, partitions healed, request-level faults deleted. `restart` is a one-shot and
-is not recorded (it also ends the service's request-level faults: a new process has none).
+Every fault that stays active is recorded in the run folder (`runtime/fault_record.py`), so
+`workbench lab status` shows it from any shell and `clear` undoes all of them: killed services are
+restarted, paused ones resumed, partitions healed, request-level faults deleted. `restart` is a
+one-shot and is not recorded (it also ends the service's request-level faults: a new process has
+none). The record itself (what is active, per service) is read from `fault_record`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import WorkbenchError
+from workbench.runtime import fault_record, kitadmin
+from workbench.runtime.fault_record import ActiveFault
+from workbench.runtime.select import runtime_for
 
 if TYPE_CHECKING:
     from workbench.runtime.base import Deployment, Runtime
 
-RECORD = "faults.json"
 PROCESS_KINDS = ("kill", "pause", "restart", "partition")
 REQUEST_KINDS = ("latency", "error_rate", "fail_next")
 KINDS = PROCESS_KINDS + REQUEST_KINDS
-
-
-@dataclass(frozen=True)
-class ActiveFault:
-    service: str
-    kind: str
-    options: dict[str, Any] = field(default_factory=dict)
-    kit_id: int | None = None
-    """The service kit's id of a request-level fault."""
-    at: float = 0.0
-
-    def describe(self) -> str:
-        """Short and human: 'latency 300 ms on /orders', 'error_rate 50%', 'paused'."""
-        o = self.options
-        text = {
-            "kill": "killed",
-            "pause": "paused",
-            "partition": "partitioned",
-            "latency": f"latency {o.get('latency_ms')} ms",
-            "error_rate": f"error_rate {float(o.get('rate', 1.0)):.0%} ({o.get('status', 503)})",
-            "fail_next": f"fail_next {o.get('count', 1)} ({o.get('status', 503)})",
-        }.get(self.kind, self.kind)
-        return f"{text} on {o['route']}" if o.get("route") else text
 
 
 def inject(
@@ -72,7 +47,7 @@ def inject(
     rt = runtime or _runtime(deployment)
     if kind == "restart":
         rt.restart(deployment, service)
-        forget(deployment, service)
+        fault_record.forget(deployment, service)
         return None
     if kind in PROCESS_KINDS:
         getattr(rt, kind)(deployment, service)
@@ -83,21 +58,8 @@ def inject(
         raw_id = answer.get("id")
         kit_id = int(raw_id) if isinstance(raw_id, int | str) else None
         fault = ActiveFault(service, kind, spec, kit_id, time.time())
-    _update(deployment, lambda faults: [*faults, fault])
+    fault_record.add(deployment, fault)
     return fault
-
-
-def active(deployment: Deployment) -> list[ActiveFault]:
-    """The faults recorded for this run, oldest first."""
-    return _read(deployment)
-
-
-def by_service(deployment: Deployment) -> dict[str, list[str]]:
-    """Descriptions of the active faults per service (what `status` shows)."""
-    result: dict[str, list[str]] = {}
-    for fault in _read(deployment):
-        result.setdefault(fault.service, []).append(fault.describe())
-    return result
 
 
 def clear(deployment: Deployment, *, runtime: Runtime | None = None) -> list[ActiveFault]:
@@ -106,8 +68,8 @@ def clear(deployment: Deployment, *, runtime: Runtime | None = None) -> list[Act
     Undoing goes newest first, and process-level faults before request-level ones (a killed or
     paused service cannot take the DELETE).
     """
-    with _locked(deployment):
-        faults = _read(deployment)
+    with fault_record.locked(deployment):
+        faults = fault_record.active(deployment)
         if not faults:
             return []
         rt = runtime or _runtime(deployment)
@@ -125,29 +87,13 @@ def clear(deployment: Deployment, *, runtime: Runtime | None = None) -> list[Act
                 _kit(deployment, service, "DELETE", "/_admin/faults")
             except WorkbenchError as exc:
                 errors.append(f"{service}: {exc.message}")
-        _write(deployment, [])
+        fault_record.save(deployment, [])
     if errors:
         raise WorkbenchError(
             "some faults could not be undone: " + "; ".join(errors),
             f"`workbench lab restart {deployment.lab_id} SERVICE` resets a service completely",
         )
     return faults
-
-
-def forget(deployment: Deployment, service: str) -> None:
-    """Drop what a restart of the service ended (call it after `lab restart` too).
-
-    A new process has no kit faults and is neither killed nor paused. A Docker partition is a
-    network setting that outlives the process, so it stays recorded there (local partitions are
-    kit faults and end with the process).
-    """
-
-    def keep(fault: ActiveFault) -> bool:
-        return fault.service != service or (
-            fault.kind == "partition" and deployment.runtime != "local"
-        )
-
-    _update(deployment, lambda faults: [f for f in faults if keep(f)])
 
 
 # -- validation and plumbing ----------------------------------------------------------------
@@ -197,43 +143,10 @@ def _kit_spec(kind: str, options: dict[str, Any]) -> dict[str, Any]:
 
 def _kit(deployment: Deployment, service: str, method: str, path: str,
          body: object = None) -> dict[str, object]:  # fmt: skip
-    from workbench.runtime import kitadmin
-
     return kitadmin.call(
         deployment.url(service), method, path, body, service=service, lab_id=deployment.lab_id
     )
 
 
 def _runtime(deployment: Deployment) -> Runtime:
-    from workbench.runtime.select import runtime_for
-
     return runtime_for(deployment)
-
-
-def _read(deployment: Deployment) -> list[ActiveFault]:
-    try:
-        data = json.loads((deployment.run_dir / RECORD).read_text(encoding="utf-8"))
-        return [ActiveFault(**item) for item in data]
-    except (OSError, ValueError, TypeError):
-        return []
-
-
-def _write(deployment: Deployment, faults: list[ActiveFault]) -> None:
-    path = deployment.run_dir / RECORD
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps([asdict(f) for f in faults], indent=2), encoding="utf-8")
-    tmp.replace(path)
-
-
-@contextlib.contextmanager
-def _locked(deployment: Deployment) -> Iterator[None]:
-    """Serialise read-modify-write of faults.json between shells (and check threads)."""
-    deployment.run_dir.mkdir(parents=True, exist_ok=True)
-    with (deployment.run_dir / (RECORD + ".lock")).open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
-def _update(deployment: Deployment, change: Any) -> None:
-    with _locked(deployment):
-        _write(deployment, change(_read(deployment)))

@@ -59,8 +59,8 @@ def test_selftest_bakes_once_before_the_first_variant(engine: None, tmp_path: Pa
     variants' starts (and their readiness deadline) then find the images there."""
     from workbench.authoring.selftest import selftest
     from workbench.bakery.images import prune_images
+    from workbench.dockerengine import connect
     from workbench.lab import load_lab
-    from workbench.runtime.docker_engine import connect
 
     lab_id = f"shopbake{secrets.token_hex(2)}"  # its own images: none is baked yet
     folder = tmp_path / lab_id

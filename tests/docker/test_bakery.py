@@ -18,7 +18,7 @@ from support import FIXTURE_LABS, docker_required
 
 from workbench.bakery.bake import BakeReport, bake_lab, ensure_images
 from workbench.bakery.images import list_images, prune_images
-from workbench.bakery.labels import HASH, KIND, LAB, SERVICE, VERSION
+from workbench.dockerengine.labels import HASH, KIND, LAB, SERVICE, VERSION
 from workbench.lab.loader import load_lab
 from workbench.lab.model import Lab
 

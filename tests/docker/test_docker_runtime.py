@@ -28,10 +28,10 @@ import httpx
 import pytest
 from support import FIXTURE_LABS, REPO, docker_required
 
+from workbench.dockerengine import labels
 from workbench.errors import StartFailedError, WorkbenchError
 from workbench.lab import load_lab
 from workbench.lab.model import Lab
-from workbench.runtime import docker_labels
 from workbench.runtime.base import Deployment, ServiceState
 from workbench.runtime.docker import engine_available, gc_run
 
@@ -65,7 +65,7 @@ def engine() -> Any:
         if docker_required():
             pytest.fail("WORKBENCH_REQUIRE_DOCKER=1 but no Docker engine answers")
         pytest.skip("no Docker engine answers")
-    from workbench.runtime.docker_engine import connect
+    from workbench.dockerengine import connect
 
     client = connect()
     yield client
@@ -113,15 +113,15 @@ def run(
     deployment = runtime.up(shop, workspace, deadline=120)
     yield deployment
     runtime.down(deployment)
-    assert not engine.containers.list(all=True, filters=docker_labels.run_filter(deployment.run_id))
+    assert not engine.containers.list(all=True, filters=labels.run_filter(deployment.run_id))
 
 
 def containers_of(engine: Any, run_id: str) -> dict[str, Any]:
     """Every container of a run by service name (`edge` for the edge)."""
     found = {}
-    for container in engine.containers.list(all=True, filters=docker_labels.run_filter(run_id)):
-        role = container.labels[docker_labels.ROLE]
-        found[container.labels[docker_labels.SERVICE] if role == "service" else role] = container
+    for container in engine.containers.list(all=True, filters=labels.run_filter(run_id)):
+        role = container.labels[labels.ROLE]
+        found[container.labels[labels.SERVICE] if role == "service" else role] = container
     return found
 
 
@@ -447,8 +447,8 @@ def test_two_runs_at_once_do_not_collide(
         took = time.monotonic() - began
     assert took < 6, f"stop took {took:.1f} s"
     assert not containers_of(engine, second.run_id)
-    assert not engine.networks.list(filters=docker_labels.run_filter(second.run_id))
-    assert not engine.volumes.list(filters=docker_labels.run_filter(second.run_id))
+    assert not engine.networks.list(filters=labels.run_filter(second.run_id))
+    assert not engine.volumes.list(filters=labels.run_filter(second.run_id))
     assert len(containers_of(engine, run.run_id)) == 6, "the first run lost containers"
 
 
@@ -511,7 +511,7 @@ def test_sigkill_of_the_cli_mid_start_then_gc_leaves_nothing(
     }
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WORKBENCH_STATE_DIR", str(state))
-        ours = docker_labels.gc_filter()
+        ours = labels.state_filter()
 
     def leftovers() -> list[Any]:
         return [
@@ -564,7 +564,7 @@ def test_cli_start_status_stop_on_docker(tmp_path: Path, workspace: Path, engine
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WORKBENCH_STATE_DIR", str(tmp_path / "state"))
-        ours = docker_labels.gc_filter()
+        ours = labels.state_filter()
     assert not engine.containers.list(all=True, filters=ours)
 
 
@@ -577,7 +577,7 @@ def test_a_start_interrupted_half_way_leaves_nothing(
 
     with pytest.raises(KeyboardInterrupt):
         runtime.up(shop, workspace, on_progress=interrupt, deadline=120)
-    ours = docker_labels.gc_filter()
+    ours = labels.state_filter()
     assert not engine.containers.list(all=True, filters=ours)
     assert not engine.networks.list(filters=ours)
     assert not engine.volumes.list(filters=ours)
@@ -592,4 +592,4 @@ def test_an_unreadable_workspace_is_refused_with_the_fix(
     with pytest.raises(WorkbenchError, match="cannot read") as caught:
         runtime.up(shop, workspace, deadline=60)
     assert "chmod -R o+rX" in (caught.value.hint or "")
-    assert not engine.containers.list(all=True, filters=docker_labels.gc_filter())
+    assert not engine.containers.list(all=True, filters=labels.state_filter())

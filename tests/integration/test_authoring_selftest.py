@@ -218,7 +218,7 @@ def test_a_variant_whose_services_do_not_start_is_stopped_and_reported(tmp_path:
     """A start that fails half-way leaves the other services running for a learner; the
     self-test has no learner, so it stops that run: nothing of it is left afterwards."""
     from workbench.paths import runs_dir
-    from workbench.runtime import procs
+    from workbench.runtime.local import procs
 
     lab_dir = copy_lab("shop", tmp_path)
     app = lab_dir / "services" / "gateway" / "app.py"  # nothing waits for the gateway: fails fast

@@ -24,6 +24,7 @@ from workbench.checkrun.results import Outcome
 from workbench.checkrun.runner import run_checks
 from workbench.lab import load_lab
 from workbench.lab.workspace import find_workspace
+from workbench.runtime import fault_record
 from workbench.runtime.local import LocalRuntime
 
 WORKBENCH = [sys.executable, "-m", "workbench"]
@@ -165,7 +166,7 @@ def test_f_partition(faults, http, service_url):
         failing = [(r.name, r.message, r.details[-500:]) for r in run.results if not r.ok]
         assert failing == []
         assert len(run.results) == 10
-        assert fault_api.active(deployment) == []
+        assert fault_record.active(deployment) == []
         began = time.monotonic()
         assert deployment.url("audit")
         from urllib.request import urlopen

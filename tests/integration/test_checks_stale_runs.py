@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from support import FIXTURE_LABS
 
-from workbench.runtime import procs
 from workbench.runtime.gc import gc_local
+from workbench.runtime.local import procs
 from workbench.runtime.runs import list_runs, run_dir_of
 
 pytestmark = pytest.mark.slow

@@ -25,11 +25,11 @@ from workbench import faults
 from workbench.errors import StartFailedError
 from workbench.lab import Lab, load_lab
 from workbench.lab.model import ServiceKind
-from workbench.runtime import procs
+from workbench.runtime import fault_record
 from workbench.runtime.base import Deployment, ServiceState
 from workbench.runtime.gc import gc_local
-from workbench.runtime.local import LocalRuntime
-from workbench.runtime.ports import is_listening
+from workbench.runtime.local import LocalRuntime, procs
+from workbench.runtime.local.ports import is_listening
 from workbench.runtime.runs import load_run, run_dir_of
 
 T = TypeVar("T")
@@ -151,7 +151,7 @@ def test_request_faults_are_seen_from_outside_and_cleared(
 
     undone = faults.clear(running)
     assert len(undone) == 3
-    assert faults.active(running) == []
+    assert fault_record.active(running) == []
     for service in ("orders", "audit"):  # gone from the kits too, not only from the record
         assert http.get(f"{running.url(service)}/_admin/faults").json()["faults"] == []
     assert http.get(f"{gateway}/audit").status_code == 200
@@ -171,7 +171,7 @@ def test_restart_keeps_the_url_and_ends_kit_faults(
     assert load_run(running.run_dir).url("orders") == url  # type: ignore[union-attr]
     assert http.get(f"{url}/ready").status_code == 200
     assert http.post(f"{running.url('gateway')}/orders", json=ORDER).status_code == 201
-    assert faults.active(running) == []
+    assert fault_record.active(running) == []
 
 
 def test_pause_freezes_the_service_and_resume_thaws_it(

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from workbench import faults
 from workbench.paths import runs_dir
-from workbench.runtime import procs
+from workbench.runtime.local import procs
 from workbench.tui import backend
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.confirm import ConfirmScreen

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from workbench.bakery import base, nats, service
-from workbench.bakery.engine import label_instruction
-from workbench.bakery.labels import ImageKind, image_labels, repository
 from workbench.bakery.root import PythonTarget
+from workbench.bakery.tags import repository
 from workbench.bakery.wheels import constraints, requirements
+from workbench.dockerengine.labels import ImageKind, image_labels, label_instruction
 from workbench.errors import WorkbenchError
 from workbench.lab.loader import load_lab
 

@@ -18,7 +18,17 @@ def loaded_after(code: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["workbench.lab", "workbench.topology", "workbench.runtime.base", "workbench.cli"]
+    "module",
+    [
+        "workbench.lab",
+        "workbench.topology",
+        "workbench.runtime.base",
+        "workbench.cli",
+        # What `--runtime auto` loads on every start: the choice, both runtime faces, the engine.
+        "workbench.runtime.select",
+        "workbench.dockerengine",
+        "workbench.service_env",
+    ],
 )
 def test_domain_and_cli_import_no_heavy_library(module: str) -> None:
     try:

@@ -1,4 +1,5 @@
-"""The kit stands alone: the bakery copies only workbench/servicekit into images."""
+"""The kit stands alone: the bakery copies only workbench/servicekit and the environment contract
+it reads (workbench/service_env.py) into images."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import workbench.servicekit
+from workbench.bakery.base import contract_file
 
 KIT = Path(workbench.servicekit.__file__).parent
 
@@ -29,7 +31,9 @@ def run(code: str, **env: str) -> str:
 def test_importing_the_kit_loads_nothing_else_of_the_workbench_nor_heavy_libraries() -> None:
     loaded = set(run("import workbench.servicekit, sys; print(' '.join(sys.modules))").split())
     ours = {m for m in loaded if m.startswith("workbench.")}
-    assert all(m.startswith("workbench.servicekit") for m in ours), sorted(ours)
+    assert all(
+        m.startswith("workbench.servicekit") or m == "workbench.service_env" for m in ours
+    ), sorted(ours)
     tops = {m.split(".")[0] for m in loaded}
     # httpx and nats load on first use only: a service that calls nobody starts faster.
     for heavy in (
@@ -52,6 +56,7 @@ def test_a_copy_of_the_kit_alone_serves_a_service(tmp_path: Path) -> None:
         KIT, root / "workbench" / "servicekit", ignore=shutil.ignore_patterns("__pycache__")
     )
     (root / "workbench" / "__init__.py").write_text("")
+    shutil.copy(contract_file(), root / "workbench" / "service_env.py")
     out = run(
         """
         import asyncio, sys
@@ -73,3 +78,24 @@ def test_a_copy_of_the_kit_alone_serves_a_service(tmp_path: Path) -> None:
         SERVICE_NAME="alone",
     )
     assert out.splitlines()[-2:] == ["alone", "alone"]
+
+
+def test_the_kit_imports_nothing_of_the_workbench_but_the_contract() -> None:
+    # Read, not imported: the start gate (servicekit/gate.py) runs when it is imported.
+    allowed = ("workbench.servicekit", "workbench.service_env", "workbench import service_env")
+    for path in sorted(KIT.rglob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.split()
+            if words[:1] in (["import"], ["from"]) and words[1].startswith("workbench"):
+                assert line.strip().startswith(
+                    tuple(f"{w} {a}" for w in ("import", "from") for a in allowed)
+                ), f"{path.name}: {line.strip()}"
+
+
+def test_the_contract_imports_nothing() -> None:
+    imports = [
+        line
+        for line in contract_file().read_text(encoding="utf-8").splitlines()
+        if line.startswith(("import ", "from "))
+    ]
+    assert imports == ["from __future__ import annotations", "from collections.abc import Mapping"]

@@ -2,5 +2,6 @@
 
 Entry points: `workbench.bakery.bake.ensure_images(lab)` (what the Docker runtime calls before
 starting a lab), `bake_lab`, `bake_all`, and `workbench.bakery.images` (listing and pruning).
-This package and `workbench/runtime/docker*` are the only places that import the `docker` SDK.
+This package, `workbench.dockerengine` (the one adapter over the engine) and
+`workbench.runtime.docker` are the only places that import the `docker` SDK.
 """

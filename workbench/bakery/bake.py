@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import docker
 
 from workbench.bakery.base import ensure_base
-from workbench.bakery.engine import connect
-from workbench.bakery.labels import ImageKind
 from workbench.bakery.nats import ensure_nats
 from workbench.bakery.progress import BakeCallback, ignore
 from workbench.bakery.root import ensure_root
 from workbench.bakery.service import ensure_service
+from workbench.dockerengine.connection import connect
+from workbench.dockerengine.labels import ImageKind
 from workbench.lab.model import Lab, ServiceKind
 
 PARALLEL_BUILDS = 3

@@ -3,26 +3,28 @@
 Built in two stages so the wheels never end up in a layer of the image: the first stage makes the
 venv from the wheels in the context (`--no-index`: no network), the second copies only the venv.
 The service kit keeps its import name inside the image: /opt/kit/workbench/servicekit with a
-minimal workbench/__init__.py, on PYTHONPATH and (so a runtime may replace PYTHONPATH) in a .pth.
+minimal workbench/__init__.py and the environment contract it reads (workbench/service_env.py),
+on PYTHONPATH and (so a runtime may replace PYTHONPATH) in a .pth.
 """
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import docker
 
 from workbench import paths
-from workbench.bakery import engine
+from workbench.bakery import build
 from workbench.bakery.context import build_context, copy_tree, link_or_copy
-from workbench.bakery.engine import find_image
 from workbench.bakery.hashing import ContentHash
-from workbench.bakery.labels import STAGE, ImageKind, image_labels, repository
 from workbench.bakery.locks import image_lock
 from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase
 from workbench.bakery.root import RootImage
+from workbench.bakery.tags import repository
 from workbench.bakery.wheels import constraints, ensure_wheels, requirements
+from workbench.dockerengine.images import find_image
+from workbench.dockerengine.labels import STAGE, ImageKind, image_labels
+from workbench.dockerengine.removal import remove_labelled
 
 USER_ID = 10001
 VENV_STAGE = "base-venv"
@@ -31,6 +33,11 @@ KIT_INIT = '"""Only the service kit lives here inside images; the workbench itse
 
 def kit_dir() -> Path:
     return paths.PACKAGE_DIR / "servicekit"
+
+
+def contract_file() -> Path:
+    """`workbench/service_env.py`: the one module of the workbench the service kit imports."""
+    return paths.PACKAGE_DIR / "service_env.py"
 
 
 def dockerfile(root: str) -> str:
@@ -68,6 +75,7 @@ def base_hash(root: RootImage) -> ContentHash:
     digest.text("requirements", "\n".join(requirements()))
     digest.text("constraints", "\n".join(constraints()))
     digest.text("dockerfile", dockerfile("ROOT"))
+    digest.file("contract", contract_file())
     return digest.tree("kit", kit_dir())
 
 
@@ -100,8 +108,10 @@ def ensure_base(
             (context / "kit" / "workbench").mkdir(parents=True)
             (context / "kit" / "workbench" / "__init__.py").write_text(KIT_INIT)
             copy_tree(kit_dir(), context / "kit" / "workbench" / "servicekit")
+            contract = contract_file().read_text(encoding="utf-8")
+            (context / "kit" / "workbench" / "service_env.py").write_text(contract)
             try:
-                engine.build(
+                build.build(
                     client,
                     context,
                     tag,
@@ -116,8 +126,8 @@ def ensure_base(
 
 
 def _remove_venv_stage(client: docker.DockerClient) -> None:
-    """The first stage is left behind as an untagged image; it is only a means to the base."""
-    for image in client.images.list(filters={"dangling": True, "label": f"{STAGE}={VENV_STAGE}"}):
-        # In use elsewhere (very unlikely under the lock): `workbench images --prune` gets it.
-        with contextlib.suppress(docker.errors.APIError):
-            client.images.remove(image.id, noprune=False)
+    """The first stage is left behind as an untagged image; it is only a means to the base.
+
+    One the engine will not remove (in use elsewhere: very unlikely under the lock) is kept;
+    `workbench images --prune` gets it later."""
+    remove_labelled(client, {"label": [f"{STAGE}={VENV_STAGE}"]}, stop_timeout=0, images=True)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import docker
-from docker.errors import APIError, ImageNotFound
 
-from workbench.bakery.labels import KIND, LAB, REMOVAL_ORDER, SERVICE, STAGE
+from workbench.dockerengine.images import find_image
+from workbench.dockerengine.labels import KIND, LAB, SERVICE, STAGE
+from workbench.dockerengine.removal import remove_images
 
 
 @dataclass(frozen=True)
@@ -101,25 +102,19 @@ def prune_images(
 ) -> PruneResult:
     """Remove every baked image (or only `lab`'s, or only superseded ones), children before
     parents; images a container uses are kept and said so."""
-    order = {kind.value: i for i, kind in enumerate(REMOVAL_ORDER)}
-    images = list_images(client, lab)
+    infos = list_images(client, lab)
     if only_superseded:
-        images = superseded(images)
-    images.sort(key=lambda i: order.get(i.kind, -1))
-    removed: list[str] = []
-    kept: list[tuple[str, str]] = []
-    for info in images:
-        try:
-            image = client.images.get(info.image_id)
-            # Remove by tag: removing by id refuses when an image has more than one tag.
-            for tag in image.tags or [info.image_id]:
-                client.images.remove(tag, noprune=False)
-            removed.append(info.tag)
-        except ImageNotFound:
-            removed.append(info.tag)
-        except APIError as exc:
-            kept.append((info.tag, str(exc.explanation or exc)))
-    return PruneResult(removed, kept)
+        infos = superseded(infos)
+    gone: list[str] = []  # removed meanwhile: as good as removed now
+    found = []
+    for info in infos:
+        image = find_image(client, info.image_id)
+        if image is None:
+            gone.append(info.tag)
+        else:
+            found.append(image)
+    removed, kept = remove_images(client, found)
+    return PruneResult(gone + removed, kept)
 
 
 def human_size(size: int) -> str:

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import docker
 
-from workbench.bakery import engine
+from workbench.bakery import build
 from workbench.bakery.base import USER_ID
 from workbench.bakery.context import build_context, link_or_copy
-from workbench.bakery.engine import find_image
 from workbench.bakery.hashing import ContentHash
-from workbench.bakery.labels import ImageKind, image_labels, repository
 from workbench.bakery.locks import image_lock
 from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase
+from workbench.bakery.tags import repository
+from workbench.dockerengine.images import find_image
+from workbench.dockerengine.labels import ImageKind, image_labels
 from workbench.errors import WorkbenchError
 
 CLIENT_PORT = 4222
@@ -70,7 +71,7 @@ def ensure_nats(client: docker.DockerClient, on_progress: BakeCallback) -> tuple
         on_progress(BakeEvent("nats", BakePhase.STARTED, tag))
         with build_context(DOCKERFILE) as context:
             link_or_copy(nats_binary(), context / "nats-server")
-            engine.build(
+            build.build(
                 client,
                 context,
                 tag,

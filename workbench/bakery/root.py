@@ -20,12 +20,14 @@ import docker
 from docker.errors import DockerException
 
 from workbench import paths
-from workbench.bakery.engine import BakeError, find_image
+from workbench.bakery.build import BakeError
 from workbench.bakery.hashing import ContentHash
-from workbench.bakery.labels import ImageKind, as_label_lines, image_labels, repository
 from workbench.bakery.locks import image_lock
 from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase
 from workbench.bakery.sources import debian_mirror
+from workbench.bakery.tags import repository
+from workbench.dockerengine.images import find_image
+from workbench.dockerengine.labels import ImageKind, as_label_lines, image_labels
 from workbench.errors import WorkbenchError
 
 ROOT_ENV = "WORKBENCH_ROOT_IMAGE"

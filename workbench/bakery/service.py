@@ -11,14 +11,15 @@ import json
 
 import docker
 
-from workbench.bakery import engine
+from workbench.bakery import build
 from workbench.bakery.base import USER_ID
 from workbench.bakery.context import build_context, copy_tree
-from workbench.bakery.engine import find_image
 from workbench.bakery.hashing import ContentHash
-from workbench.bakery.labels import ImageKind, image_labels, repository
 from workbench.bakery.locks import image_lock
 from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase
+from workbench.bakery.tags import repository
+from workbench.dockerengine.images import find_image
+from workbench.dockerengine.labels import ImageKind, image_labels
 from workbench.lab.model import Lab, Service
 
 SERVICE_DIR = "/srv/service"
@@ -76,7 +77,7 @@ def ensure_service(
             labels = image_labels(
                 ImageKind.SERVICE, digest.digest, lab=lab.id, service=service.name
             )
-            engine.build(
+            build.build(
                 client,
                 context,
                 tag,

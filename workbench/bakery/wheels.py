@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from workbench import paths
-from workbench.bakery.engine import BakeError
+from workbench.bakery.build import BakeError
 from workbench.bakery.hashing import ContentHash
 from workbench.bakery.locks import image_lock
 from workbench.bakery.progress import BakeCallback, BakeEvent, BakePhase

@@ -53,8 +53,8 @@ def _bake_with_progress(labs: list[Lab]) -> list[BakeReport]:
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from workbench.bakery.bake import bake_lab
-    from workbench.bakery.engine import connect
     from workbench.commands.output import console
+    from workbench.dockerengine import connect
 
     client = connect()
     columns = (
@@ -139,9 +139,9 @@ def images(prune: bool, superseded: bool, lab_id: str | None) -> None:
     """
     from rich.table import Table
 
-    from workbench.bakery.engine import connect
     from workbench.bakery.images import human_age, human_size, list_images, prune_images
     from workbench.commands.output import console
+    from workbench.dockerengine import connect
     from workbench.errors import WorkbenchError
 
     client = connect()

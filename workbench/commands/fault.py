@@ -61,7 +61,7 @@ def fault_cmd(
     if len(args) == 2 and args[0] in ("clear", "list"):
         deployment = find_run(args[1])
         if args[0] == "list":
-            active = faults.active(deployment)
+            active = fault_record.active(deployment)
             for one in active:
                 console().print(f"{one.service:<14} {one.describe()}")
             if not active:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workbench.runtime import procs, runs
+from workbench.runtime import runs
+from workbench.runtime.local import procs
 
 
 @dataclass

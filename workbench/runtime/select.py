@@ -1,55 +1,33 @@
 """Choosing a runtime: `auto` (Docker when an engine answers, else local), `local`, `docker`.
 
-The Docker runtime is imported only when asked for or probed, so local-only commands never load
-the Docker SDK. Until `workbench.runtime.docker` exists, `auto` means local.
+Both runtime packages are cheap to import: the Docker runtime's face pings the engine without the
+Docker SDK, which is loaded only when `DockerRuntime` is asked for.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from types import ModuleType
-
-from workbench.errors import RuntimeUnavailableError, WorkbenchError
+from workbench.dockerengine.connection import no_engine
+from workbench.errors import WorkbenchError
+from workbench.runtime import docker
 from workbench.runtime.base import Deployment, Runtime
+from workbench.runtime.local import LocalRuntime
 
 NAMES = ("auto", "local", "docker")
-DOCKER_MODULE = "workbench.runtime.docker"
-
-
-def _docker_module() -> ModuleType | None:
-    if importlib.util.find_spec(DOCKER_MODULE) is None:
-        return None
-    return importlib.import_module(DOCKER_MODULE)
 
 
 def docker_available() -> bool:
-    """The Docker runtime is installed here and its engine answers."""
-    module = _docker_module()
-    probe = getattr(module, "engine_available", None) if module else None
-    return bool(probe and probe())
+    """A Docker engine answers (a fast ping, no SDK import)."""
+    return docker.engine_available()
 
 
 def get_runtime(name: str = "auto") -> Runtime:
     if name not in NAMES:
         raise WorkbenchError(f"unknown runtime {name!r}", f"choose one of: {', '.join(NAMES)}")
     if name == "local" or (name == "auto" and not docker_available()):
-        from workbench.runtime.local import LocalRuntime
-
         return LocalRuntime()
-    module = _docker_module()
-    if module is None:
-        raise RuntimeUnavailableError(
-            "the Docker runtime is not part of this workbench yet",
-            "use `--runtime local` (needs no Docker)",
-        )
-    if name == "docker" and not module.engine_available():
-        raise RuntimeUnavailableError(
-            "no Docker engine answers",
-            "start one (`sudo systemctl start docker`, or `sudo dockerd &` without systemd; on "
-            "macOS/Windows open Docker Desktop), or use `--runtime local`, which needs no Docker",
-        )
-    runtime: Runtime = module.DockerRuntime()
+    if name == "docker" and not docker.engine_available():
+        raise no_engine()
+    runtime: Runtime = docker.DockerRuntime()
     return runtime
 
 

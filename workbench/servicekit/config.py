@@ -1,8 +1,9 @@
 """Configuration of a lab service, read only from the environment (12-factor).
 
 The runtime decides every value (loopback ports locally, container DNS names in Docker); the
-service never guesses. Names follow lab.yaml: a peer `payment-gateway` comes from
-`PAYMENT_GATEWAY_URL`, a volume `audit-log` from `VOLUME_AUDIT_LOG`.
+service never guesses. The variables are the contract in `workbench.service_env` (the one module
+of the workbench the kit imports): a peer `payment-gateway` comes from `PAYMENT_GATEWAY_URL`, a
+volume `audit-log` from `VOLUME_AUDIT_LOG`.
 """
 
 from __future__ import annotations
@@ -13,21 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from workbench import service_env as contract
 from workbench.servicekit.errors import KitConfigError
-
-# Variables ending in _URL that are not peers; NATS_URL has its own field.
-_NOT_PEERS = frozenset({"NATS_URL"})
-
-
-def env_key(name: str) -> str:
-    """`payment-gateway` -> `PAYMENT_GATEWAY` (how lab names become env var stems)."""
-    return name.upper().replace("-", "_")
-
-
-def lab_name(key: str) -> str:
-    """`PAYMENT_GATEWAY` -> `payment-gateway` (inverse of env_key; lab names have no `_`)."""
-    return key.lower().replace("_", "-")
-
 
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -60,31 +48,24 @@ class Settings:
     @classmethod
     def from_env(cls, name: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        service = name or env.get("SERVICE_NAME")
+        service = name or env.get(contract.SERVICE_NAME)
         if not service:
             raise KitConfigError(
-                "SERVICE_NAME is not set: start the service with `workbench lab start`, "
-                "or pass ServiceKit(name=...) when running it by hand"
+                f"{contract.SERVICE_NAME} is not set: start the service with `workbench lab "
+                "start`, or pass ServiceKit(name=...) when running it by hand"
             )
-        peers: dict[str, str] = {}
-        volumes: dict[str, Path] = {}
-        for key, value in env.items():
-            if key.endswith("_URL") and key not in _NOT_PEERS and value.startswith("http"):
-                peer = lab_name(key[: -len("_URL")])
-                if peer != service:
-                    peers[peer] = value.rstrip("/")
-            elif key.startswith("VOLUME_") and value:
-                volumes[lab_name(key[len("VOLUME_") :])] = Path(value)
-        port = env.get("PORT")
+        port = env.get(contract.PORT)
+        workspace = env.get(contract.WORKSPACE)
+        data_dir = env.get(contract.DATA_DIR)
         return cls(
             service=service,
-            peers=peers,
-            nats_url=env.get("NATS_URL") or None,
-            workspace=Path(env["WORKSPACE"]) if env.get("WORKSPACE") else None,
-            data_dir=Path(env["DATA_DIR"]) if env.get("DATA_DIR") else None,
-            volumes=volumes,
-            lab=env.get("WORKBENCH_LAB") or None,
-            run_id=env.get("WORKBENCH_RUN_ID") or None,
+            peers=contract.peers_from(env, service),
+            nats_url=env.get(contract.NATS_URL) or None,
+            workspace=Path(workspace) if workspace else None,
+            data_dir=Path(data_dir) if data_dir else None,
+            volumes={name: Path(path) for name, path in contract.volumes_from(env).items()},
+            lab=env.get(contract.LAB) or None,
+            run_id=env.get(contract.RUN_ID) or None,
             port=int(port) if port and port.isdigit() else None,
         )
 
@@ -93,8 +74,8 @@ class Settings:
             return self.peers[peer]
         except KeyError:
             raise KitConfigError(
-                f"{self.service} has no address for peer {peer!r}: {env_key(peer)}_URL is not "
-                f"set. Is {peer!r} a python service of this lab (see lab.yaml)?"
+                f"{self.service} has no address for peer {peer!r}: {contract.peer_var(peer)} is "
+                f"not set. Is {peer!r} a python service of this lab (see lab.yaml)?"
             ) from None
 
     def peer_for(self, url: str) -> str | None:
@@ -110,21 +91,23 @@ class Settings:
             return self.volumes[name]
         except KeyError:
             raise KitConfigError(
-                f"{self.service} has no volume {name!r}: VOLUME_{env_key(name)} is not set. "
+                f"{self.service} has no volume {name!r}: {contract.volume_var(name)} is not set. "
                 f"Declare it under the service's `volumes:` in lab.yaml."
             ) from None
 
     def data_path(self) -> Path:
         """The service's own writable folder (survives a restart of the service)."""
         if self.data_dir is None:
-            raise KitConfigError(f"{self.service}: DATA_DIR is not set; the runtime provides it")
+            raise KitConfigError(
+                f"{self.service}: {contract.DATA_DIR} is not set; the runtime provides it"
+            )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
 
     def require_nats(self) -> str:
         if not self.nats_url:
             raise KitConfigError(
-                f"{self.service}: NATS_URL is not set. Does the lab declare a broker "
+                f"{self.service}: {contract.NATS_URL} is not set. Does the lab declare a broker "
                 f"(a service with `kind: nats`)?"
             )
         return self.nats_url
