@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.app import faults
 from workbench.app.session import LabSession
 from workbench.errors import WorkbenchError
 from workbench.lab import find_lab
+from workbench.runtime import faults
 from workbench.runtime.base import ServiceState
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,7 @@ def test_a_second_session_adopts_the_run_and_acts_through_the_record(
     assert other.require().run_id == deployment.run_id
     assert other.runtime_name == "local"  # a run belongs to the runtime that made it
 
-    assert other.service_action("audit", "pause") == "paused on audit."
+    other.service_action("audit", "pause")
     assert [f.describe() for f in faults.active(deployment)] == ["paused"]
     assert _state(session, "audit") is ServiceState.PAUSED
     other.service_action("audit", "resume")
@@ -71,7 +71,7 @@ def test_open_removes_a_stale_run_saying_so(session: LabSession) -> None:
 def test_auto_falls_back_to_local_when_the_images_cannot_be_baked(
     session: LabSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.bakery.engine import BakeError
+    from workbench.bakery.build import BakeError
     from workbench.runtime import select
 
     class CannotBake:
@@ -96,7 +96,7 @@ def test_auto_falls_back_to_local_when_the_images_cannot_be_baked(
 def test_docker_chosen_explicitly_does_not_fall_back(
     session: LabSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.bakery.engine import BakeError
+    from workbench.bakery.build import BakeError
     from workbench.runtime import select
 
     class CannotBake:
@@ -113,13 +113,12 @@ def test_docker_chosen_explicitly_does_not_fall_back(
 
 
 def _kill(pid: int) -> None:
+    import contextlib
     import os
     import signal
 
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _wait_gone(run_id: str) -> None:

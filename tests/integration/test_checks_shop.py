@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from support import FIXTURE_LABS
 
-from workbench import faults as fault_api
 from workbench.authoring.mutants import read_mutants
 from workbench.checkrun.results import Outcome
 from workbench.checkrun.runner import run_checks

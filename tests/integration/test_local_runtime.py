@@ -21,11 +21,10 @@ import httpx
 import pytest
 from support import FIXTURE_LABS
 
-from workbench import faults
 from workbench.errors import StartFailedError
 from workbench.lab import Lab, load_lab
 from workbench.lab.model import ServiceKind
-from workbench.runtime import fault_record
+from workbench.runtime import fault_record, faults
 from workbench.runtime.base import Deployment, ServiceState
 from workbench.runtime.gc import gc_local
 from workbench.runtime.local import LocalRuntime, procs

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from workbench import faults
 from workbench.paths import runs_dir
+from workbench.runtime import faults
 from workbench.runtime.local import procs
 from workbench.tui import backend
 from workbench.tui.app import WorkbenchApp

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench import faults
 from workbench.errors import WorkbenchError
-from workbench.runtime import fault_record
+from workbench.runtime import fault_record, faults
 from workbench.runtime.base import Deployment, Endpoint
 
 

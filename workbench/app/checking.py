@@ -120,9 +120,7 @@ def _running(lab: Lab, *, start: bool, note: Say) -> Deployment | None:
     )
 
 
-def _start(
-    lab: Lab, request: CheckRequest, workspace: Path, *, note: Say, busy: Say
-) -> Deployment:
+def _start(lab: Lab, request: CheckRequest, workspace: Path, *, note: Say, busy: Say) -> Deployment:
     """With `start`, start the lab on the workspace; otherwise say how to."""
     from workbench.app.session import LabSession
 

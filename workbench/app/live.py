@@ -8,9 +8,9 @@ passed in (anything with `status(deployment)`); `current()` finds the lab's run 
 itself, for front ends that only know the lab.
 
 Public API: `LiveTopology(lab, *, timeout=0.5)` with `.declared`, `.current() -> LiveView`,
-`.refresh(deployment, runtime)
--> nx.MultiDiGraph`, `.snapshot(deployment, runtime) -> (statuses, graph)` and `.close()` (also a context manager); `fetch_stats(deployment, services=None,
-*, client=None, timeout=1.0) -> {service: stats or None}`.
+`.refresh(deployment, runtime) -> nx.MultiDiGraph`, `.snapshot(deployment, runtime) -> (statuses,
+graph)` and `.close()` (also a context manager); `fetch_stats(deployment, services=None, *,
+client=None, timeout=1.0) -> {service: stats or None}`.
 """
 
 from __future__ import annotations

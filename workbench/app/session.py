@@ -23,10 +23,11 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from workbench.app.live import LiveTopology
-    from workbench.checkrun.runner import CheckEvent
     from workbench.checkrun.results import CheckRun
+    from workbench.checkrun.runner import CheckEvent
     from workbench.lab.model import Lab
     from workbench.runtime.base import Runtime
+    from workbench.runtime.fault_record import ActiveFault
 
 log = logging.getLogger("workbench.app")
 
@@ -256,10 +257,10 @@ class LabSession:
 
     # -- services and faults --------------------------------------------------------------------
 
-    def service_action(self, service: str, action: str) -> str:
-        """restart / kill / pause / resume one service, through the fault record; says what
-        was done."""
-        from workbench.app import faults
+    def service_action(self, service: str, action: str) -> None:
+        """restart / kill / pause / resume one service, through the fault record (so `lab
+        status` shows a pause and `fault clear` undoes it, whoever asked for it)."""
+        from workbench.runtime import faults
 
         runtime, deployment = self._require()
         if action not in SERVICE_ACTIONS:
@@ -268,30 +269,34 @@ class LabSession:
             )
         if action == "resume":
             faults.resume(deployment, service, runtime=runtime)
-            return f"{service} resumed."
-        return self.inject(action, service, {})
+        else:
+            self.inject(action, service, {})
 
     def restart(self, service: str) -> None:
         """Restart one service (same URL); the faults of its old process end with it."""
-        from workbench.app import faults
+        from workbench.runtime import faults
 
         runtime, deployment = self._require()
         runs.check_service(deployment, service)
         faults.inject(deployment, service, "restart", runtime=runtime)
 
-    def inject(self, kind: str, service: str, options: dict[str, Any]) -> str:
-        """Inject one fault (recorded in the run's fault record); says what was done."""
-        from workbench.app import faults
+    def inject(self, kind: str, service: str, options: dict[str, Any]) -> ActiveFault | None:
+        """Inject one fault, recorded in the run's fault record (None for the one-shot
+        `restart`, which ends the old process's faults instead)."""
+        from workbench.runtime import faults
 
         runtime, deployment = self._require()
-        fault = faults.inject(deployment, service, kind, runtime=runtime, **options)
-        if fault is None:
-            return f"{service} restarted."
-        return f"{fault.describe()} on {service}."
+        return faults.inject(deployment, service, kind, runtime=runtime, **options)
+
+    def faults(self) -> list[ActiveFault]:
+        """The run's active faults, oldest first."""
+        from workbench.runtime import fault_record
+
+        return fault_record.active(self.require())
 
     def clear_faults(self) -> int:
         """Undo every fault of the run; returns how many there were."""
-        from workbench.app import faults
+        from workbench.runtime import faults
 
         runtime, deployment = self._require()
         return len(faults.clear(deployment, runtime=runtime))
@@ -366,6 +371,6 @@ class LabSession:
 
 
 def _is_bake_failure(exc: WorkbenchError) -> bool:
-    from workbench.bakery.engine import BakeError
+    from workbench.bakery.build import BakeError
 
     return isinstance(exc, BakeError)

@@ -6,10 +6,11 @@ fixtures lab checks ask for (`fixtures`), `eventually` (`wait`), fault injection
 writes for the host (`wire`). The host side (runner, results, reports) is `workbench.checkrun`;
 nothing here imports it.
 
-Lab checks import only `eventually` from here; this module stays light (no pytest, no rich) so a
-check file imports fast.
+Lab checks import `eventually` and, for a fixture wider than one check, `Faults` from here; this
+module stays light (no pytest, no rich) so a check file imports fast.
 """
 
+from workbench.checks.faults import Faults
 from workbench.checks.wait import eventually
 
-__all__ = ["eventually"]
+__all__ = ["Faults", "eventually"]

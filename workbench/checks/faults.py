@@ -1,9 +1,9 @@
 """The `faults` fixture's object: fault injection from a check, undone when the check ends.
 
-Runs inside the checks' pytest process. A thin layer over `workbench.faults` (the one fault API
-every runtime shares), so a check breaks the lab exactly as `workbench fault` would. After each
-check everything recorded for the run is cleared: killed services restarted, paused ones resumed,
-partitions healed, kit faults deleted.
+Runs inside the checks' pytest process. A thin layer over `workbench.runtime.faults` (the one
+fault API every runtime shares), so a check breaks the lab exactly as `workbench fault` would.
+After each check everything recorded for the run is cleared: killed services restarted, paused
+ones resumed, partitions healed, kit faults deleted.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 
 class Faults:
+    """Faults on the running lab from a check: the `faults` fixture (undone after each check),
+    or `Faults(deployment)` in a fixture of a wider scope (it undoes what it did on `undo()`)."""
+
     def __init__(self, deployment: Deployment) -> None:
         self.deployment = deployment
         self._runtime: Runtime | None = None
@@ -29,7 +32,7 @@ class Faults:
         return self._runtime
 
     def _inject(self, service: str, kind: str, **options: Any) -> None:
-        from workbench import faults
+        from workbench.runtime import faults
 
         self._used = True
         faults.inject(self.deployment, service, kind, runtime=self.runtime, **options)
@@ -60,8 +63,9 @@ class Faults:
         self._inject(service, "pause")
 
     def resume(self, service: str) -> None:
-        # Stays recorded until clean-up, which resumes again: harmless on a running process.
-        self.runtime.resume(self.deployment, service)
+        from workbench.runtime import faults
+
+        faults.resume(self.deployment, service, runtime=self.runtime)
 
     def partition(self, service: str) -> None:
         self._inject(service, "partition")
@@ -73,6 +77,6 @@ class Faults:
         """Undo every fault recorded for the run (called after each check)."""
         if not self._used:
             return
-        from workbench import faults
+        from workbench.runtime import faults
 
         faults.clear(self.deployment, runtime=self.runtime)

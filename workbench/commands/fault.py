@@ -54,21 +54,21 @@ def fault_cmd(
       workbench fault list saga
       workbench fault clear saga
     """
-    from workbench.app import faults
-    from workbench.app.runs import find as find_run
+    from workbench.app.session import LabSession
     from workbench.commands.output import console
 
     if len(args) == 2 and args[0] in ("clear", "list"):
-        deployment = find_run(args[1])
+        session = LabSession.of_run(args[1])
+        lab_id = session.require().lab_id
         if args[0] == "list":
-            active = fault_record.active(deployment)
+            active = session.faults()
             for one in active:
                 console().print(f"{one.service:<14} {one.describe()}")
             if not active:
-                console().print(f"no active faults in {deployment.lab_id}")
+                console().print(f"no active faults in {lab_id}")
             return
-        undone = faults.clear(deployment)
-        console().print(f"cleared {len(undone)} fault(s) in {deployment.lab_id}")
+        undone = session.clear_faults()
+        console().print(f"cleared {undone} fault(s) in {lab_id}")
         return
     if len(args) != 3:
         raise click.UsageError(
@@ -76,13 +76,12 @@ def fault_cmd(
             "`workbench fault list LAB` or `workbench fault clear LAB`"
         )
     lab_id, service, kind = args
-    deployment = find_run(lab_id)
+    session = LabSession.of_run(lab_id)
+    deployment = session.require()
     options: dict[str, Any] = {"latency_ms": ms, "rate": rate, "count": count,
                                "route": route, "status": status_code}  # fmt: skip
     with console().status(f"{kind} on {service}…"):
-        fault = faults.inject(
-            deployment, service, kind, **{k: v for k, v in options.items() if v is not None}
-        )
+        fault = session.inject(kind, service, {k: v for k, v in options.items() if v is not None})
     if fault is None:
         console().print(f"[green]✓[/] {service} restarted at {deployment.url(service)}")
     else:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from workbench import paths
 
 if TYPE_CHECKING:
-    from workbench.lab.model import Lab
     from workbench.app.session import LabSession
+    from workbench.lab.model import Lab
 
 log = logging.getLogger("workbench.tui")
 

@@ -16,8 +16,7 @@ import httpx
 import pytest
 from conftest import Shop, cents
 
-from workbench import faults as fault_api
-from workbench.checks import eventually
+from workbench.checks import Faults, eventually
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def crashed(
         shop.crash_after("ship")
         b = shop.place(shop.new_customer(), sku_b, amount_cents=1500)
         shop.wait_down("order")
-        fault_api.inject(deployment, "order", "restart")
+        Faults(deployment).restart("order")
         shop.settle([a, b, c], within=deadline + 2.0)
         yield Crashed(shop, (a, sku_a), (b, sku_b), (c, sku_c))
 

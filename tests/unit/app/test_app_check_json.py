@@ -60,7 +60,7 @@ def test_failed_start_is_a_json_error(
     report = json.loads(result.stdout)
     assert report["passed"] is False
     assert "service 'orders' exited with status 1" in str(report["error"])
-    assert "failures=\"1\"" in junit.read_text() or "error" in junit.read_text()
+    assert 'failures="1"' in junit.read_text() or "error" in junit.read_text()
 
 
 def test_unknown_lab_is_a_json_error(fixture_labs: Path) -> None:

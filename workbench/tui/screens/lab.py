@@ -22,11 +22,11 @@ from workbench.lab.model import Lab
 from workbench.runtime.base import ServiceStatus
 from workbench.tui import backend
 from workbench.tui.messages import (
-    SessionNote,
     CheckProgress,
     ExerciseChanged,
     LiveUpdate,
     ServiceSelected,
+    SessionNote,
     StartProgress,
     WorkDone,
 )

@@ -19,17 +19,17 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker
 
+from workbench.app.session import CancelledError
 from workbench.runtime.base import LogLine, Progress, ServiceState, ServiceStatus
 from workbench.tui import backend
 from workbench.tui.messages import CheckProgress, LiveUpdate, StartProgress, WorkDone
-from workbench.app.session import CancelledError
 
 if TYPE_CHECKING:
-    from workbench.checkrun.runner import CheckEvent
     from workbench.app.session import LabSession
+    from workbench.checkrun.runner import CheckEvent
     from workbench.lab.model import Lab
-    from workbench.tui.widgets.instructions import InstructionsViewer
     from workbench.tui.widgets.faults import FaultChoice
+    from workbench.tui.widgets.instructions import InstructionsViewer
 
 log = logging.getLogger("workbench.tui")
 
@@ -177,8 +177,10 @@ class LabJobs:
             if choice.clear:
                 self.session.clear_faults()
                 return "Every fault cleared."
-            done = self.session.inject(choice.kind, choice.service, dict(choice.options))
-            return done or f"{choice.kind} injected on {choice.service}."
+            fault = self.session.inject(choice.kind, choice.service, dict(choice.options))
+            if fault is None:
+                return f"{choice.service} restarted."
+            return f"{fault.describe()} on {choice.service}."
 
         self._job("fault", work, group="faults")
 

@@ -1,4 +1,4 @@
-"""One fault API over every runtime: inject a fault, clear them all (the use cases).
+"""One fault API over every runtime: inject a fault, resume a paused service, clear them all.
 
 - process level (kill, pause, restart, partition): the runtime does it (signals locally, the
   Docker API in Docker); partition is a network cut in Docker and a kit-level cut locally (see
@@ -60,6 +60,17 @@ def inject(
         fault = ActiveFault(service, kind, spec, kit_id, time.time())
     fault_record.add(deployment, fault)
     return fault
+
+
+def resume(deployment: Deployment, service: str, *, runtime: Runtime | None = None) -> None:
+    """Resume a paused service; its pause leaves the record (a later `clear` has nothing of it
+    to undo)."""
+    _check(deployment, service, "pause")
+    (runtime or _runtime(deployment)).resume(deployment, service)
+    fault_record.update(
+        deployment,
+        lambda faults: [f for f in faults if not (f.service == service and f.kind == "pause")],
+    )
 
 
 def clear(deployment: Deployment, *, runtime: Runtime | None = None) -> list[ActiveFault]:
