@@ -2,8 +2,8 @@
 
 Every fault that stays active (kill, pause, partition, request-level kit faults) is written here
 by `workbench.runtime.faults`, so `workbench lab status` shows it from any shell (both runtimes'
-`status` read it) and `workbench fault clear` knows what to undo. Read-modify-write goes under a file lock,
-so shells and check threads never lose each other's faults.
+`status` read it) and `workbench fault clear` knows what to undo. Read-modify-write goes under a
+file lock, so shells and check threads never lose each other's faults.
 
 Importing nothing above `runtime.base`, both runtimes and the fault use cases can use it.
 """
