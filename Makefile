@@ -4,18 +4,26 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench diagrams setup system docker clean gc
+.PHONY: run test quick lint imports bench diagrams setup system docker clean gc
 
 run: setup
 	$(VENV)/bin/workbench
 
-test: setup docker
+test: setup docker imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: setup
+# For iterating: the unit tests only (no Docker, no services started), about a minute.
+quick: setup imports
+	$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)
+
+lint: setup imports
 	$(VENV)/bin/ruff check workbench tests bench labs
 	$(VENV)/bin/ruff format --check workbench tests bench
 	$(VENV)/bin/mypy
+
+# The import contracts of pyproject.toml (which package may import which; no cycles).
+imports: setup
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: setup
 	$(PY) bench/run_all.py

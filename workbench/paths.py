@@ -7,6 +7,8 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
+LAB_FILE = "lab.yaml"
+"""The file that makes a folder a lab."""
 
 
 def labs_dirs() -> list[Path]:

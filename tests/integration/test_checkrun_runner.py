@@ -10,8 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from workbench.checkrun.results import ExerciseStatus, Outcome
-from workbench.checkrun.runner import CheckEvent, run_checks
+from workbench.checkrun.results import CheckEvent, ExerciseStatus, Outcome
+from workbench.checkrun.runner import run_checks
 from workbench.lab import load_lab
 from workbench.lab.model import Lab
 

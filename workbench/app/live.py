@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import networkx as nx
 
 from workbench.errors import WorkbenchError
-from workbench.topology import Stats, StatusLike, apply_overlay, build_graph
+from workbench.topology import (
+    Stats,
+    StatusLike,
+    apply_overlay,
+    build_graph,
+    undeclared_edges,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -48,6 +54,16 @@ class LiveView:
     graph: nx.MultiDiGraph
     deployment: Deployment | None = None
     problem: WorkbenchError | None = None
+
+    @property
+    def undeclared(self) -> list[tuple[str, str, str]]:
+        """Calls the services really made that lab.yaml does not declare: (from, to, kind)."""
+        return undeclared_edges(self.graph)
+
+
+def declared_graph(lab: Lab) -> nx.MultiDiGraph:
+    """The lab's topology as lab.yaml declares it: what is drawn before anything runs."""
+    return build_graph(lab)
 
 
 class LiveTopology:

@@ -13,6 +13,8 @@ from workbench.runtime import runs
 from workbench.runtime.base import Deployment
 from workbench.runtime.stale import RunHealth
 
+__all__ = ["RunHealth", "Stopped", "find", "health", "stop"]
+
 
 def find(lab_or_run: str) -> Deployment:
     """The newest run of a lab, or the run with this id; NotRunningError says how to start it."""

@@ -23,8 +23,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from workbench.app.live import LiveTopology
-    from workbench.checkrun.results import CheckRun
-    from workbench.checkrun.runner import CheckEvent
+    from workbench.checkrun.results import CheckEvent, CheckRun
     from workbench.lab.model import Lab
     from workbench.runtime.base import Runtime
     from workbench.runtime.fault_record import ActiveFault

@@ -7,6 +7,7 @@ from them, and every front end reads only this module. `CheckRun.to_dict()` is t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -220,3 +221,17 @@ class CheckRun:
             started_at=float(data.get("started_at", 0.0)),
             duration=float(data.get("duration", 0.0)),
         )
+
+
+@dataclass(frozen=True)
+class CheckEvent:
+    """Live progress of a run, for front ends: a check started, or one finished with its result."""
+
+    kind: str
+    """'collected', 'started' or 'finished'."""
+    check_id: str = ""
+    total: int = 0
+    result: CheckResult | None = None
+
+
+EventCallback = Callable[[CheckEvent], None]

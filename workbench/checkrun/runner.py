@@ -18,12 +18,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.checkrun.imports import check_imports, service_paths
-from workbench.checkrun.results import CheckResult, CheckRun, Outcome
+from workbench.checkrun.results import CheckEvent, CheckResult, CheckRun, EventCallback, Outcome
 from workbench.checks import wire
 from workbench.errors import WorkbenchError
 from workbench.lab.model import Lab
@@ -33,20 +32,6 @@ CHECK_TIMEOUT = 30.0
 """Seconds one check may take (a check can ask for more with @pytest.mark.timeout(N))."""
 RUN_DEADLINE = 600.0
 """Seconds the whole run may take before its process group is killed."""
-
-
-@dataclass(frozen=True)
-class CheckEvent:
-    """Live progress of a run, for front ends: a check started, or one finished with its result."""
-
-    kind: str
-    """'collected', 'started' or 'finished'."""
-    check_id: str = ""
-    total: int = 0
-    result: CheckResult | None = None
-
-
-EventCallback = Callable[[CheckEvent], None]
 
 
 def select_exercises(lab: Lab, exercise: str | None) -> list[str]:

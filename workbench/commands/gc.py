@@ -22,19 +22,17 @@ def gc_cmd(all_states: bool) -> None:
       workbench gc
       workbench gc --all-states     # every io.workbench.* container, network, volume
     """
-    from workbench.commands.output import console, err_console
-    from workbench.errors import WorkbenchError
-    from workbench.runtime.docker import gc_all as docker_gc_all
-    from workbench.runtime.gc import gc_local
+    from rich.markup import escape
 
-    report = gc_local()
+    from workbench.app.cleanup import collect_garbage
+    from workbench.commands.output import console, err_console
+
+    done = collect_garbage(all_states=all_states)
     console().print(
-        f"removed {len(report.runs)} run folder(s), ended {report.processes} local process group(s)"
+        f"removed {len(done.local.runs)} run folder(s), ended {done.local.processes} local "
+        "process group(s)"
     )
-    try:
-        # Cheap without an engine: it pings first, and imports the Docker SDK only when one answers.
-        result = docker_gc_all(everything=all_states)
-    except WorkbenchError as exc:
-        err_console().print(f"[yellow]docker:[/] {exc.message}")
-        return
-    console().print(f"docker: {result}")
+    if done.docker_problem is not None:
+        err_console().print(f"[yellow]docker:[/] {escape(done.docker_problem)}")
+    else:
+        console().print(f"docker: {done.docker}")

@@ -79,7 +79,6 @@ def _frame(
 
     from workbench.drawing import render
     from workbench.errors import NotRunningError
-    from workbench.topology import undeclared_edges
 
     header = Text.assemble((spec.title, "bold"), (f"  ({spec.id})", "grey62"))
     notes: list[Text] = []
@@ -100,7 +99,7 @@ def _frame(
         notes.append(Text(f"live view unavailable: {view.problem.message}", "yellow"))
     if live:
         header.append(f"  · {time.strftime('%H:%M:%S')} · Ctrl-C to quit", "grey62")
-    for u, v, kind in undeclared_edges(g):
+    for u, v, kind in view.undeclared:
         notes.append(Text(f"undeclared coupling: {u} → {v} ({kind}) is not in lab.yaml", "magenta"))
     if g.number_of_nodes() == 0:
         notes.append(Text("a design lab: it runs no services, so there is no topology to draw"))

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from workbench.app.runs import RunHealth
     from workbench.app.session import LabSession
     from workbench.runtime.base import Deployment, Progress, ServiceStatus
-    from workbench.runtime.stale import RunHealth
 
 RUNTIMES = ("auto", "local", "docker")
 STATE_STYLE = {"ready": "green", "starting": "yellow", "paused": "cyan", "crashed": "red",

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.errors import LabNotFoundError
-from workbench.lab.index import LAB_FILE, lab_folders
+from workbench.lab.index import lab_folders
 from workbench.lab.loader import load_lab, validate_lab_dir
 from workbench.lab.model import Lab
 from workbench.lab.problems import Problem
+from workbench.paths import LAB_FILE
 
 
 @dataclass(frozen=True)

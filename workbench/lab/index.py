@@ -16,9 +16,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from workbench.paths import labs_dirs, state_dir
+from workbench.paths import LAB_FILE, labs_dirs, state_dir
 
-LAB_FILE = "lab.yaml"
 CACHE_FILE = "lab-index.json"
 CACHE_VERSION = 1
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from workbench.errors import LabInvalidError
-from workbench.lab.index import LAB_FILE
 from workbench.lab.model import FORMAT_VERSION, Lab, Strict
 from workbench.lab.problems import Problem, field_path
 from workbench.lab.rules import check_lab
 from workbench.lab.yamlmarks import Loc, YamlSyntaxError, line_of, load_with_lines
+from workbench.paths import LAB_FILE
 
 
 def validate_lab_dir(lab_dir: Path) -> tuple[Lab | None, list[Problem]]:

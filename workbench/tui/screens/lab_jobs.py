@@ -26,7 +26,7 @@ from workbench.tui.messages import CheckProgress, LiveUpdate, StartProgress, Wor
 
 if TYPE_CHECKING:
     from workbench.app.session import LabSession
-    from workbench.checkrun.runner import CheckEvent
+    from workbench.checkrun.results import CheckEvent
     from workbench.lab.model import Lab
     from workbench.tui.widgets.faults import FaultChoice
     from workbench.tui.widgets.instructions import InstructionsViewer

@@ -62,9 +62,9 @@ class TopologyView(ScrollableContainer):
     def on_mount(self) -> None:
         """Draw the declared topology straight away (nothing runs yet)."""
         self.border_title = "Topology"
-        from workbench.topology.build import build_graph
+        from workbench.app.live import declared_graph
 
-        self._graph = build_graph(self.lab)
+        self._graph = declared_graph(self.lab)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
         self.redraw()
 
