@@ -11,7 +11,7 @@ import pytest
 from workbench.app.session import LabSession
 from workbench.errors import WorkbenchError
 from workbench.lab import find_lab
-from workbench.runtime import faults
+from workbench.runtime import fault_record
 from workbench.runtime.base import ServiceState
 
 pytestmark = pytest.mark.slow
@@ -41,21 +41,21 @@ def test_a_second_session_adopts_the_run_and_acts_through_the_record(
     assert other.runtime_name == "local"  # a run belongs to the runtime that made it
 
     other.service_action("audit", "pause")
-    assert [f.describe() for f in faults.active(deployment)] == ["paused"]
+    assert [f.describe() for f in fault_record.active(deployment)] == ["paused"]
     assert _state(session, "audit") is ServiceState.PAUSED
     other.service_action("audit", "resume")
-    assert faults.active(deployment) == []
+    assert fault_record.active(deployment) == []
     assert _state(session, "audit") is ServiceState.READY
 
     other.inject("latency", "orders", {"latency_ms": 100})
     other.restart("orders")
-    assert faults.active(deployment) == []  # the new process has none of the old one's faults
+    assert fault_record.active(deployment) == []  # the new process has none of the old one's faults
     with pytest.raises(WorkbenchError, match="no service 'nope'"):
         other.restart("nope")
 
 
 def test_open_removes_a_stale_run_saying_so(session: LabSession) -> None:
-    from workbench.runtime import procs
+    from workbench.runtime.local import procs
 
     deployment = session.start()
     for pid in procs.pids_with_env("WORKBENCH_RUN_ID", deployment.run_id):
@@ -124,7 +124,7 @@ def _kill(pid: int) -> None:
 def _wait_gone(run_id: str) -> None:
     import time
 
-    from workbench.runtime import procs
+    from workbench.runtime.local import procs
 
     deadline = time.monotonic() + 10
     while procs.pids_with_env("WORKBENCH_RUN_ID", run_id) and time.monotonic() < deadline:
