@@ -51,8 +51,11 @@ def _ignore(_text: str) -> None:
 class LabSession:
     """The use cases of one lab; safe to call from worker threads."""
 
-    def __init__(self, lab: Lab, runtime: str = "auto", *, note: Note | None = None) -> None:
-        self.lab = lab
+    def __init__(self, lab: Lab | str, runtime: str = "auto", *, note: Note | None = None) -> None:
+        # A session on a run found by id needs no lab folder until it starts or checks: a run
+        # started from another labs path can still be inspected, broken and stopped.
+        self._lab = lab if not isinstance(lab, str) else None
+        self.lab_id = lab if isinstance(lab, str) else lab.id
         self._runtime_choice = runtime
         self.runtime: Runtime | None = None
         self.deployment: Deployment | None = None
@@ -61,6 +64,15 @@ class LabSession:
         self._lock = threading.RLock()
         self._cancel_start = threading.Event()
         self._live: LiveTopology | None = None
+
+    @property
+    def lab(self) -> Lab:
+        """The lab, read from its folder the first time it is needed."""
+        if self._lab is None:
+            from workbench.lab import find_lab
+
+            self._lab = find_lab(self.lab_id)
+        return self._lab
 
     @property
     def runtime_choice(self) -> str:
@@ -77,11 +89,10 @@ class LabSession:
     @classmethod
     def of_run(cls, lab_or_run: str, *, note: Note | None = None) -> LabSession:
         """A session on a run that already runs, found by lab id (its newest run) or run id."""
-        from workbench.lab import find_lab
         from workbench.runtime.select import runtime_for
 
         deployment = runs.find_run(lab_or_run)
-        session = cls(find_lab(deployment.lab_id), deployment.runtime, note=note)
+        session = cls(deployment.lab_id, deployment.runtime, note=note)
         session.runtime = runtime_for(deployment)
         session.deployment = deployment
         session.workspace = deployment.workspace
@@ -93,13 +104,13 @@ class LabSession:
         """The lab's workspace, created from the starter files when it has none (True if new)."""
         from workbench.lab import workspace
 
-        found = workspace.find_workspace(self.lab.id)
+        found = workspace.find_workspace(self.lab_id)
         if found is not None:
             self.workspace = found
             return found, False
         if not self.lab.starter_dir.is_dir():
             raise WorkbenchError(
-                f"lab {self.lab.id!r} has no starter/ folder to make a workspace from",
+                f"lab {self.lab_id!r} has no starter/ folder to make a workspace from",
                 f"run `workbench labs validate {self.lab.path}`",
             )
         self.workspace = workspace.init_workspace(self.lab)
@@ -112,13 +123,13 @@ class LabSession:
             if not folder.is_dir():
                 raise WorkbenchError(
                     f"workspace {folder} is not a folder",
-                    f"create one with `workbench lab init {self.lab.id} {folder}`",
+                    f"create one with `workbench lab init {self.lab_id} {folder}`",
                 )
             self.workspace = folder.resolve()
             return self.workspace
         from workbench.lab.workspace import find_workspace
 
-        self.workspace = find_workspace(self.lab.id)
+        self.workspace = find_workspace(self.lab_id)
         return self.workspace
 
     # -- the run --------------------------------------------------------------------------------
@@ -141,7 +152,7 @@ class LabSession:
         from workbench.runtime.stale import clean_up, inspect_run
 
         adopted: Deployment | None = None
-        for deployment in runs.list_runs(self.lab.id):
+        for deployment in runs.list_runs(self.lab_id):
             health = inspect_run(deployment)
             if health.stale:
                 clean_up(health)
@@ -240,8 +251,8 @@ class LabSession:
         with self._lock:
             if self.deployment is None or self.runtime is None:
                 raise NotRunningError(
-                    f"lab {self.lab.id!r} is not running",
-                    f"start it (`workbench lab start {self.lab.id}`, or s in the workbench)",
+                    f"lab {self.lab_id!r} is not running",
+                    f"start it (`workbench lab start {self.lab_id}`, or s in the workbench)",
                 )
             return self.runtime, self.deployment
 

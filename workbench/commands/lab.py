@@ -218,7 +218,7 @@ def _refuse_second_start(session: LabSession) -> None:
     from workbench.app.runs import health
     from workbench.errors import WorkbenchError
 
-    lab_id, deployment = session.lab.id, session.require()
+    lab_id, deployment = session.lab_id, session.require()
     problem = health(deployment.run_id)[0].problem()
     gone = f"; {problem}" if problem else ""
     raise WorkbenchError(
