@@ -9,7 +9,7 @@ from textual.message import Message
 
 @dataclass
 class LabChosen(Message):
-    """The learner picked a lab in the catalog (by id)."""
+    """The learner picked a lab in the lab list (by id)."""
 
     lab_id: str
 
