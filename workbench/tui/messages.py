@@ -22,30 +22,6 @@ class ServiceSelected(Message):
 
 
 @dataclass
-class ServiceAction(Message):
-    """The learner asked for a process-level action on a service (restart, kill, pause, resume)."""
-
-    service: str
-    action: str
-
-
-@dataclass
-class FollowLogs(Message):
-    """Show the logs of one service (or of all, when `service` is None)."""
-
-    service: str | None
-
-
-@dataclass
-class FaultRequested(Message):
-    """Inject one fault the lab offers; `options` carries latency_ms, rate, count, route."""
-
-    kind: str
-    service: str
-    options: dict[str, object]
-
-
-@dataclass
 class ExerciseChanged(Message):
     """The instructions viewer moved to another exercise (or the theory page when id is None)."""
 
@@ -80,10 +56,10 @@ class CheckProgress(Message):
 
 @dataclass
 class LiveUpdate(Message):
-    """Fresh service states (and the live graph when the topology overlay is available)."""
+    """Fresh service states, and the topology with them and the observed traffic merged in."""
 
     statuses: list[object]
-    graph: object = None
+    graph: object
 
 
 @dataclass

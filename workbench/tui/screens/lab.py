@@ -408,8 +408,7 @@ class LabScreen(Screen[None]):
             return
         statuses: list[ServiceStatus] = message.statuses  # type: ignore[assignment]
         self.query_one(ServicesPanel).set_statuses(statuses)
-        if message.graph is not None:
-            self.query_one(TopologyView).set_graph(message.graph)
+        self.query_one(TopologyView).set_graph(message.graph)
         self.jobs.notice_crashes(statuses)
 
     @on(WorkDone)
