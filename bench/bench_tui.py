@@ -1,4 +1,4 @@
-"""TUI benchmark: launch to catalog drawn, and key-press latency while a lab starts and while logs
+"""TUI benchmark: launch to lab list drawn, and key-press latency while a lab starts and while logs
 stream at 200 lines/s (real local runtime, fixture shop lab). Prints figures and target ratios.
 
     .venv/bin/python bench/bench_tui.py
@@ -30,11 +30,11 @@ CHILD = """
 import sys, time
 t0 = float(sys.argv[1])
 from workbench.tui.app import WorkbenchApp
-from workbench.tui.screens.catalog import CatalogScreen
+from workbench.tui.screens.lab_list import LabListScreen
 
 async def drawn(pilot):
     await pilot.pause()
-    assert isinstance(pilot.app.screen, CatalogScreen)
+    assert isinstance(pilot.app.screen, LabListScreen)
     assert pilot.app.screen.query_one("#labs").row_count > 0
     print(time.time() - t0, flush=True)
     pilot.app.exit()
@@ -44,7 +44,7 @@ WorkbenchApp(runtime="local").run(headless=True, size=(120, 40), auto_pilot=draw
 
 
 def launch_times(runs: int = 5) -> tuple[list[float], list[float]]:
-    """From spawning the interpreter to the catalog drawn with its labs (headless): wall time,
+    """From spawning the interpreter to the lab list drawn with its labs (headless): wall time,
     and the CPU time the process used (what the wall time would be on an idle machine)."""
     times, cpu = [], []
     for _ in range(runs):
@@ -195,7 +195,7 @@ def main() -> None:
         launches, cpu = launch_times()
         median = statistics.median(launches)
         print(
-            f"launch to catalog drawn: median {median * 1000:.0f} ms "
+            f"launch to lab list drawn: median {median * 1000:.0f} ms "
             f"(min {min(launches) * 1000:.0f}, max {max(launches) * 1000:.0f}, n={len(launches)})"
             f"  target < {LAUNCH_TARGET * 1000:.0f} ms  ratio {median / LAUNCH_TARGET:.2f}; "
             f"CPU time {statistics.median(cpu) * 1000:.0f} ms"

@@ -25,7 +25,7 @@ def isolated_state(
 
 @pytest.fixture
 def fixture_labs(monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the catalog at the fixture labs (the shop lab and friends)."""
+    """Point the lab list at the fixture labs (the shop lab and friends)."""
     monkeypatch.setenv("WORKBENCH_LABS_PATH", str(FIXTURE_LABS))
     return FIXTURE_LABS
 

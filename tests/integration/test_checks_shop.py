@@ -38,7 +38,7 @@ def wb(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def shop(fixture_labs: Path) -> Iterator[None]:
-    """The catalog points at the fixture labs; whatever a test started is stopped after it."""
+    """The lab list points at the fixture labs; whatever a test started is stopped after it."""
     yield
     wb("lab", "stop", "shop")
 

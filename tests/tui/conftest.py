@@ -15,7 +15,7 @@ FIXTURE_LABS = Path(__file__).resolve().parent.parent / "fixtures" / "labs"
 
 @pytest.fixture
 def tui_labs(monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The fixture labs (shop, design-mini) are the catalog; textual animations are off."""
+    """The fixture labs (shop, design-mini) are the lab list; textual animations are off."""
     monkeypatch.setenv("WORKBENCH_LABS_PATH", str(FIXTURE_LABS))
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     return FIXTURE_LABS

@@ -1,4 +1,4 @@
-"""Snapshots of the catalog and the lab screen at 80×24 and 120×40.
+"""Snapshots of the lab list and the lab screen at 80×24 and 120×40.
 
 Deterministic: fixture labs, a fixed workspace path, no run (so no ports), no notifications,
 animations off and the cursor not blinking. Update with `pytest --snapshot-update` after a
@@ -48,7 +48,7 @@ async def _settle(pilot: Pilot[None]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_catalog(snap_compare, fixed_home: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_lab_list(snap_compare, fixed_home: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(WorkbenchApp(runtime="local"), terminal_size=size, run_before=_settle)
 
 

@@ -105,9 +105,3 @@ def bake_lab(
         for broker in brokers:
             result.services[broker.name] = tag
     return result
-
-
-def bake_all(labs: list[Lab], on_progress: BakeCallback | None = None) -> list[BakeReport]:
-    """Bake each lab that runs services (the shared root, base and broker images once)."""
-    client = connect()
-    return [bake_lab(lab, on_progress, client=client) for lab in labs if lab.runs_services]

@@ -79,10 +79,6 @@ def base_hash(root: RootImage) -> ContentHash:
     return digest.tree("kit", kit_dir())
 
 
-def base_tag(root: RootImage) -> str:
-    return f"{repository()}/base:{base_hash(root).tag}"
-
-
 def ensure_base(
     client: docker.DockerClient, root: RootImage, on_progress: BakeCallback
 ) -> tuple[str, bool]:

@@ -51,10 +51,6 @@ def service_hash(lab: Lab, service: Service, base: str) -> ContentHash:
     return digest.tree("service", lab.path / (service.source or service.name))
 
 
-def service_tag(lab: Lab, service: Service, base: str) -> str:
-    return f"{service_repository(lab, service)}:{service_hash(lab, service, base).tag}"
-
-
 def ensure_service(
     client: docker.DockerClient, lab: Lab, service: Service, base: str, on_progress: BakeCallback
 ) -> tuple[str, bool]:

@@ -6,8 +6,6 @@ from typing import Any
 
 import click
 
-KINDS_HELP = "kill, pause, restart, partition, latency, error_rate, fail_next"
-
 
 @click.command(
     "fault",

@@ -111,7 +111,7 @@ def _frame(
 
 @click.command("diagram")
 @click.argument("lab_id", metavar="[LAB]", required=False)
-@click.option("--all-labs", is_flag=True, help="Export every lab in the catalog.")
+@click.option("--all-labs", is_flag=True, help="Export every lab in the lab list.")
 @click.option(
     "--format",
     "formats",

@@ -1,4 +1,4 @@
-"""`workbench labs ...`: the catalog of labs, and validation for lab authors."""
+"""`workbench labs ...`: the list of labs, and validation for lab authors."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ def list_cmd() -> None:
     Example:
       workbench labs list
     """
-    print_catalog()
+    print_lab_list()
 
 
-def print_catalog() -> None:
+def print_lab_list() -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -56,7 +56,7 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
     """Check lab folders and report every problem, with file, field and line.
 
     Checks lab.yaml and the mutants (each patch is well formed and applies to solution/).
-    Without PATH, validates every lab in the catalog. Exits 1 when any problem is found.
+    Without PATH, validates every lab in the lab list. Exits 1 when any problem is found.
 
     \b
     Example:

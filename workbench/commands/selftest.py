@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 def run_selftest(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> bool:
-    """Self-test the labs named (every lab in the catalog when none); True when all pass."""
+    """Self-test the labs named (every lab in the lab list when none); True when all pass."""
     from rich.markup import escape
 
     from workbench.authoring.selftest import selftest

@@ -1,7 +1,7 @@
-"""The lab domain: lab.yaml models, loading with line-precise validation, the catalog, workspaces.
+"""The lab domain: lab.yaml models, loading with line-precise validation, the lab list, workspaces.
 
 Pure Python: nothing here imports textual, docker or diagrams. Names are resolved lazily (PEP 562)
-so that light modules of this package (the catalog index used by `workbench labs list`) can be
+so that light modules of this package (the lab index used by `workbench labs list`) can be
 imported without paying for pydantic and YAML.
 """
 
@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from workbench.lab.catalog import find_lab, list_labs
+    from workbench.lab.listing import find_lab, list_labs
     from workbench.lab.loader import load_lab, validate_lab_dir
     from workbench.lab.model import (
         Difficulty,
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from workbench.lab.problems import Problem
 
 _EXPORTS = {
-    "find_lab": "catalog",
-    "list_labs": "catalog",
+    "find_lab": "listing",
+    "list_labs": "listing",
     "load_lab": "loader",
     "validate_lab_dir": "loader",
     "Difficulty": "model",

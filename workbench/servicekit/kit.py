@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from starlette.routing import Match
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 Check = Callable[[], Awaitable[bool | str | None]]
 Hook = Callable[[], Awaitable[None]]
-F = TypeVar("F", bound=Callable[..., Any])
 
 READY_CHECK_TIMEOUT_S = 2.0
 

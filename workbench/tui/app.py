@@ -15,14 +15,14 @@ from textual.screen import Screen
 from workbench.errors import WorkbenchError
 from workbench.tui import backend
 from workbench.tui.messages import LabChosen
-from workbench.tui.screens.catalog import CatalogScreen
+from workbench.tui.screens.lab_list import LabListScreen
 from workbench.tui.themes import DARK, LIGHT
 
 log = logging.getLogger("workbench.tui")
 
 
 class WorkbenchApp(App[None]):
-    """The workbench: catalog first (or a lab directly), then the lab screen."""
+    """The workbench: the lab list first (or a lab directly), then the lab screen."""
 
     CSS_PATH = "workbench.tcss"
     TITLE = "Architecture Workbench"
@@ -43,16 +43,16 @@ class WorkbenchApp(App[None]):
         self.theme = DARK.name
 
     def get_default_screen(self) -> Screen[None]:
-        """The catalog is the bottom of the screen stack."""
-        return CatalogScreen()
+        """The lab list is the bottom of the screen stack."""
+        return LabListScreen()
 
     def on_mount(self) -> None:
-        """Open the lab asked for on the command line on top of the catalog."""
+        """Open the lab asked for on the command line on top of the lab list."""
         if self._start_lab:
             self.open_lab(self._start_lab)
 
     def on_lab_chosen(self, message: LabChosen) -> None:
-        """The catalog picked a lab: open its screen."""
+        """The lab list picked a lab: open its screen."""
         self.open_lab(message.lab_id)
 
     def open_lab(self, lab_id: str) -> None:

@@ -1,4 +1,4 @@
-"""The TUI's own plumbing: logging set-up, progress for the catalog, and the registry of the lab
+"""The TUI's own plumbing: logging set-up, progress for the lab list, and the registry of the lab
 sessions its screens hold (so the app stops them on the way out, whatever happens).
 
 The use cases themselves live in the application layer (`workbench.app`), shared with the CLI.
@@ -43,7 +43,7 @@ def setup_logging() -> None:
 
 
 def progress_text(lab: Lab) -> str:
-    """The learner's progress on a lab for the catalog, e.g. '1/3' or '✓ 3/3'; '—' if none."""
+    """The learner's progress on a lab for the lab list, e.g. '1/3' or '✓ 3/3'; '—' if none."""
     total = len(lab.exercises)
     if not total:
         return "—"
@@ -59,7 +59,7 @@ def passed_exercises(lab: Lab) -> set[str]:
 
     try:
         return {ex for ex, entry in progress.lab_progress(lab.id).items() if entry.passed}
-    except Exception:  # a damaged progress file must not keep the catalog from opening
+    except Exception:  # a damaged progress file must not keep the lab list from opening
         log.exception("reading progress of %s", lab.id)
         return set()
 

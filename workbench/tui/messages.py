@@ -9,7 +9,7 @@ from textual.message import Message
 
 @dataclass
 class LabChosen(Message):
-    """The learner picked a lab in the catalog (by id)."""
+    """The learner picked a lab in the lab list (by id)."""
 
     lab_id: str
 
@@ -19,30 +19,6 @@ class ServiceSelected(Message):
     """A service was selected in the topology or the services panel."""
 
     service: str
-
-
-@dataclass
-class ServiceAction(Message):
-    """The learner asked for a process-level action on a service (restart, kill, pause, resume)."""
-
-    service: str
-    action: str
-
-
-@dataclass
-class FollowLogs(Message):
-    """Show the logs of one service (or of all, when `service` is None)."""
-
-    service: str | None
-
-
-@dataclass
-class FaultRequested(Message):
-    """Inject one fault the lab offers; `options` carries latency_ms, rate, count, route."""
-
-    kind: str
-    service: str
-    options: dict[str, object]
 
 
 @dataclass
@@ -80,10 +56,10 @@ class CheckProgress(Message):
 
 @dataclass
 class LiveUpdate(Message):
-    """Fresh service states (and the live graph when the topology overlay is available)."""
+    """Fresh service states, and the topology with them and the observed traffic merged in."""
 
     statuses: list[object]
-    graph: object = None
+    graph: object
 
 
 @dataclass

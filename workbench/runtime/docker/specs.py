@@ -37,8 +37,6 @@ SERVICE_DIR = "/srv/service"
 KIT_PYTHONPATH = "/opt/kit"
 """Where the bakery's base image puts the service kit, when the image does not say (PYTHONPATH)."""
 
-NATS_PORT = 4222
-
 GATE_MOUNT = "/opt/wbgate"
 GATE_MODULE = "wbgate"
 """The start gate (`servicekit/gate.py`, as the local runtime runs it), copied into the run folder

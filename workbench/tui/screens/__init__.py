@@ -1,1 +1,1 @@
-"""Screens of the workbench: catalog, lab, help, and the small modal dialogs."""
+"""Screens of the workbench: lab list, lab, help, and the small modal dialogs."""

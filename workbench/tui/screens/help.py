@@ -21,7 +21,7 @@ Every action has a key (also shown in the footer at the bottom) and an entry in 
 FLOW = """\
 ## How a lab goes
 
-1. In the catalog, type to filter, **Enter** opens a lab.
+1. In the lab list, type to filter, **Enter** opens a lab.
 2. Read the exercise on the left; **n** / **p** move between exercises, **t** shows the theory.
 3. **s** starts the lab's services; the topology and the services panel show their state.
 4. Edit the files the exercise names in your workspace (the path is shown above the

@@ -58,7 +58,7 @@ class LabScreen(Screen[None]):
             "escape", "cancel", "Cancel", tooltip="Cancel the start or the checks that are running"
         ),
         Binding(
-            "escape", "back", "Back", tooltip="Back to the catalog (stops the lab after asking)"
+            "escape", "back", "Back", tooltip="Back to the lab list (stops the lab after asking)"
         ),
         Binding("n", "exercise(1)", "Next ex.", tooltip="Next exercise"),
         Binding("p", "exercise(-1)", "Prev ex.", tooltip="Previous exercise"),
@@ -241,7 +241,7 @@ class LabScreen(Screen[None]):
             self.jobs.cancel_checks()
 
     def action_back(self) -> None:
-        """Back to the catalog; a running lab is stopped first (after asking)."""
+        """Back to the lab list; a running lab is stopped first (after asking)."""
         if self.phase == "stopped":
             self.app.pop_screen()
             return
@@ -252,7 +252,7 @@ class LabScreen(Screen[None]):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"{self.lab.id} is running. Stop it and go back to the catalog?",
+                f"{self.lab.id} is running. Stop it and go back to the lab list?",
                 yes="Stop and go back",
                 no="Stay",
             ),
@@ -408,8 +408,7 @@ class LabScreen(Screen[None]):
             return
         statuses: list[ServiceStatus] = message.statuses  # type: ignore[assignment]
         self.query_one(ServicesPanel).set_statuses(statuses)
-        if message.graph is not None:
-            self.query_one(TopologyView).set_graph(message.graph)
+        self.query_one(TopologyView).set_graph(message.graph)
         self.jobs.notice_crashes(statuses)
 
     @on(WorkDone)

@@ -254,7 +254,7 @@ class LabJobs:
         if exercise in run.passed_exercises():
             last = exercise == self.lab.exercises[-1].id
             then = (
-                "That was the last exercise: press x to stop the lab, Escape for the catalog."
+                "That was the last exercise: press x to stop the lab, Escape for the lab list."
                 if last
                 else "Press n for the next exercise."
             )

@@ -17,8 +17,3 @@ class WorkbenchHeader(Horizontal):
     def compose(self) -> ComposeResult:
         """The title on the left; screens mount indicators after it."""
         yield Static(f"[b]Architecture Workbench[/b] · {self._subject}", id="header-title")
-
-    def set_subject(self, subject: str) -> None:
-        """Change what the header says the screen shows."""
-        self._subject = subject
-        self.query_one("#header-title", Static).update(f"[b]Architecture Workbench[/b] · {subject}")

@@ -1,4 +1,4 @@
-"""The catalog: every lab with its patterns, difficulty, time and the learner's progress.
+"""The lab list: every lab with its patterns, difficulty, time and the learner's progress.
 
 Typing filters (the filter box keeps the focus, arrows move the table cursor), Enter opens a lab.
 """
@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from workbench.lab.catalog import CatalogEntry, list_labs
+from workbench.lab.listing import LabEntry, list_labs
 from workbench.tui import backend
 from workbench.tui.messages import LabChosen
 from workbench.tui.widgets.header import WorkbenchHeader
@@ -24,7 +24,7 @@ COLUMNS = ("Lab", "Title", "Level", "Min", "Progress", "Patterns")
 """Patterns last: the widest column, the first to be cut on a narrow terminal."""
 
 
-class CatalogScreen(Screen[None]):
+class LabListScreen(Screen[None]):
     """The first screen: pick a lab."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -39,13 +39,13 @@ class CatalogScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._entries: list[CatalogEntry] = []
-        self._shown: list[CatalogEntry] = []
+        self._entries: list[LabEntry] = []
+        self._shown: list[LabEntry] = []
 
     def compose(self) -> ComposeResult:
         """Header, filter box, the table of labs, the summary of the highlighted one."""
         yield WorkbenchHeader("Labs")
-        with Vertical(id="catalog-body"):
+        with Vertical(id="lab-list-body"):
             yield Input(
                 placeholder="Type to filter labs (title, pattern, level) · ↑↓ choose · Enter opens",
                 id="filter",
@@ -58,7 +58,7 @@ class CatalogScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Load the catalog and put the focus in the filter box."""
+        """Load the labs and put the focus in the filter box."""
         table = self.query_one("#labs", DataTable)
         table.add_columns(*COLUMNS)
         self.action_reload()
@@ -130,8 +130,8 @@ class CatalogScreen(Screen[None]):
         self.post_message(LabChosen(entry.lab.id))
 
     @property
-    def highlighted(self) -> CatalogEntry | None:
-        """The catalog entry under the table cursor, if any."""
+    def highlighted(self) -> LabEntry | None:
+        """The lab entry under the table cursor, if any."""
         table = self.query_one("#labs", DataTable)
         if not self._shown or table.cursor_row < 0 or table.cursor_row >= len(self._shown):
             return None
@@ -163,7 +163,7 @@ class CatalogScreen(Screen[None]):
             summary.update(Text(entry.lab.summary.strip()))
 
 
-def _matches(entry: CatalogEntry, query: str) -> bool:
+def _matches(entry: LabEntry, query: str) -> bool:
     words = query.lower().split()
     if not words:
         return True
@@ -177,7 +177,7 @@ def _matches(entry: CatalogEntry, query: str) -> bool:
     return all(word in hay for word in words)
 
 
-def _row(entry: CatalogEntry) -> tuple[str | Text, ...]:
+def _row(entry: LabEntry) -> tuple[str | Text, ...]:
     lab = entry.lab
     if lab is None:
         return (entry.id, Text("invalid lab.yaml", "red"), "", "", "", "")

@@ -1,4 +1,4 @@
-"""The catalog: every lab with its facts, typing filters, Enter opens, a bad lab explains itself."""
+"""The lab list: each lab with its facts, typing filters, Enter opens, a bad lab explains itself."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Input
 
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.messages import LabChosen
-from workbench.tui.screens.catalog import CatalogScreen
 from workbench.tui.screens.lab import LabScreen
+from workbench.tui.screens.lab_list import LabListScreen
 
 pytestmark = pytest.mark.tui
 
@@ -25,7 +25,7 @@ async def test_lists_every_lab_with_its_facts(tui_labs: Path) -> None:
     app = WorkbenchApp(runtime="local")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert isinstance(app.screen, CatalogScreen)
+        assert isinstance(app.screen, LabListScreen)
         rows = {row[0]: row for row in _rows(app)}
         assert set(rows) == {"design-mini", "shop"}
         assert rows["shop"][1:] == [
@@ -64,7 +64,7 @@ async def test_filter_without_match_says_so(tui_labs: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press(*"kubernetes", "enter")
         await pilot.pause()
-        assert isinstance(app.screen, CatalogScreen)
+        assert isinstance(app.screen, LabListScreen)
         assert any("No lab matches" in str(n.message) for n in app._notifications)
 
 
@@ -108,6 +108,6 @@ async def test_invalid_lab_is_listed_and_explained(
         assert _rows(app)[0][:2] == ["broken", "invalid lab.yaml"]
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, CatalogScreen)
+        assert isinstance(app.screen, LabListScreen)
         messages = [str(n.message) for n in app._notifications]
         assert any("workbench labs validate" in m for m in messages), messages

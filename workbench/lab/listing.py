@@ -14,7 +14,7 @@ from workbench.paths import LAB_FILE
 
 
 @dataclass(frozen=True)
-class CatalogEntry:
+class LabEntry:
     """A lab folder and what reading it gave: the lab, or the problems that stop it loading."""
 
     path: Path
@@ -26,11 +26,11 @@ class CatalogEntry:
         return self.lab.id if self.lab else self.path.name
 
 
-def list_labs() -> list[CatalogEntry]:
+def list_labs() -> list[LabEntry]:
     entries = []
     for folder in lab_folders():
         lab, problems = validate_lab_dir(folder)
-        entries.append(CatalogEntry(folder, lab if not problems else None, tuple(problems)))
+        entries.append(LabEntry(folder, lab if not problems else None, tuple(problems)))
     return entries
 
 
