@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from workbench.app.session import LabSession
+from workbench.bakery.build import BakeError
 from workbench.errors import WorkbenchError
 from workbench.lab import find_lab
 from workbench.runtime import fault_record
@@ -71,14 +72,7 @@ def test_open_removes_a_stale_run_saying_so(session: LabSession) -> None:
 def test_auto_falls_back_to_local_when_the_images_cannot_be_baked(
     session: LabSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.bakery.build import BakeError
     from workbench.runtime import select
-
-    class CannotBake:
-        name = "docker"
-
-        def up(self, *_args: object, **_kwargs: object) -> None:
-            raise BakeError("no root image to build on", "run `workbench bake --root`")
 
     real = select.get_runtime
     monkeypatch.setattr(
@@ -96,20 +90,22 @@ def test_auto_falls_back_to_local_when_the_images_cannot_be_baked(
 def test_docker_chosen_explicitly_does_not_fall_back(
     session: LabSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.bakery.build import BakeError
     from workbench.runtime import select
-
-    class CannotBake:
-        name = "docker"
-
-        def up(self, *_args: object, **_kwargs: object) -> None:
-            raise BakeError("no root image to build on")
 
     monkeypatch.setattr(select, "get_runtime", lambda name="auto": CannotBake())
     session.runtime_choice = "docker"
     with pytest.raises(BakeError):
         session.start()
     assert session.deployment is None
+
+
+class CannotBake:
+    """A Docker runtime whose engine answers but cannot bake the lab's images."""
+
+    name = "docker"
+
+    def up(self, *_args: object, **_kwargs: object) -> None:
+        raise BakeError("no root image to build on", "run `workbench bake --root`")
 
 
 def _kill(pid: int) -> None:
