@@ -36,7 +36,9 @@ def print_lab_list() -> None:
     entries = summaries()
     for entry in entries:
         if entry.problems:
-            invalid = f"[red]invalid: {entry.problems} problem(s), see `workbench labs validate`[/]"
+            more = f" (+{entry.problems - 1} more)" if entry.problems > 1 else ""
+            first = escape(entry.first_problem or "lab.yaml is not valid")
+            invalid = f"[red]invalid: {first}{more}; see `workbench labs validate`[/]"
             table.add_row(escape(entry.id), invalid, "", "", "", "")
             continue
         table.add_row(

@@ -19,7 +19,7 @@ from pathlib import Path
 from workbench.paths import LAB_FILE, labs_dirs, state_dir
 
 CACHE_FILE = "lab-index.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class LabSummary:
     exercises: int
     problems: int
     """0 for a valid lab; otherwise how many problems `workbench labs validate` will show."""
+    first_problem: str = ""
+    """The first of them, as the lab list shows it (e.g. "lab.yaml expands too far ...")."""
 
 
 def lab_folders() -> list[Path]:
@@ -87,7 +89,10 @@ def summarize(folder: Path) -> LabSummary:
 
     lab, problems = validate_lab_dir(folder)
     if lab is None or problems:
-        return LabSummary(str(folder), folder.name, "", (), "", 0, 0, max(len(problems), 1))
+        first = problems[0].message if problems else "lab.yaml could not be read"
+        return LabSummary(
+            str(folder), folder.name, "", (), "", 0, 0, max(len(problems), 1), first
+        )  # fmt: skip
     return LabSummary(
         str(folder), lab.id, lab.title, tuple(lab.patterns), lab.difficulty.value, lab.minutes,
         len(lab.exercises), 0,
