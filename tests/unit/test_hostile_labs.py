@@ -81,6 +81,13 @@ def _oversized_readme(lab: Path) -> tuple[str, str]:
     return "", "the theory page README.md is 3 MiB; the workbench reads at most 1 MiB"
 
 
+def _oversized_mutant(lab: Path) -> tuple[str, str]:
+    _base(lab)
+    (lab / "mutants").mkdir()
+    (lab / "mutants" / "huge.patch").write_bytes(b"x" * (5 * 1024 * 1024))
+    return "", "file 'mutants/huge.patch' is 5 MiB; the workbench reads at most 1 MiB"
+
+
 def _too_many_links(lab: Path) -> tuple[str, str]:
     _base(lab, links=1_001)
     return "links", "1,001 links; a lab declares at most 1,000"
@@ -149,6 +156,7 @@ GENERATED: dict[str, Callable[[Path], tuple[str, str]]] = {
     "oversized-lab-yaml": _oversized_lab_yaml,
     "oversized-instructions": _oversized_instructions,
     "oversized-readme": _oversized_readme,
+    "oversized-mutant": _oversized_mutant,
     "too-many-links": _too_many_links,
     "too-many-services": _too_many_services,
     "source-symlink-out": _source_symlink_out,

@@ -182,6 +182,8 @@ def _outside(lab_dir: Path, rel: str) -> str | None:
 
 LAB_FOLDERS = ("starter", "solution", "checks", "mutants")
 """Folders the workbench reads by convention (copies, runs or applies what is in them)."""
+PARSED_FOLDERS = ("checks", "mutants")
+"""Of those, the ones whose files the workbench itself reads (check sources, mutant patches)."""
 
 
 def _lab_tree(_lab: Lab, lab_dir: Path, limits: Limits) -> Iterator[Finding]:
@@ -205,11 +207,14 @@ def _lab_tree(_lab: Lab, lab_dir: Path, limits: Limits) -> Iterator[Finding]:
         for dirpath, dirnames, filenames in os.walk(top):
             for name in [*dirnames, *filenames]:
                 path = Path(dirpath) / name
-                if path.is_symlink():
-                    rel = path.relative_to(lab_dir).as_posix()
-                    escape = _outside(lab_dir, rel)
-                    if escape:
-                        yield (), f"file {escape}"
+                rel = path.relative_to(lab_dir).as_posix()
+                escape = _outside(lab_dir, rel) if path.is_symlink() else None
+                if escape:
+                    yield (), f"file {escape}"
+                elif folder in PARSED_FOLDERS and name in filenames:
+                    big = too_big(path, limits.page_bytes)
+                    if big:
+                        yield (), f"file {rel!r} {big}"
 
 
 def _ports(lab: Lab, _dir: Path) -> Iterator[Finding]:
