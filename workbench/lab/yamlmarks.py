@@ -18,6 +18,8 @@ Loc = tuple[str | int, ...]
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser when PyYAML has it (about ten times faster), else the pure-Python one."""
 
+STR_TAG = "tag:yaml.org,2002:str"
+
 MAX_NODES = 50_000
 MAX_DEPTH = 40
 
@@ -149,6 +151,8 @@ def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], ctor: SafeConstru
 def _scalar(node: yaml.Node, ctor: SafeConstructor) -> Any:
     # The constructor caches every node it builds: it lives as long as one document, so
     # nothing of one lab.yaml outlives its reading.
+    if node.tag == STR_TAG and isinstance(node, yaml.ScalarNode):
+        return node.value  # most values: what the constructor would return, at no cost
     try:
         return ctor.construct_object(node, deep=True)
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. `!!int five`, `!!binary %`
