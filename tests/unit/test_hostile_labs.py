@@ -88,6 +88,19 @@ def _oversized_mutant(lab: Path) -> tuple[str, str]:
     return "", "file 'mutants/huge.patch' is 5 MiB; the workbench reads at most 1 MiB"
 
 
+def _too_many_files(lab: Path) -> tuple[str, str]:
+    _base(lab)
+    crowd = lab / "starter" / "crowd"
+    crowd.mkdir()
+    for i in range(DEFAULT_LIMITS.lab_files):
+        (crowd / f"f{i}").touch()
+    return (
+        "",
+        "starter/, solution/, checks/ and mutants/ hold more than 10,000 files and folders; "
+        "a lab holds at most 10,000",
+    )
+
+
 def _too_many_links(lab: Path) -> tuple[str, str]:
     _base(lab, links=1_001)
     return "links", "1,001 links; a lab declares at most 1,000"
@@ -157,6 +170,7 @@ GENERATED: dict[str, Callable[[Path], tuple[str, str]]] = {
     "oversized-instructions": _oversized_instructions,
     "oversized-readme": _oversized_readme,
     "oversized-mutant": _oversized_mutant,
+    "too-many-files": _too_many_files,
     "too-many-links": _too_many_links,
     "too-many-services": _too_many_services,
     "source-symlink-out": _source_symlink_out,

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -48,9 +49,17 @@ def lab_folders() -> list[Path]:
     return folders
 
 
+SIGNATURE_ENTRIES = 20_000
+"""Files a signature looks at; a folder with more (validation refuses it) is never cached."""
+
+
 def signature(folder: Path) -> str:
     digest = hashlib.sha1(usedforsecurity=False)
+    entries = 0
     for dirpath, dirnames, filenames in os.walk(folder):
+        entries += len(dirnames) + len(filenames)
+        if entries > SIGNATURE_ENTRIES:
+            return f"uncached-{os.getpid()}-{time.monotonic_ns()}"
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
         for name in sorted(filenames):
             with contextlib.suppress(OSError):

@@ -24,6 +24,8 @@ class Limits:
     """Values in lab.yaml once YAML aliases (`*name`) are expanded."""
     yaml_depth: int = 40
     """How deeply lab.yaml may nest mappings and lists."""
+    lab_files: int = 10_000
+    """Files and folders under starter/, solution/, checks/ and mutants/ (walked to validate)."""
     sections: tuple[tuple[str, int], ...] = (
         ("services", 100),
         ("links", 1_000),

@@ -183,6 +183,10 @@ def _outside(lab_dir: Path, rel: str) -> str | None:
 LAB_FOLDERS = ("starter", "solution", "checks", "mutants")
 """Folders the workbench reads by convention (copies, runs or applies what is in them)."""
 PARSED_FOLDERS = ("checks", "mutants")
+TOO_MANY_FILES = (
+    "starter/, solution/, checks/ and mutants/ hold more than {limit:,} files and folders; "
+    "a lab holds at most {limit:,}"
+)
 """Of those, the ones whose files the workbench itself reads (check sources, mutant patches)."""
 
 
@@ -196,6 +200,7 @@ def _lab_tree(_lab: Lab, lab_dir: Path, limits: Limits) -> Iterator[Finding]:
             yield (), f"the theory page {escape}"
         elif big := too_big(readme, limits.page_bytes):
             yield (), f"the theory page README.md {big}"
+    entries = 0
     for folder in LAB_FOLDERS:
         top = lab_dir / folder
         if not (top.is_symlink() or top.exists()):
@@ -205,13 +210,17 @@ def _lab_tree(_lab: Lab, lab_dir: Path, limits: Limits) -> Iterator[Finding]:
             yield (), f"folder {escape}"
             continue
         for dirpath, dirnames, filenames in os.walk(top):
-            for name in [*dirnames, *filenames]:
+            entries += len(dirnames) + len(filenames)
+            if entries > limits.lab_files:
+                yield (), TOO_MANY_FILES.format(limit=limits.lab_files)
+                return
+            for name, is_file in [*((d, False) for d in dirnames), *((f, True) for f in filenames)]:
                 path = Path(dirpath) / name
                 rel = path.relative_to(lab_dir).as_posix()
                 escape = _outside(lab_dir, rel) if path.is_symlink() else None
                 if escape:
                     yield (), f"file {escape}"
-                elif folder in PARSED_FOLDERS and name in filenames:
+                elif is_file and folder in PARSED_FOLDERS:
                     big = too_big(path, limits.page_bytes)
                     if big:
                         yield (), f"file {rel!r} {big}"
