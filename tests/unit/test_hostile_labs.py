@@ -101,6 +101,17 @@ def _too_many_files(lab: Path) -> tuple[str, str]:
     )
 
 
+def _huge_value(lab: Path) -> tuple[str, str]:
+    _base(lab)
+    text = (lab / "lab.yaml").read_text()
+    (lab / "lab.yaml").write_text(text.replace("minutes: 5", "minutes: " + "9x" * 100_000))
+    shown = repr("9x" * 100_000)[:77]
+    return (
+        "minutes",
+        f"Input should be a valid integer, unable to parse string as an integer (got {shown}...)",
+    )
+
+
 def _too_many_links(lab: Path) -> tuple[str, str]:
     _base(lab, links=1_001)
     return "links", "1,001 links; a lab declares at most 1,000"
@@ -171,6 +182,7 @@ GENERATED: dict[str, Callable[[Path], tuple[str, str]]] = {
     "oversized-readme": _oversized_readme,
     "oversized-mutant": _oversized_mutant,
     "too-many-files": _too_many_files,
+    "huge-value": _huge_value,
     "too-many-links": _too_many_links,
     "too-many-services": _too_many_services,
     "source-symlink-out": _source_symlink_out,

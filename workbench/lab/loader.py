@@ -133,6 +133,12 @@ def load_lab(lab_dir: Path) -> Lab:
     return lab
 
 
+def _short(value: object, width: int = 80) -> str:
+    """The repr of a value from lab.yaml, cut to fit a message (a value may be 200 KiB)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _from_pydantic(file: Path, lines: dict[Loc, int], err: object) -> Problem:
     assert isinstance(err, dict)
     loc: Loc = tuple(err["loc"])
@@ -143,12 +149,12 @@ def _from_pydantic(file: Path, lines: dict[Loc, int], err: object) -> Problem:
     elif kind == "missing":
         message = "required field is missing"
     elif kind in {"literal_error", "enum"}:
-        message = f"{err['msg'].lower()}, got {err.get('input')!r}"
+        message = f"{err['msg'].lower()}, got {_short(err.get('input'))}"
     elif kind == "string_pattern_mismatch" and loc and loc[-1] in ("name", "id"):
         message = (
-            f"{err.get('input')!r} is not a valid name: use lower-case letters, digits and "
+            f"{_short(err.get('input'))} is not a valid name: use lower-case letters, digits and "
             "dashes, starting with a letter"
         )
     else:
-        message = f"{err['msg']} (got {err.get('input')!r})"
+        message = f"{err['msg']} (got {_short(err.get('input'))})"
     return Problem(file, field_path(loc), line_of(lines, loc), message)
