@@ -285,6 +285,7 @@ def test_hostile_lab_is_refused_quickly_with_its_message(case: str, tmp_path: Pa
     assert code == 1, out
     assert "Traceback" not in out, out
     assert str(problem) in out, out
+    assert "mutant 'huge'" not in out, "an oversized patch was read anyway"
     assert cpu < CPU_SECONDS, f"{case}: `labs validate` took {cpu:.1f} s of CPU"
     assert _tree(tmp_path, tmp_path / "state") == before, "wrote outside its state folders"
 
