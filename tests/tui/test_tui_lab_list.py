@@ -111,3 +111,29 @@ async def test_invalid_lab_is_listed_and_explained(
         assert isinstance(app.screen, LabListScreen)
         messages = [str(n.message) for n in app._notifications]
         assert any("workbench labs validate" in m for m in messages), messages
+
+
+async def test_an_alias_bomb_costs_the_list_only_its_own_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19: one hostile lab on the path no longer blocks the list of every lab."""
+    import shutil
+    import time
+
+    from support import FIXTURE_LABS, REPO
+
+    labs = tmp_path / "labs"
+    shutil.copytree(REPO / "tests" / "fixtures" / "hostile" / "alias-bomb", labs / "alias-bomb")
+    monkeypatch.setenv("WORKBENCH_LABS_PATH", f"{labs}:{FIXTURE_LABS}")
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    started = time.process_time()
+    app = WorkbenchApp(runtime="local")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        rows = {row[0]: row for row in _rows(app)}
+        assert set(rows) == {"alias-bomb", "design-mini", "shop"}
+        assert rows["alias-bomb"][1] == "invalid lab.yaml"
+        assert rows["shop"][1] == "Fixture shop"
+        summary = str(app.screen.query_one("#lab-summary").render())
+        assert "lab.yaml expands too far (8,335,593,980 nodes" in summary, summary
+    assert time.process_time() - started < 10

@@ -36,7 +36,9 @@ def print_lab_list() -> None:
     entries = summaries()
     for entry in entries:
         if entry.problems:
-            invalid = f"[red]invalid: {entry.problems} problem(s), see `workbench labs validate`[/]"
+            more = f" (+{entry.problems - 1} more)" if entry.problems > 1 else ""
+            first = escape(entry.first_problem or "lab.yaml is not valid")
+            invalid = f"[red]invalid: {first}{more}; see `workbench labs validate`[/]"
             table.add_row(escape(entry.id), invalid, "", "", "", "")
             continue
         table.add_row(
@@ -73,7 +75,7 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
     total = 0
     for folder in folders:
         lab, problems = validate_lab_dir(folder)
-        if lab is not None:
+        if lab is not None and not _oversized_mutants(lab.mutants_dir):
             problems = [*problems, *mutant_problems(lab)]
         total += len(problems)
         if problems:
@@ -84,6 +86,21 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
             console().print(f"[green]✓[/] {escape(str(folder))}")
     if total:
         raise click.exceptions.Exit(1)
+
+
+def _oversized_mutants(folder: Path) -> bool:
+    """Whether mutants/ holds a file over the size the workbench reads, or more files than a lab
+    may hold: validation reports which; reading the patches would cost what the limits spare."""
+    from itertools import islice
+
+    from workbench.lab.limits import DEFAULT_LIMITS, too_big
+
+    if not folder.is_dir():
+        return False
+    entries = list(islice(folder.iterdir(), DEFAULT_LIMITS.lab_files + 1))
+    return len(entries) > DEFAULT_LIMITS.lab_files or any(
+        too_big(path, DEFAULT_LIMITS.page_bytes) for path in entries if path.is_file()
+    )
 
 
 @labs.command("selftest")

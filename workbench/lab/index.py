@@ -13,13 +13,14 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from workbench.paths import LAB_FILE, labs_dirs, state_dir
 
 CACHE_FILE = "lab-index.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class LabSummary:
     exercises: int
     problems: int
     """0 for a valid lab; otherwise how many problems `workbench labs validate` will show."""
+    first_problem: str = ""
+    """The first of them, as the lab list shows it (e.g. "lab.yaml expands too far ...")."""
 
 
 def lab_folders() -> list[Path]:
@@ -46,9 +49,17 @@ def lab_folders() -> list[Path]:
     return folders
 
 
+SIGNATURE_ENTRIES = 20_000
+"""Files a signature looks at; a folder with more (validation refuses it) is never cached."""
+
+
 def signature(folder: Path) -> str:
     digest = hashlib.sha1(usedforsecurity=False)
+    entries = 0
     for dirpath, dirnames, filenames in os.walk(folder):
+        entries += len(dirnames) + len(filenames)
+        if entries > SIGNATURE_ENTRIES:
+            return f"uncached-{os.getpid()}-{time.monotonic_ns()}"
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
         for name in sorted(filenames):
             with contextlib.suppress(OSError):
@@ -87,7 +98,10 @@ def summarize(folder: Path) -> LabSummary:
 
     lab, problems = validate_lab_dir(folder)
     if lab is None or problems:
-        return LabSummary(str(folder), folder.name, "", (), "", 0, 0, max(len(problems), 1))
+        first = problems[0].message if problems else "lab.yaml could not be read"
+        return LabSummary(
+            str(folder), folder.name, "", (), "", 0, 0, max(len(problems), 1), first
+        )  # fmt: skip
     return LabSummary(
         str(folder), lab.id, lab.title, tuple(lab.patterns), lab.difficulty.value, lab.minutes,
         len(lab.exercises), 0,

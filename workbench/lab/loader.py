@@ -3,31 +3,58 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from workbench.errors import LabInvalidError
+from workbench.lab.limits import DEFAULT_LIMITS, Limits, read_bounded, too_big
 from workbench.lab.model import FORMAT_VERSION, Lab, Strict
 from workbench.lab.problems import Problem, field_path
 from workbench.lab.rules import check_lab
-from workbench.lab.yamlmarks import Loc, YamlSyntaxError, line_of, load_with_lines
+from workbench.lab.yamlmarks import (
+    Loc,
+    YamlShapeError,
+    YamlSyntaxError,
+    line_of,
+    load_with_lines,
+)
 from workbench.paths import LAB_FILE
 
 
-def validate_lab_dir(lab_dir: Path) -> tuple[Lab | None, list[Problem]]:
-    """Read and check a lab folder; the lab is None when its shape is too broken to build."""
+def validate_lab_dir(
+    lab_dir: Path, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Lab | None, list[Problem]]:
+    """Read and check a lab folder; the lab is None when its shape is too broken to build.
+
+    Never raises on what a lab holds, and costs at most what `limits` allow: a hostile lab
+    is a lab with problems, like any other broken lab.
+    """
     lab_dir = lab_dir.resolve()
     file = lab_dir / LAB_FILE if lab_dir.is_dir() else lab_dir
     if file.name == LAB_FILE and not lab_dir.is_dir():
         lab_dir = file.parent
     if not file.is_file():
+        if file.exists() or file.is_symlink():
+            return None, [Problem(file, "", None, f"{LAB_FILE} is not a regular file")]
         return None, [Problem(file, "", None, "no lab.yaml here: a lab is a folder with lab.yaml")]
+    oversized = too_big(file, limits.lab_file_bytes)
+    if oversized:
+        return None, [Problem(file, "", None, f"{LAB_FILE} {oversized}")]
     try:
-        data, lines = load_with_lines(file.read_text(encoding="utf-8"))
+        text = read_bounded(file, limits.lab_file_bytes)
+        data, lines = load_with_lines(
+            text, max_nodes=limits.yaml_nodes, max_depth=limits.yaml_depth
+        )
+    except YamlShapeError as exc:
+        return None, [Problem(file, "", exc.line, f"{LAB_FILE} {exc}")]
     except YamlSyntaxError as exc:
         return None, [Problem(file, "", exc.line, str(exc))]
-    except (OSError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # too big, or not UTF-8 (UnicodeDecodeError is a ValueError)
+        reason = str(exc) if not isinstance(exc, UnicodeDecodeError) else f"is not UTF-8: {exc}"
+        return None, [Problem(file, "", None, f"{LAB_FILE} {reason}")]
+    except OSError as exc:
         return None, [Problem(file, "", None, f"cannot read the file: {exc}")]
     if not isinstance(data, dict):
         return None, [Problem(file, "", 1, "expected a mapping of fields (id:, title:, ...)")]
@@ -42,14 +69,27 @@ def validate_lab_dir(lab_dir: Path) -> tuple[Lab | None, list[Problem]]:
                 f"format_version: {FORMAT_VERSION}",
             )
         ]
+    over = [
+        Problem(
+            file,
+            section,
+            line_of(lines, (section,)),
+            f"{len(items):,} {section}; a lab declares at most {limit:,}",
+        )
+        for section, limit in limits.sections
+        if isinstance(items := data.get(section), list) and len(items) > limit
+    ]
+    if over:
+        return None, over
     try:
         lab = Lab.model_validate(data)
     except ValidationError as exc:
         return None, _by_line([_from_pydantic(file, lines, err) for err in exc.errors()])
     lab._path = file.parent
     problems = [
-        Problem(file, field_path(loc), line_of(lines, loc), message)
-        for loc, message in check_lab(lab, file.parent)
+        # An empty location is about the lab folder, not a line of lab.yaml.
+        Problem(file, field_path(loc), line_of(lines, loc) if loc else None, message)
+        for loc, message in check_lab(lab, file.parent, limits)
     ]
     return lab, _by_line(problems)
 
@@ -58,12 +98,13 @@ def _by_line(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line or 0, p.field))
 
 
-def _known_fields() -> set[str]:
+@functools.cache
+def _known_fields() -> tuple[str, ...]:
     fields: set[str] = set()
     for model in _nested_models():
         for name, info in model.model_fields.items():
             fields.add(info.alias or name)
-    return fields
+    return tuple(sorted(fields))
 
 
 def _nested_models() -> tuple[type[Strict], ...]:
@@ -77,7 +118,7 @@ def _nested_models() -> tuple[type[Strict], ...]:
 
 
 def _did_you_mean(name: str) -> str:
-    close = difflib.get_close_matches(name, sorted(_known_fields()), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(name, _known_fields(), n=1, cutoff=0.75)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -92,6 +133,12 @@ def load_lab(lab_dir: Path) -> Lab:
     return lab
 
 
+def _short(value: object, width: int = 80) -> str:
+    """The repr of a value from lab.yaml, cut to fit a message (a value may be 200 KiB)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _from_pydantic(file: Path, lines: dict[Loc, int], err: object) -> Problem:
     assert isinstance(err, dict)
     loc: Loc = tuple(err["loc"])
@@ -102,12 +149,12 @@ def _from_pydantic(file: Path, lines: dict[Loc, int], err: object) -> Problem:
     elif kind == "missing":
         message = "required field is missing"
     elif kind in {"literal_error", "enum"}:
-        message = f"{err['msg'].lower()}, got {err.get('input')!r}"
+        message = f"{err['msg'].lower()}, got {_short(err.get('input'))}"
     elif kind == "string_pattern_mismatch" and loc and loc[-1] in ("name", "id"):
         message = (
-            f"{err.get('input')!r} is not a valid name: use lower-case letters, digits and "
+            f"{_short(err.get('input'))} is not a valid name: use lower-case letters, digits and "
             "dashes, starting with a letter"
         )
     else:
-        message = f"{err['msg']} (got {err.get('input')!r})"
+        message = f"{err['msg']} (got {_short(err.get('input'))})"
     return Problem(file, field_path(loc), line_of(lines, loc), message)

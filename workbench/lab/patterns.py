@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from workbench.errors import WorkbenchError
+from workbench.lab.limits import DEFAULT_LIMITS, read_bounded
+from workbench.lab.yamlmarks import YamlShapeError, YamlSyntaxError, load_with_lines
 from workbench.paths import catalog_dir
 
 
@@ -34,8 +34,16 @@ class Pattern:
     path: Path
 
 
+HEADER_NODES = 1_000
+"""Values a page header may hold once aliases are expanded (a header has a handful)."""
+
+
 def read_pattern(path: Path) -> Pattern:
-    text = path.read_text(encoding="utf-8")
+    """One catalog page; a WorkbenchError (never a hang or a traceback) when it is unreadable."""
+    try:
+        text = read_bounded(path, DEFAULT_LIMITS.page_bytes)
+    except (OSError, ValueError) as exc:
+        raise WorkbenchError(f"{path}: cannot read the page: {exc}") from None
     header: dict[str, object] = {}
     body = text
     if text.startswith("---\n"):
@@ -43,9 +51,12 @@ def read_pattern(path: Path) -> Pattern:
         if end < 0:
             raise WorkbenchError(f"{path}: header not closed", "end the header with a line '---'")
         try:
-            loaded = yaml.safe_load(text[4:end]) or {}
-        except yaml.YAMLError as exc:
-            raise WorkbenchError(f"{path}: header is not valid YAML: {exc}") from None
+            loaded, _lines = load_with_lines(text[4:end], max_nodes=HEADER_NODES)
+        except YamlShapeError as exc:
+            raise WorkbenchError(f"{path}: the header {exc}") from None
+        except YamlSyntaxError as exc:
+            raise WorkbenchError(f"{path}: header is {exc}") from None
+        loaded = loaded or {}
         if not isinstance(loaded, dict):
             raise WorkbenchError(f"{path}: header must be a mapping (id:, title:, summary:)")
         header = loaded
@@ -69,4 +80,17 @@ def list_patterns(folder: Path | None = None) -> list[Pattern]:
 
 
 def find_pattern(pattern_id: str, folder: Path | None = None) -> Pattern | None:
-    return next((p for p in list_patterns(folder) if p.id == pattern_id), None)
+    """The page of this pattern; a broken page elsewhere in the catalog costs only itself."""
+    root = folder or catalog_dir()
+    if not root.is_dir():
+        return None
+    for path in sorted(root.glob("*.md")):
+        if path.name == "README.md":
+            continue
+        try:
+            pattern = read_pattern(path)
+        except WorkbenchError:
+            continue
+        if pattern.id == pattern_id:
+            return pattern
+    return None

@@ -5,29 +5,33 @@ Each rule yields (field location, message); the loader turns them into line-prec
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from workbench.lab.limits import DEFAULT_LIMITS, Limits, too_big
 from workbench.lab.model import Lab, Protocol, ServiceKind
 from workbench.lab.yamlmarks import Loc
 
 Finding = tuple[Loc, str]
 
 
-def check_lab(lab: Lab, lab_dir: Path) -> list[Finding]:
+def check_lab(lab: Lab, lab_dir: Path, limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
+    """Every finding of every rule, each rule one pass over the lab (no rescans per item)."""
     findings: list[Finding] = []
     for rule in (
         _duplicates,
         _references,
         _cycles,
-        _files,
         _ports,
         _sidecars,
         _broker,
         _lab_folder_name,
     ):
         findings.extend(rule(lab, lab_dir))
+    findings.extend(_files(lab, lab_dir, limits))
+    findings.extend(_lab_tree(lab, lab_dir, limits))
     return findings
 
 
@@ -97,31 +101,129 @@ def _cycles(lab: Lab, _dir: Path) -> Iterator[Finding]:
             yield from visit(name, [])
 
 
-def _files(lab: Lab, lab_dir: Path) -> Iterator[Finding]:
+def _files(lab: Lab, lab_dir: Path, limits: Limits) -> Iterator[Finding]:
     for i, svc in enumerate(lab.services):
         if svc.kind is ServiceKind.PYTHON:
             if not svc.source:
                 yield ("services", i), "a python service needs `source:` (its code folder)"
+                continue
+            escape = _outside(lab_dir, svc.source)
+            if escape:
+                yield ("services", i, "source"), f"folder {escape}"
             elif not (lab_dir / svc.source).is_dir():
                 yield ("services", i, "source"), f"folder {svc.source!r} does not exist in the lab"
             else:
-                module = svc.app.split(":", 1)[0]
-                if ":" not in svc.app:
-                    yield ("services", i, "app"), "expected module:attribute, e.g. app:app"
-                elif not (lab_dir / svc.source / (module.replace(".", "/") + ".py")).is_file():
-                    yield ("services", i, "app"), f"module {module!r} not found in {svc.source}/"
+                yield from _app(lab_dir, i, svc.source, svc.app)
         elif svc.source:
             yield ("services", i, "source"), "a nats broker has no source folder"
     for i, ex in enumerate(lab.exercises):
-        if not (lab_dir / ex.instructions).is_file():
-            yield ("exercises", i, "instructions"), f"file {ex.instructions!r} does not exist"
+        loc: Loc = ("exercises", i, "instructions")
+        escape = _outside(lab_dir, ex.instructions)
+        if escape:
+            yield loc, f"file {escape}"
+        elif not (lab_dir / ex.instructions).is_file():
+            yield loc, f"file {ex.instructions!r} does not exist"
+        elif big := too_big(lab_dir / ex.instructions, limits.page_bytes):
+            yield loc, f"file {ex.instructions!r} {big}"
         for j, rel in enumerate(ex.files):
-            for folder in ("starter", "solution"):
-                if not (lab_dir / folder / rel).is_file():
-                    yield (
-                        ("exercises", i, "files", j),
-                        f"learner file {rel!r} is missing from {folder}/",
-                    )
+            yield from _learner_file(lab_dir, ("exercises", i, "files", j), rel)
+
+
+def _app(lab_dir: Path, i: int, source: str, app: str) -> Iterator[Finding]:
+    module = app.split(":", 1)[0]
+    if ":" not in app or not all(part.isidentifier() for part in module.split(".")):
+        yield ("services", i, "app"), "expected module:attribute, e.g. app:app"
+        return
+    rel = f"{source}/{module.replace('.', '/')}.py"
+    escape = _outside(lab_dir, rel)
+    if escape:
+        yield ("services", i, "app"), f"module file {escape}"
+    elif not (lab_dir / rel).is_file():
+        yield ("services", i, "app"), f"module {module!r} not found in {source}/"
+
+
+def _learner_file(lab_dir: Path, loc: Loc, rel: str) -> Iterator[Finding]:
+    """Learner files name a place in the workspace: relative, and no way up out of it."""
+    parts = PurePosixPath(rel).parts
+    if PurePosixPath(rel).is_absolute() or ".." in parts or "\\" in rel or not parts:
+        yield (
+            loc,
+            (
+                f"learner file {rel!r} must be a path relative to the workspace, without `..` "
+                "(e.g. checkout.py or orders/models.py)"
+            ),
+        )
+        return
+    for folder in ("starter", "solution"):
+        escape = _outside(lab_dir, f"{folder}/{rel}")
+        if escape:
+            yield loc, f"learner file {escape}"
+        elif not (lab_dir / folder / rel).is_file():
+            yield loc, f"learner file {rel!r} is missing from {folder}/"
+
+
+def _outside(lab_dir: Path, rel: str) -> str | None:
+    """Why `rel` (a path in lab.yaml) is not inside the lab folder, or None when it is.
+
+    Resolved as the runtimes use it (symlinks followed), so an absolute path, `../` and a
+    symlink that points out of the lab are all caught; `lab_dir` is already resolved.
+    """
+    try:
+        resolved = (lab_dir / rel).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        return f"{rel!r} cannot be resolved ({exc})"
+    if resolved == lab_dir or resolved.is_relative_to(lab_dir):
+        return None
+    return (
+        f"{rel!r} resolves to {resolved}, outside the lab folder {lab_dir}: "
+        "every path in lab.yaml stays inside the lab"
+    )
+
+
+LAB_FOLDERS = ("starter", "solution", "checks", "mutants")
+"""Folders the workbench reads by convention (copies, runs or applies what is in them)."""
+PARSED_FOLDERS = ("checks", "mutants")
+TOO_MANY_FILES = (
+    "starter/, solution/, checks/ and mutants/ hold more than {limit:,} files and folders; "
+    "a lab holds at most {limit:,}"
+)
+"""Of those, the ones whose files the workbench itself reads (check sources, mutant patches)."""
+
+
+def _lab_tree(_lab: Lab, lab_dir: Path, limits: Limits) -> Iterator[Finding]:
+    """The conventional folders, their files and the theory page stay inside the lab too:
+    a symlink out of starter/ would copy a file of the host into the learner's workspace."""
+    readme = lab_dir / "README.md"
+    if readme.is_symlink() or readme.exists():
+        escape = _outside(lab_dir, "README.md")
+        if escape:
+            yield (), f"the theory page {escape}"
+        elif big := too_big(readme, limits.page_bytes):
+            yield (), f"the theory page README.md {big}"
+    entries = 0
+    for folder in LAB_FOLDERS:
+        top = lab_dir / folder
+        if not (top.is_symlink() or top.exists()):
+            continue
+        escape = _outside(lab_dir, folder)
+        if escape:
+            yield (), f"folder {escape}"
+            continue
+        for dirpath, dirnames, filenames in os.walk(top):
+            entries += len(dirnames) + len(filenames)
+            if entries > limits.lab_files:
+                yield (), TOO_MANY_FILES.format(limit=limits.lab_files)
+                return
+            for name, is_file in [*((d, False) for d in dirnames), *((f, True) for f in filenames)]:
+                path = Path(dirpath) / name
+                rel = path.relative_to(lab_dir).as_posix()
+                escape = _outside(lab_dir, rel) if path.is_symlink() else None
+                if escape:
+                    yield (), f"file {escape}"
+                elif is_file and folder in PARSED_FOLDERS:
+                    big = too_big(path, limits.page_bytes)
+                    if big:
+                        yield (), f"file {rel!r} {big}"
 
 
 def _ports(lab: Lab, _dir: Path) -> Iterator[Finding]:

@@ -156,8 +156,9 @@ class LabListScreen(Screen[None]):
         if entry is None:
             summary.update("No lab matches the filter." if self._entries else "")
         elif entry.lab is None:
+            first = f"; first: {entry.problems[0].message}" if entry.problems else ""
             summary.update(
-                Text(f"{entry.path}: {len(entry.problems)} problem(s) in lab.yaml", "red")
+                Text(f"{entry.path}: {len(entry.problems)} problem(s) in lab.yaml{first}", "red")
             )
         else:
             summary.update(Text(entry.lab.summary.strip()))
