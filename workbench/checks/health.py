@@ -8,9 +8,8 @@ not pass, and before every check while a service is found down, and then reports
 
 What the checks break themselves (the `faults` fixture, `Faults`: kill, pause, a restart under
 way or one that failed) is theirs: `workbench.checks.faults.taken_down()` keeps it for this
-process, and such a service is not blamed on the lab. The run's fault record does not tell the
-two apart (`workbench fault kill` from a shell is recorded there too); it only says that a
-service was broken on purpose, so the message can say how to undo it.
+process, and such a service is not blamed on the lab. The run's fault record cannot tell the two
+apart (`workbench fault saga payment kill` in a shell is recorded there too), so it is not used.
 
 The runtime is asked through the deployment (`runtime_for(deployment).status`), lazily: a lab's
 checks that never fail pay for one look.
