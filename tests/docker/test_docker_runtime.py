@@ -377,6 +377,42 @@ def test_restart_keeps_data_and_brings_the_sidecar_back(run: Deployment, runtime
     assert any(order["id"] in line for line in lines)
 
 
+def test_a_container_removed_by_hand_makes_check_an_error_and_lab_restart_makes_it_again(
+    run: Deployment, runtime: Any, engine: Any, workspace: Path, module_state: Path
+) -> None:
+    from workbench.checkrun.results import Outcome
+    from workbench.checkrun.runner import run_checks
+
+    before = containers_of(engine, run.run_id)
+    before["audit"].remove(force=True)  # `docker rm -f`: its sidecar lost its network namespace
+    assert state_of(runtime, run, "audit") is ServiceState.STOPPED
+    shop = load_lab(SHOP)
+    checked = run_checks(shop, workspace, deployment=run, exercises=["pricing"], precheck=False)
+    assert not checked.passed
+    assert checked.results, checked.error
+    for result in checked.results:
+        assert result.outcome is Outcome.ERROR, result
+        assert result.message.startswith(
+            "audit is not running — `workbench lab restart shop audit`"
+        ), result.message
+
+    env = {**os.environ, "WORKBENCH_STATE_DIR": str(module_state)}
+    restarted = workbench_cli("lab", "restart", "shop", "audit", env=env)
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    after = containers_of(engine, run.run_id)
+    assert after["audit"].id != before["audit"].id
+    assert after["logship"].id != before["logship"].id  # made again in the new namespace
+    assert state_of(runtime, run, "audit") is ServiceState.READY
+    assert state_of(runtime, run, "logship") is ServiceState.READY
+    assert after["audit"].attrs["HostConfig"]["ReadonlyRootfs"] is True  # the same hardening
+    eventually(lambda: httpx.get(f"{run.url('gateway')}/audit", timeout=10).status_code == 200)
+    order = post_order(run).json()
+    eventually(lambda: order["id"] in json.dumps(httpx.get(f"{run.url('logship')}/shipped",
+                                                            timeout=5).json()))  # fmt: skip
+    again = run_checks(shop, workspace, deployment=run, exercises=["pricing"], precheck=False)
+    assert again.passed, [(r.name, r.message) for r in again.results if not r.ok]
+
+
 def test_partition_cuts_a_service_off_from_its_peers_only(
     run: Deployment, runtime: Any, engine: Any
 ) -> None:

@@ -4,14 +4,32 @@ Runs inside the checks' pytest process. A thin layer over `workbench.runtime.fau
 fault API every runtime shares), so a check breaks the lab exactly as `workbench fault` would.
 After each check everything recorded for the run is cleared: killed services restarted, paused
 ones resumed, partitions healed, kit faults deleted.
+
+It also keeps, for this process, the services a check took down itself (killed, paused, or being
+restarted) and has not brought back yet (`taken_down`): a service down for that reason is the
+check's own doing, not a broken lab (see `workbench.checks.health`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workbench.runtime.base import Deployment, Runtime
+
+_taken_down: set[str] = set()
+"""Services a check of this process took down and no Faults call has brought back yet."""
+
+
+def taken_down() -> frozenset[str]:
+    """The services the checks took down themselves (kill, pause, a restart not finished)."""
+    return frozenset(_taken_down)
+
+
+def seen_running(services: Iterable[str]) -> None:
+    """These services run again (a status said so): whoever took them down, they are back."""
+    _taken_down.difference_update(services)
 
 
 class Faults:
@@ -22,6 +40,7 @@ class Faults:
         self.deployment = deployment
         self._runtime: Runtime | None = None
         self._used = False
+        self._down: set[str] = set()
 
     @property
     def runtime(self) -> Runtime:
@@ -55,17 +74,24 @@ class Faults:
     # Process level, through the runtime.
     def kill(self, service: str) -> None:
         self._inject(service, "kill")
+        self._took_down(service)
 
     def restart(self, service: str) -> None:
+        # Down while it restarts; if it does not come back, the check's own doing (its error
+        # says why), not a broken lab, until a status sees it running again.
+        self._took_down(service)
         self._inject(service, "restart")
+        self._brought_back([service])
 
     def pause(self, service: str) -> None:
         self._inject(service, "pause")
+        self._took_down(service)
 
     def resume(self, service: str) -> None:
         from workbench.runtime import faults
 
         faults.resume(self.deployment, service, runtime=self.runtime)
+        self._brought_back([service])
 
     def partition(self, service: str) -> None:
         self._inject(service, "partition")
@@ -80,3 +106,12 @@ class Faults:
         from workbench.runtime import faults
 
         faults.clear(self.deployment, runtime=self.runtime)
+        self._brought_back(list(self._down))
+
+    def _took_down(self, service: str) -> None:
+        self._down.add(service)
+        _taken_down.add(service)
+
+    def _brought_back(self, services: list[str]) -> None:
+        self._down.difference_update(services)
+        _taken_down.difference_update(services)

@@ -61,7 +61,7 @@ def learner_message(exc: BaseException, when: str) -> tuple[str, str]:
         return ("failed" if when == "call" else "error"), message
     if name in _UNREACHABLE:
         return "error", _UNREACHABLE[name]
-    if name == "CheckSetupError":
+    if name in ("CheckSetupError", "LabNotRunningError"):
         return "error", text
     first_line = text.splitlines()[0] if text else ""
     detail = f"{name}: {first_line}" if first_line else name

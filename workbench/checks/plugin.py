@@ -4,6 +4,13 @@ It runs inside the checks' pytest process: it registers the `exercise` and `hint
 fixtures of `workbench.checks.fixtures`, selects checks by exercise and runs them in the lab's
 order, and writes every outcome as an event line (`workbench.checks.wire`) to `--workbench-results`
 as it happens, so the host knows what finished even when a learner's code takes this process down.
+
+A check of the running lab (one that asks for the `deployment` fixture, directly or through
+another fixture) that finds a service of the lab not running, which no check took down, is an
+*error* naming the service and how to bring it back, never a verdict (`workbench.checks.health`).
+Here, in the checks' process, because only here is it known what the checks broke themselves;
+the look costs one status of the runtime before the first such check and after one that does not
+pass.
 """
 
 from __future__ import annotations
@@ -12,12 +19,15 @@ import os
 import sys
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from workbench.checks import wire
+from workbench.checks import health, wire
 from workbench.checks.messages import check_name, learner_message
+
+if TYPE_CHECKING:
+    from workbench.runtime.base import Deployment
 
 pytest_plugins = ["workbench.checks.fixtures"]
 """The fixtures lab checks ask for, registered with this plugin."""
@@ -43,6 +53,29 @@ class _PluginState:
         order = config.getoption("workbench_order") or ""
         self.lab_order: list[str] = [ex for ex in order.split(",") if ex]
         self.exitstatus = 0
+        self.look_before_next = True
+        """Ask the runtime before the next check of the lab: the first one, or one found down."""
+        self._deployment: Deployment | None = None
+
+    def lab_problem(self) -> str | None:
+        """Why the lab cannot be checked now (a service not running), or None; remembers to
+        look again before the next check while there is a problem."""
+        deployment = self.deployment()
+        found = health.problem(deployment) if deployment is not None else None
+        self.look_before_next = found is not None
+        return found
+
+    def deployment(self) -> Deployment | None:
+        if self._deployment is None:
+            from workbench.runtime.base import Deployment
+
+            run = self.config.getoption("workbench_run")
+            if run and (Path(run) / Deployment.RECORD).is_file():
+                try:
+                    self._deployment = Deployment.load(Path(run))
+                except (OSError, ValueError, TypeError, KeyError):
+                    return None
+        return self._deployment
 
     def emit(self, kind: str, **fields: Any) -> None:
         if self.out is not None:
@@ -217,6 +250,20 @@ def pytest_runtest_logstart(nodeid: str, location: object) -> None:
         state.emit(wire.START, id=nodeid)
 
 
+def _drives_the_lab(item: pytest.Item) -> bool:
+    """Whether the check uses the running lab (its fixtures include `deployment`)."""
+    return "deployment" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    state = _current_state()
+    if state is not None and state.look_before_next and _drives_the_lab(item):
+        problem = state.lab_problem()
+        if problem is not None:
+            raise health.LabNotRunningError(problem)  # before its fixtures: nothing waits in vain
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -225,9 +272,24 @@ def pytest_runtest_makereport(
     report: pytest.TestReport = outcome.get_result()
     if call.excinfo is not None:
         kind, message = learner_message(call.excinfo.value, call.when)
+        lab_down = isinstance(call.excinfo.value, health.LabNotRunningError)
+        if not lab_down and report.failed and call.when in ("setup", "call"):
+            problem = _lab_problem(item)
+            if problem is not None:
+                # A service it needs is down and no check took it down: no verdict.
+                kind, message, lab_down = "error", problem, True
+        if lab_down:
+            report.user_properties.append(("workbench_lab_down", True))
         report.user_properties.append(("workbench_kind", kind))
         report.user_properties.append(("workbench_message", message))
     report.user_properties.append(("workbench_hint", _hint_of(item)))
+
+
+def _lab_problem(item: pytest.Item) -> str | None:
+    state = _current_state()
+    if state is None or not _drives_the_lab(item):
+        return None
+    return state.lab_problem()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -276,6 +338,8 @@ def _result_of(
             details = report.longreprtext
             for section, text in report.sections:
                 details += f"\n--- {section} ---\n{text}"
+    if any(dict(r.user_properties).get("workbench_lab_down") for r in reports):
+        hint = None  # a hint on the learner's code would point away from the broken lab
     name = nodeid.rsplit("::", 1)[-1]
     return {
         "id": nodeid,

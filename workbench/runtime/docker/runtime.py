@@ -40,7 +40,7 @@ from workbench.dockerengine.parallel import parallel
 from workbench.dockerengine.removal import remove_labelled, remove_quietly
 from workbench.errors import NotRunningError, StartFailedError, WorkbenchError
 from workbench.lab.model import ServiceKind
-from workbench.runtime import runs
+from workbench.runtime import fault_record, runs
 from workbench.runtime.base import (
     Deployment,
     LogLine,
@@ -48,7 +48,16 @@ from workbench.runtime.base import (
     ProgressCallback,
     ServiceStatus,
 )
-from workbench.runtime.docker import edge, endpoints, images, logs, names, network, specs
+from workbench.runtime.docker import (
+    edge,
+    endpoints,
+    images,
+    logs,
+    names,
+    network,
+    recreate,
+    specs,
+)
 from workbench.runtime.docker.containers import (
     create,
     create_volume,
@@ -320,18 +329,29 @@ class DockerRuntime:
     def restart(self, deployment: Deployment, service: str) -> None:
         from workbench.lab import load_lab
 
-        container = self._container(deployment, service)
+        runs.check_service(deployment, service)
         lab = load_lab(deployment.lab_path)
-        # Sidecars live in this container's network namespace, which a restart replaces.
-        followers = [self._container(deployment, s.name)
-                     for s in specs.sidecars_of(lab, service)]  # fmt: skip
-        for one in (container, *followers):
-            _unpause(one)
-        # As locally, a restarted service starts with no faults: a partition ends with it.
-        if lab.service(service).sidecar_of is None:
-            self.heal(deployment, service)
-        container.restart(timeout=int(STOP_TIMEOUT))
-        parallel(lambda c: c.restart(timeout=int(STOP_TIMEOUT)), followers)
+        container = recreate.container_or_none(self.client, deployment, service)
+        if container is None:  # removed by hand: made again, and its sidecars with it
+            fresh = recreate.recreate(self.client, deployment, lab, service)
+            made = [fresh]
+            if lab.service(service).sidecar_of is None:
+                made += recreate.recreate_sidecars(self.client, deployment, lab, service)
+            # Whatever was recorded for it (a partition too) was of the container that is gone.
+            fault_record.update(deployment, lambda fs: [f for f in fs if f.service != service])
+            for one in made:
+                one.start()
+        else:
+            # Sidecars live in this container's network namespace, which a restart replaces.
+            followers = [self._container(deployment, s.name)
+                         for s in specs.sidecars_of(lab, service)]  # fmt: skip
+            for one in (container, *followers):
+                _unpause(one)
+            # As locally, a restarted service starts with no faults: a partition ends with it.
+            if lab.service(service).sidecar_of is None:
+                self.heal(deployment, service)
+            container.restart(timeout=int(STOP_TIMEOUT))
+            parallel(lambda c: c.restart(timeout=int(STOP_TIMEOUT)), followers)
         names = [service, *(s.name for s in specs.sidecars_of(lab, service))]
         waits = [
             wait_for(lab.service(name), self._container(deployment, name), deployment)
