@@ -2,19 +2,34 @@
 
 A run folder is created (with its run.json) *before* anything starts, so `workbench gc` can always
 find what a run left behind, even when the CLI was killed half-way through a start.
+
+Starting a lab is exclusive per lab (`start_lock`): whoever starts holds a lock file in the state
+folder from "does the lab run already?" until its start is over, so two starts at the same moment
+cannot both make a run; the second fails at once (`LabBusyError`), it never waits.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import re
 import secrets
 import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from workbench.errors import NotRunningError, WorkbenchError
-from workbench.paths import runs_dir
+from workbench.paths import runs_dir, state_dir
 from workbench.runtime.base import Deployment
 
 SCRATCH_WORKSPACE = "workspace"
+LOCKS = "locks"
+"""Beside runs/ (never inside: every folder there is a run): one lock file per lab."""
+LOCK_PATIENCE = 0.2
+"""Seconds a start retries a taken lock before refusing: long enough to outlast a mere look
+(`starting`), far too short to wait for another start (seconds to minutes)."""
 
 
 def new_run_id(lab_id: str) -> str:
@@ -38,6 +53,88 @@ def create_run_dir(lab_id: str) -> tuple[str, Path]:
         except FileExistsError:
             continue
         return run_id, folder
+
+
+class LabBusyError(WorkbenchError):
+    """The lab is already starting or running: one run per lab."""
+
+
+def _lock_path(lab_id: str) -> Path:
+    return state_dir() / LOCKS / (re.sub(r"[^A-Za-z0-9_.-]", "_", lab_id) + ".start.lock")
+
+
+def _try_lock(path: Path) -> int | None:
+    """An open descriptor holding the exclusive lock on `path`, or None if someone else has it.
+
+    flock: the kernel releases it when the holder dies (kill -9 included), and it is taken per open
+    file, so two sessions in one process (the TUI's threads) exclude each other too. The
+    descriptor is not inherited by the services a start spawns (O_CLOEXEC)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+@contextlib.contextmanager
+def start_lock(lab_id: str) -> Iterator[None]:
+    """Hold the lab's start lock for the block, or raise LabBusyError at once (after at most
+    LOCK_PATIENCE) when another start of the lab holds it.
+
+    The lock file is never deleted (deleting a lock file others may have open breaks the lock);
+    it records the holder's pid, for the refusal's message."""
+    path = _lock_path(lab_id)
+    give_up = time.monotonic() + LOCK_PATIENCE
+    while (fd := _try_lock(path)) is None:
+        if time.monotonic() >= give_up:
+            raise busy_starting(lab_id)
+        time.sleep(0.02)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def start_in_progress(lab_id: str) -> bool:
+    """Whether another start of the lab holds its lock right now (a look: never waits)."""
+    fd = _try_lock(_lock_path(lab_id))
+    if fd is None:
+        return True
+    os.close(fd)
+    return False
+
+
+def busy_starting(lab_id: str) -> LabBusyError:
+    """The refusal to start (or check) a lab that another start is bringing up."""
+    try:
+        holder = int(_lock_path(lab_id).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        holder = None
+    by = f" (process {holder})" if holder and holder != os.getpid() else ""
+    return LabBusyError(
+        f"lab {lab_id!r} is already starting{by}: one run per lab",
+        f"see it with `workbench lab status {lab_id}`; stop it with "
+        f"`workbench lab stop {lab_id}` once it has started",
+    )
+
+
+def busy_running(deployment: Deployment, problem: str = "") -> LabBusyError:
+    """The refusal to start a lab that has a run already."""
+    lab_id = deployment.lab_id
+    gone = f"; {problem}" if problem else ""
+    return LabBusyError(
+        f"lab {lab_id!r} is already running ({deployment.run_id}, {deployment.runtime}){gone}",
+        f"see it with `workbench lab status {lab_id}`, or stop it first with "
+        f"`workbench lab stop {lab_id}`",
+    )
 
 
 def load_run(run_dir: Path) -> Deployment | None:

@@ -92,3 +92,60 @@ def test_scratch_workspace_is_a_copy_of_the_starter(tmp_path: Path) -> None:
     assert (workspace / "pricing.py").read_text() == "# TODO\n"
     assert (workspace / "pkg" / "x.py").is_file()
     assert runs.scratch_workspace(run_dir, tmp_path / "no-starter") is None
+
+
+# -- the start lock: one start of a lab at a time ----------------------------------------------
+
+HOLDER = """
+import sys, time
+from workbench.runtime import runs
+with runs.start_lock("shop"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_start_lock_refuses_at_once_names_its_holder_and_dies_with_it() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert runs.start_in_progress("shop")
+        assert not runs.start_in_progress("saga")  # per lab
+        began = time.monotonic()
+        with pytest.raises(runs.LabBusyError) as refused, runs.start_lock("shop"):
+            pass
+        assert time.monotonic() - began < 1.0
+        assert refused.value.message == (
+            f"lab 'shop' is already starting (process {holder.pid}): one run per lab"
+        )
+        assert "`workbench lab status shop`" in str(refused.value.hint)
+    finally:
+        holder.send_signal(signal.SIGKILL)  # as a CLI killed mid-start: the kernel releases it
+        holder.wait()
+    assert not runs.start_in_progress("shop")
+    with runs.start_lock("shop"):
+        assert runs.start_in_progress("shop")  # another session of this process is refused too
+    assert not runs.start_in_progress("shop")
+
+
+def test_processes_spawned_under_the_lock_do_not_keep_it() -> None:
+    import subprocess
+
+    with runs.start_lock("shop"):
+        service = subprocess.Popen(["sleep", "30"], close_fds=False)  # a service outlives its start
+    try:
+        assert not runs.start_in_progress("shop")
+    finally:
+        service.kill()
+        service.wait()
+
+
+def test_lock_files_live_beside_the_run_folders_not_among_them(isolated_state: Path) -> None:
+    with runs.start_lock("shop"):
+        pass
+    assert (isolated_state / "locks" / "shop.start.lock").is_file()
+    assert runs.run_folders() == []
