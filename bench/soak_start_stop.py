@@ -48,6 +48,8 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURE_LABS = REPO / "tests" / "fixtures" / "labs"
 MODES = {"clean": 0.2, "kill-cli": 0.3, "kill-service": 0.2, "kill-both": 0.15, "double": 0.15}
 CLI_TIMEOUT = 180.0
+REFUSAL = "is already "
+"""The loser of a double start says the lab "is already starting" or "is already running"."""
 
 
 @dataclass
@@ -80,21 +82,21 @@ class Soak:
 
     # -- driving the CLI ------------------------------------------------------------------------
 
-    def workbench(self, *argv: str) -> subprocess.Popen[bytes]:
+    def workbench(self, *argv: str, capture: bool = False) -> subprocess.Popen[bytes]:
         self.log.write(f"\n$ workbench {' '.join(argv)}\n".encode())
         self.log.flush()
         return subprocess.Popen(
             [sys.executable, "-m", "workbench", *argv],
             env=self.env,
             stdin=subprocess.DEVNULL,
-            stdout=self.log,
+            stdout=subprocess.PIPE if capture else self.log,
             stderr=subprocess.STDOUT,
         )
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, *, capture: bool = False) -> subprocess.Popen[bytes]:
         return self.workbench(
             "lab", "start", self.args.lab, "--runtime", self.args.runtime,
-            "--deadline", str(self.args.deadline),
+            "--deadline", str(self.args.deadline), capture=capture,
         )  # fmt: skip
 
     def wait(self, proc: subprocess.Popen[bytes]) -> int | None:
@@ -153,11 +155,20 @@ class Soak:
     def drive(self, cycle: Cycle) -> None:
         mode = cycle.mode
         if mode == "double":
-            first, second = self.start(), self.start()
-            codes = [self.wait(first), self.wait(second)]
-            cycle.exit_codes.extend(codes)
-            if sorted(codes, key=str) != [0, 1]:
-                cycle.notes.append(f"double start: exit codes {codes} (want one 0, one 1)")
+            pair = [self.start(capture=True), self.start(capture=True)]
+            said = []
+            for cli in pair:
+                out, _ = cli.communicate(timeout=CLI_TIMEOUT)
+                self.log.write(out)
+                said.append(out.decode(errors="replace"))
+                cycle.exit_codes.append(cli.returncode)
+            refused = [t for t in said if REFUSAL in t and "workbench lab status" in t]
+            self.read_records(cycle)
+            if len(refused) != 1 or len(cycle.run_ids) != 1:
+                cycle.notes.append(
+                    f"double start: {len(cycle.run_ids)} run(s), {len(refused)} refusal(s) "
+                    "(want one of each)"
+                )
             return
         cli = self.start()
         delay = self.rng.uniform(0.0, self.window or 3.0)
@@ -279,7 +290,7 @@ def main() -> int:
     parser.add_argument(
         "--deadline",
         type=float,
-        default=30.0,
+        default=60.0,
         help="each start's deadline (a start whose dependency was killed waits that long)",
     )
     parser.add_argument(
@@ -298,7 +309,7 @@ def main() -> int:
         for number in range(1, args.cycles + 1):
             cycle = soak.cycle(number)
             modes[cycle.mode] += 1
-            refusals += cycle.mode == "double" and 1 in cycle.exit_codes
+            refusals += cycle.mode == "double" and not cycle.notes
             line = f"{number:4} {cycle.mode:<13} {cycle.seconds:5.1f} s  runs {len(cycle.run_ids)}"
             print(line + (f"  ({'; '.join(cycle.notes)})" if cycle.notes else ""), flush=True)
             problems = [n for n in cycle.notes if n.startswith("double start")]
