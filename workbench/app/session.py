@@ -169,8 +169,12 @@ class LabSession:
             self._refuse_running()
 
     def _refuse_running(self) -> None:
+        """Under the lab's start lock: refuse if the lab runs; remove what killed starts left."""
         from workbench.runtime.stale import inspect_run
 
+        for folder in runs.unrecorded_folders(self.lab_id):
+            runs.remove_run(folder)
+            self.note(f"removed {folder.name}: a start that was killed before it recorded its run")
         running = self._newest_run(clean=True)
         if running is not None:
             raise runs.busy_running(running, inspect_run(running).problem())

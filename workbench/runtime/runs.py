@@ -27,6 +27,9 @@ from workbench.runtime.base import Deployment
 SCRATCH_WORKSPACE = "workspace"
 LOCKS = "locks"
 """Beside runs/ (never inside: every folder there is a run): one lock file per lab."""
+UNRECORDED_AGE = 1.0
+"""Seconds a run folder may go without its run.json before it counts as left by a killed start
+(a start writes it milliseconds after making the folder)."""
 LOCK_PATIENCE = 0.2
 """Seconds a start retries a taken lock before refusing: long enough to outlast a mere look
 (`starting`), far too short to wait for another start (seconds to minutes)."""
@@ -160,6 +163,45 @@ def run_folders() -> list[Path]:
     """Every run folder, including ones without a readable run.json (for gc)."""
     root = runs_dir()
     return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+def unrecorded_folders(
+    lab_id: str | None = None, *, older_than: float = UNRECORDED_AGE
+) -> list[Path]:
+    """Run folders (of one lab, if given) without a run.json for `older_than` seconds: what a
+    start killed (kill -9) between making its folder and writing its record left behind.
+
+    Nothing was started from such a folder (processes and containers come after the record), so
+    whoever holds the lab's start lock may remove it: no start of the lab is writing it then."""
+    found = []
+    now = time.time()
+    for folder in run_folders():
+        lab, _, suffix = folder.name.rpartition("-")
+        if not re.fullmatch(r"[0-9a-f]{8}", suffix) or lab_id not in (None, lab):
+            continue
+        with contextlib.suppress(OSError):  # (removed meanwhile)
+            if (
+                not (folder / Deployment.RECORD).exists()
+                and now - folder.stat().st_mtime > older_than
+            ):
+                found.append(folder)
+    return found
+
+
+def remove_unrecorded(lab_id: str | None = None) -> list[str]:
+    """Remove the unrecorded folders of every lab (or of one) whose start lock is free; the run
+    ids of the folders removed. (A start holding the lock removes its lab's with
+    `unrecorded_folders` and `remove_run`: taking the lock again would be refused.)"""
+    removed = []
+    for folder in unrecorded_folders(lab_id):
+        try:
+            with start_lock(folder.name.rpartition("-")[0]):
+                if folder in unrecorded_folders(lab_id):
+                    remove_run(folder)
+                    removed.append(folder.name)
+        except LabBusyError:
+            continue  # a start of that lab is under way: the folder may be its own
+    return removed
 
 
 def find_run(lab_id: str) -> Deployment:

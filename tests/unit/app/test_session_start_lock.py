@@ -162,3 +162,32 @@ def test_lab_start_and_check_start_refuse_at_once_while_another_start_holds_the_
         assert checked.exit_code == 1
         assert "lab 'shop' is already starting" in str(report["error"])
         assert runs.run_folders() == [folder]
+
+
+def _unrecorded_folder() -> Path:
+    """What a `lab start` killed with SIGKILL between making its run folder and writing its
+    run.json leaves: a folder `lab stop` cannot find by its record."""
+    import os
+
+    folder = runs.create_run_dir("shop")[1]
+    then = time.time() - 60
+    os.utime(folder, (then, then))
+    return folder
+
+
+def test_a_start_removes_what_a_killed_start_left_before_its_record(fake: SlowRuntime) -> None:
+    fake.release.set()
+    orphan = _unrecorded_folder()
+    notes: list[str] = []
+    deployment = _session(notes).start()
+    assert runs.run_folders() == [deployment.run_dir]
+    assert notes == [f"removed {orphan.name}: a start that was killed before it recorded its run"]
+
+
+def test_lab_stop_removes_what_a_killed_start_left_before_its_record(fixture_labs: Path) -> None:
+    from workbench.errors import NotRunningError
+
+    _unrecorded_folder()
+    result = CliRunner().invoke(cli, ["lab", "stop", "shop"])
+    assert isinstance(result.exception, NotRunningError)  # nothing recorded ran
+    assert runs.run_folders() == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -149,3 +150,29 @@ def test_lock_files_live_beside_the_run_folders_not_among_them(isolated_state: P
         pass
     assert (isolated_state / "locks" / "shop.start.lock").is_file()
     assert runs.run_folders() == []
+
+
+def _aged(folder: Path, seconds: float = 60.0) -> Path:
+    then = time.time() - seconds
+    os.utime(folder, (then, then))
+    return folder
+
+
+def test_folders_a_killed_start_left_without_a_record_are_found_once_old_enough() -> None:
+    orphan = _aged(runs.create_run_dir("shop")[1])
+    fresh = runs.create_run_dir("shop")[1]  # a start writes its run.json right after
+    recorded = make_run("shop", time.time()).run_dir
+    _aged(recorded)
+    other = _aged(runs.create_run_dir("saga")[1])
+    assert runs.unrecorded_folders("shop") == [orphan]
+    assert sorted(runs.unrecorded_folders()) == sorted([orphan, other])
+    assert fresh.is_dir() and recorded.is_dir()
+
+
+def test_removing_unrecorded_folders_spares_labs_whose_start_is_under_way() -> None:
+    shop = _aged(runs.create_run_dir("shop")[1])
+    saga = _aged(runs.create_run_dir("saga")[1])
+    with runs.start_lock("saga"):  # its start may be about to write that run.json
+        assert runs.remove_unrecorded() == [shop.name]
+    assert not shop.exists()
+    assert saga.is_dir()
