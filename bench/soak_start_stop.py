@@ -229,13 +229,18 @@ class Soak:
         import docker
 
         client = docker.from_env()
+        wanted = {"label": [f"{labels.STATE}={labels.state_key()}"]}
         try:
-            wanted = {"label": [f"{labels.STATE}={labels.state_key()}"]}
-            return (
-                client.containers.list(all=True, filters=wanted),
-                client.networks.list(filters=wanted),
-                client.volumes.list(filters=wanted),
-            )
+            for _ in range(20):
+                try:
+                    return (
+                        client.containers.list(all=True, filters=wanted),
+                        client.networks.list(filters=wanted),
+                        client.volumes.list(filters=wanted),
+                    )
+                except docker.errors.NotFound:  # removed between the list and its inspection
+                    time.sleep(0.05)
+            raise RuntimeError("the engine's objects kept changing under the listing")
         finally:
             client.close()
 
