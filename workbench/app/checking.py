@@ -96,9 +96,9 @@ def _running(lab: Lab, *, start: bool, note: Say) -> Deployment | None:
 
     A recorded run whose services are all gone (a reboot, removed containers) is no deployment
     to check against: with `start` it is cleaned up (and a new one started), else it is an error
-    that says what to do.
+    that says what to do; unless another start of the lab is under way (LabBusyError).
     """
-    from workbench.runtime.runs import find_run
+    from workbench.runtime.runs import busy_starting, find_run, start_in_progress
     from workbench.runtime.stale import clean_up, inspect_run
 
     if not lab.runs_services:
@@ -110,6 +110,8 @@ def _running(lab: Lab, *, start: bool, note: Say) -> Deployment | None:
     health = inspect_run(deployment)
     if not health.stale:
         return deployment
+    if start_in_progress(lab.id):  # no live service yet, but not stale: it is coming up
+        raise busy_starting(lab.id)
     if start:
         clean_up(health)
         note(f"removed {health.problem()}")

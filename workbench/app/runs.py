@@ -37,9 +37,12 @@ class Stopped:
 
 def stop(lab_or_run: str | None = None, *, every_run: bool = False) -> list[Stopped]:
     """Stop a lab's newest run (or, with `every_run`, all of its runs; with no lab, every run of
-    every lab) and remove what it created."""
+    every lab) and remove what it created, and the folders starts killed before they recorded
+    their run left (`runs.remove_unrecorded`)."""
     from workbench.runtime.select import runtime_for
 
+    if lab_or_run is not None or every_run:  # what starts killed before their record left
+        runs.remove_unrecorded(lab_or_run)
     if lab_or_run is None:
         targets = runs.list_runs() if every_run else []
     elif every_run:

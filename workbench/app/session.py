@@ -146,19 +146,13 @@ class LabSession:
         """Adopt the lab's run if one runs (started from another shell); True if adopted.
 
         Runs whose services are all gone (a reboot, removed containers) are removed, saying so:
-        they answer nothing and would only confuse a start or a check.
+        they answer nothing and would only confuse a start or a check. Not while another start
+        of the lab is under way: its run has no live service yet, and is not stale (it is
+        adopted, and comes up).
         """
         from workbench.runtime.select import runtime_for
-        from workbench.runtime.stale import clean_up, inspect_run
 
-        adopted: Deployment | None = None
-        for deployment in runs.list_runs(self.lab_id):
-            health = inspect_run(deployment)
-            if health.stale:
-                clean_up(health)
-                self.note(f"removed {health.problem()}")
-            elif adopted is None or deployment.started_at > adopted.started_at:
-                adopted = deployment
+        adopted = self._newest_run(clean=not runs.start_in_progress(self.lab_id))
         if adopted is None:
             return False
         with self._lock:
@@ -166,6 +160,38 @@ class LabSession:
             self.deployment = adopted
             self.workspace = adopted.workspace or self.workspace
         return True
+
+    def refuse_if_busy(self) -> None:
+        """LabBusyError if the lab is already starting or running (one run per lab), saying how
+        to see it; stale runs are removed on the way, saying so. `start` asks the same under
+        the lab's start lock; a front end asks first to refuse before it says anything."""
+        with runs.start_lock(self.lab_id):
+            self._refuse_running()
+
+    def _refuse_running(self) -> None:
+        """Under the lab's start lock: refuse if the lab runs; remove what killed starts left."""
+        from workbench.runtime.stale import inspect_run
+
+        for folder in runs.unrecorded_folders(self.lab_id):
+            runs.remove_run(folder)
+            self.note(f"removed {folder.name}: a start that was killed before it recorded its run")
+        running = self._newest_run(clean=True)
+        if running is not None:
+            raise runs.busy_running(running, inspect_run(running).problem())
+
+    def _newest_run(self, *, clean: bool) -> Deployment | None:
+        """The lab's newest run that runs; with `clean`, stale runs are removed, saying so."""
+        from workbench.runtime.stale import clean_up, inspect_run
+
+        newest: Deployment | None = None
+        for deployment in runs.list_runs(self.lab_id):
+            health = inspect_run(deployment)
+            if health.stale and clean:
+                clean_up(health)
+                self.note(f"removed {health.problem()}")
+            elif newest is None or deployment.started_at > newest.started_at:
+                newest = deployment
+        return newest
 
     def start(
         self,
@@ -175,13 +201,24 @@ class LabSession:
     ) -> Deployment:
         """Start the lab's services and wait until they are ready; `cancel_start` interrupts.
 
+        One run per lab, whoever starts it (CLI, `check --start`, the TUI, any shell): the lab's
+        start lock is held from "does it run already?" until the start is over, so of two starts
+        at the same moment one runs the lab and the other raises LabBusyError at once (already
+        starting, or already running), never waiting. Holding it to the end, not just until the
+        run record is written, keeps a start that has no live service yet (a Docker bake) from
+        looking stale to another start, which would remove it.
+
         A start that fails for some services keeps the run (the learner reads the logs, fixes the
         code and restarts the service) and raises StartFailedError.
         """
         if self.deployment is not None:
             return self.deployment
         self._cancel_start.clear()
+        with runs.start_lock(self.lab_id):
+            self._refuse_running()
+            return self._start(on_progress, deadline)
 
+    def _start(self, on_progress: Callable[[Progress], None] | None, deadline: float) -> Deployment:
         def progress(step: Progress) -> None:
             # The runtime calls back between steps; raising here is how a start is interrupted:
             # the runtime's own clean-up (as for Ctrl-C) stops what was started.

@@ -14,7 +14,6 @@ import click
 
 if TYPE_CHECKING:
     from workbench.app.runs import RunHealth
-    from workbench.app.session import LabSession
     from workbench.runtime.base import Deployment, Progress, ServiceStatus
 
 RUNTIMES = ("auto", "local", "docker")
@@ -77,8 +76,7 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
     session = LabSession(
         spec, runtime, note=lambda text: console().print(f"  [yellow]note:[/] {escape(text)}")
     )
-    if session.open():
-        _refuse_second_start(session)
+    session.refuse_if_busy()  # asked again, atomically, by the start itself
     workspace = session.use_workspace(workspace_dir)
     engine = session.choose_runtime()
     console().print(f"starting [bold]{spec.id}[/] on the {engine.name} runtime")
@@ -211,21 +209,6 @@ def restart_cmd(lab_id: str, service: str) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _refuse_second_start(session: LabSession) -> None:
-    """One run per lab from the CLI (the library allows more)."""
-    from workbench.app.runs import health
-    from workbench.errors import WorkbenchError
-
-    lab_id, deployment = session.lab_id, session.require()
-    problem = health(deployment.run_id)[0].problem()
-    gone = f"; {problem}" if problem else ""
-    raise WorkbenchError(
-        f"lab {lab_id!r} is already running ({deployment.run_id}, {deployment.runtime}){gone}",
-        f"see it with `workbench lab status {lab_id}`, or stop it first with "
-        f"`workbench lab stop {lab_id}`",
-    )
 
 
 def _print_progress(progress: Progress) -> None:

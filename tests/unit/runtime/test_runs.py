@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -92,3 +93,86 @@ def test_scratch_workspace_is_a_copy_of_the_starter(tmp_path: Path) -> None:
     assert (workspace / "pricing.py").read_text() == "# TODO\n"
     assert (workspace / "pkg" / "x.py").is_file()
     assert runs.scratch_workspace(run_dir, tmp_path / "no-starter") is None
+
+
+# -- the start lock: one start of a lab at a time ----------------------------------------------
+
+HOLDER = """
+import sys, time
+from workbench.runtime import runs
+with runs.start_lock("shop"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_start_lock_refuses_at_once_names_its_holder_and_dies_with_it() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert runs.start_in_progress("shop")
+        assert not runs.start_in_progress("saga")  # per lab
+        began = time.monotonic()
+        with pytest.raises(runs.LabBusyError) as refused, runs.start_lock("shop"):
+            pass
+        assert time.monotonic() - began < 1.0
+        assert refused.value.message == (
+            f"lab 'shop' is already starting (process {holder.pid}): one run per lab"
+        )
+        assert "`workbench lab status shop`" in str(refused.value.hint)
+    finally:
+        holder.send_signal(signal.SIGKILL)  # as a CLI killed mid-start: the kernel releases it
+        holder.wait()
+    assert not runs.start_in_progress("shop")
+    with runs.start_lock("shop"):
+        assert runs.start_in_progress("shop")  # another session of this process is refused too
+    assert not runs.start_in_progress("shop")
+
+
+def test_processes_spawned_under_the_lock_do_not_keep_it() -> None:
+    import subprocess
+
+    with runs.start_lock("shop"):
+        service = subprocess.Popen(["sleep", "30"], close_fds=False)  # a service outlives its start
+    try:
+        assert not runs.start_in_progress("shop")
+    finally:
+        service.kill()
+        service.wait()
+
+
+def test_lock_files_live_beside_the_run_folders_not_among_them(isolated_state: Path) -> None:
+    with runs.start_lock("shop"):
+        pass
+    assert (isolated_state / "locks" / "shop.start.lock").is_file()
+    assert runs.run_folders() == []
+
+
+def _aged(folder: Path, seconds: float = 60.0) -> Path:
+    then = time.time() - seconds
+    os.utime(folder, (then, then))
+    return folder
+
+
+def test_folders_a_killed_start_left_without_a_record_are_found_once_old_enough() -> None:
+    orphan = _aged(runs.create_run_dir("shop")[1])
+    fresh = runs.create_run_dir("shop")[1]  # a start writes its run.json right after
+    recorded = make_run("shop", time.time()).run_dir
+    _aged(recorded)
+    other = _aged(runs.create_run_dir("saga")[1])
+    assert runs.unrecorded_folders("shop") == [orphan]
+    assert sorted(runs.unrecorded_folders()) == sorted([orphan, other])
+    assert fresh.is_dir() and recorded.is_dir()
+
+
+def test_removing_unrecorded_folders_spares_labs_whose_start_is_under_way() -> None:
+    shop = _aged(runs.create_run_dir("shop")[1])
+    saga = _aged(runs.create_run_dir("saga")[1])
+    with runs.start_lock("saga"):  # its start may be about to write that run.json
+        assert runs.remove_unrecorded() == [shop.name]
+    assert not shop.exists()
+    assert saga.is_dir()
