@@ -179,3 +179,23 @@ def test_writing_outside_the_workspace_is_not_prevented_on_the_local_runtime(sho
     assert elapsed < PRECHECK_BOUND
     assert target.read_text(encoding="utf-8") == "written by the learner's pricing.py at import\n"
     assert processes_of(shop) == []
+
+
+def test_the_checks_never_import_a_learner_module_named_like_their_libraries(shop: Path) -> None:
+    """The checks' pytest process runs outside the workspace, with no current folder on sys.path:
+    a learner's `pytest.py` is not what `python -m pytest` runs (it was, on the host)."""
+    marker = shop / "outside" / "ran.txt"
+    workspace = learner_workspace(shop, "write_outside", shop / "workspace" / "ignored.txt")
+    solution = (TESTS / "fixtures" / "labs" / "shop" / "solution" / "pricing.py").read_text()
+    (workspace / "pricing.py").write_text(solution, encoding="utf-8")
+    hostile = (
+        "import pathlib\n"
+        f"pathlib.Path({str(marker)!r}).parent.mkdir(parents=True, exist_ok=True)\n"
+        f"pathlib.Path({str(marker)!r}).write_text(__name__)\n"
+    )
+    for name in ("pytest.py", "pluggy.py", "conftest.py"):
+        (workspace / name).write_text(hostile, encoding="utf-8")
+    result, elapsed = check(workspace, "--start", "--runtime", "local")
+    assert result["passed"] is True, result
+    assert elapsed < START_BOUND
+    assert not marker.exists()
