@@ -1,6 +1,8 @@
 """On the Docker runtime no learner code runs on the host: a `pricing.py` that writes a file to a
 host path at import writes nothing there, neither in `workbench check`'s import pre-check (in a
-throw-away container) nor in the services, and the pre-check still reports file and line."""
+throw-away container) nor in the services, and the pre-check still reports file and line. Files
+that allocate, exit or loop at import meet the container's limits and the pre-check's timeout,
+with the exact message the learner reads, and leave no container behind."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 from support import TESTS, docker_required
 
+from workbench.checkrun.imports import IMPORT_TIMEOUT
 from workbench.dockerengine import labels
 from workbench.runtime.docker import engine_available
 
@@ -108,3 +111,29 @@ def test_neither_the_pre_check_nor_the_services_write_to_the_host(
     assert again["run_id"] == result["run_id"]
     assert elapsed < PRECHECK_BOUND + 30
     assert not target.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("allocate", "importing it ended the Python process (out of memory: the limit is 256m)"),
+        ("exit_at_import", "importing it ended the Python process (no output)"),
+        (
+            "loop_at_import",
+            f"importing it did not finish within {IMPORT_TIMEOUT:g} s: does it run something at "
+            "import time (a loop, a server, input())?",
+        ),
+    ],
+)
+def test_hostile_files_meet_the_containers_limits_in_the_pre_check(
+    hostile: tuple[Path, Path], case: str, message: str
+) -> None:
+    workspace, _ = hostile
+    (workspace / "pricing.py").write_text(
+        (HOSTILE / f"{case}.py").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    result, elapsed = check(workspace, "--start", "--runtime", "docker")
+    assert result["import_problems"] == [{"file": "pricing.py", "line": None, "message": message}]
+    assert result["run_id"] is None
+    assert elapsed < PRECHECK_BOUND
+    assert leftovers() == []  # the container was removed, the timed-out one killed first
