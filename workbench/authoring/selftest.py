@@ -146,13 +146,7 @@ def _check_variant(
         )
     # Files that do not load are the variant's verdict; starting services on them would only
     # crash them (as `workbench check` does, the pre-check comes first).
-    # On Docker the variant's code runs in containers only, the pre-check's import included.
-    sandbox = None
-    if engine.name == "docker":
-        from workbench.runtime.docker.sandbox import DockerPython
-
-        sandbox = DockerPython(lab)
-    not_loading = files_that_do_not_load(lab, workspace, only, sandbox=sandbox)
+    not_loading = files_that_do_not_load(lab, workspace, only)
     if not_loading is not None:
         return not_loading
     try:
