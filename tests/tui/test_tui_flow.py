@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from workbench.app.session import LOCAL_RUNTIME_NOTE
 from workbench.paths import runs_dir
 from workbench.runtime import faults
 from workbench.runtime.local import procs
@@ -47,6 +48,7 @@ async def _open_shop(pilot, wait_until) -> LabScreen:  # type: ignore[no-untyped
 
 async def test_start_check_fail_fix_pass_stop(shop_workspace: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
     app = WorkbenchApp(lab_id="shop", runtime="local")
+    notified = _spy_on_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_shop(pilot, wait_until)
         services = screen.query_one(ServicesPanel)
@@ -59,6 +61,8 @@ async def test_start_check_fail_fix_pass_stop(shop_workspace: Path, wait_until) 
         assert deployment is not None
         run_id = deployment.run_id
         assert _left_running(run_id)  # really running processes
+        # The first start on the local runtime says, once, that learner code runs unconfined.
+        assert notified.count(LOCAL_RUNTIME_NOTE) == 1
 
         # The starter is wrong: the checks fail, each with its sentence and hint.
         panel = screen.query_one(ChecksPanel)
@@ -99,6 +103,25 @@ async def test_start_check_fail_fix_pass_stop(shop_workspace: Path, wait_until) 
         assert _left_running(run_id) == []
         assert not (runs_dir() / run_id).exists()
         assert {services.state_of(s.name) for s in screen.lab.services} == {"stopped"}
+
+        await pilot.press("s")  # a second start in the same session: no second note
+        await wait_until(pilot, lambda: screen.phase == "running", within=60, what="running again")
+        assert notified.count(LOCAL_RUNTIME_NOTE) == 1
+        await pilot.press("x")
+        await wait_until(pilot, lambda: screen.phase == "stopped", within=20, what="stopped")
+
+
+def _spy_on_notifications(app: WorkbenchApp) -> list[str]:
+    """Every notification's text, kept (the app forgets those that timed out)."""
+    sent: list[str] = []
+    notify = app.notify
+
+    def spy(message: str, *args: object, **kwargs: object) -> None:
+        sent.append(str(message))
+        notify(message, *args, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = spy  # type: ignore[method-assign]
+    return sent
 
 
 async def test_cancel_start_leaves_nothing(shop_workspace: Path, wait_until) -> None:  # type: ignore[no-untyped-def]

@@ -124,3 +124,36 @@ def test_a_learner_file_may_import_what_its_service_provides(tmp_path: Path) -> 
     [problem] = not_loading.import_problems
     assert (problem.file, problem.line) == ("pricing.py", 1)
     assert "gateway_blocks" in problem.message
+
+
+def _processes_naming(folder: Path) -> list[str]:
+    needle = str(folder).encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if needle in (proc / "cmdline").read_bytes():
+                    found.append(proc.name)
+            except OSError:
+                continue
+    return found
+
+
+def test_a_child_forked_at_import_neither_holds_up_the_check_nor_outlives_it(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path,
+        "pricing.py",
+        "import os, time\nif os.fork() == 0:\n    time.sleep(60)\n    os._exit(0)\nX = 1\n",
+    )
+    began = time.monotonic()
+    assert check_imports(tmp_path, ["pricing.py"], timeout=10.0) == []
+    assert time.monotonic() - began < 5  # the child's inherited output does not keep us waiting
+    assert _processes_naming(tmp_path) == []
+
+
+def test_allocating_at_import_meets_the_memory_limit_on_its_line(tmp_path: Path) -> None:
+    write(tmp_path, "pricing.py", "X = 1\nHOARD = [bytearray(1 << 20) for _ in range(100_000)]\n")
+    [problem] = check_imports(tmp_path, ["pricing.py"])
+    assert (problem.line, problem.message) == (2, "importing it failed with MemoryError")

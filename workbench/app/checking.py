@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from workbench.checkrun.results import CheckRun
     from workbench.lab.model import Lab
     from workbench.runtime.base import Deployment, Progress
+    from workbench.runtime.sandbox import ChildOutput, Sandbox
 
 Say = Callable[[str], object]
 
@@ -66,7 +67,9 @@ def check(
     workspace = _workspace(lab, request.workspace, deployment)
     _note_other_workspace(lab, deployment, workspace, note)
     # Files that do not load are reported first: starting services on them would only crash.
-    run = files_that_do_not_load(lab, workspace, selected)
+    # Importing them runs the learner's code: where the run's (or the start's) runtime runs it.
+    sandbox = _sandbox(lab, request, deployment, busy=say_busy)
+    run = files_that_do_not_load(lab, workspace, selected, sandbox=sandbox)
     if run is None:
         if lab.runs_services and deployment is None:
             deployment = _start(lab, request, workspace, note=note, busy=say_busy)
@@ -81,6 +84,58 @@ def check(
             precheck=False,
         )
     return Checked(run, progress.record(run))
+
+
+def _sandbox(
+    lab: Lab, request: CheckRequest, deployment: Deployment | None, *, busy: Say
+) -> Sandbox:
+    """Where the pre-check imports the learner's files: in a container like the services' when
+    the run is a Docker run or the start will be one, on the host otherwise.
+
+    With `--start --runtime auto` and an engine that answers, that is Docker; when its images
+    cannot be baked the start falls back to the local runtime, and so does the pre-check.
+    """
+    from workbench.checkrun.runner import sandbox_for
+
+    if deployment is not None or not (request.start and lab.runs_services):
+        return sandbox_for(lab, deployment)
+    if request.runtime not in ("docker", "auto"):
+        return sandbox_for(lab, None)
+    from workbench.runtime.select import docker_available
+
+    if request.runtime == "auto" and not docker_available():
+        return sandbox_for(lab, None)
+    from workbench.runtime.docker.sandbox import DockerPython
+
+    def progress(step: Progress) -> None:  # a cold bake takes minutes: show it
+        busy(f"baking {lab.id}'s images: {step.service} {step.detail}".rstrip())
+
+    docker = DockerPython(lab, on_progress=progress)
+    return docker if request.runtime == "docker" else _AutoSandbox(docker)
+
+
+class _AutoSandbox:
+    """Docker's sandbox for `--runtime auto`; the host's when the images cannot be baked (the
+    start then runs the lab on the local runtime: its services load the files on the host)."""
+
+    def __init__(self, docker: Sandbox) -> None:
+        self.docker = docker
+
+    def run_python(
+        self, script: str, args: list[str], *, workspace: Path, paths: list[Path], timeout: float
+    ) -> ChildOutput:
+        from workbench.bakery.build import BakeError
+        from workbench.runtime.sandbox import HostPython
+
+        try:
+            return self.docker.run_python(
+                script, args, workspace=workspace, paths=paths, timeout=timeout
+            )
+        except BakeError:
+            pass  # the start says why, and that it runs on the local runtime instead
+        return HostPython().run_python(
+            script, args, workspace=workspace, paths=paths, timeout=timeout
+        )
 
 
 def failed_run(lab_id: str, error: WorkbenchError) -> CheckRun:

@@ -36,6 +36,13 @@ fallback to the local runtime). The CLI prints it; the TUI shows a notification.
 
 SERVICE_ACTIONS = ("restart", "kill", "pause", "resume")
 
+LOCAL_RUNTIME_NOTE = (
+    "The local runtime runs the learner's code as you, on this machine, unconfined: it can read, "
+    "write and start whatever you can. For code you did not write (grading), use the Docker "
+    "runtime (ctrl+r, or `--runtime docker`)."
+)
+"""What the TUI says the first time a lab starts on the local runtime (the README says it too)."""
+
 
 class CancelledError(WorkbenchError):
     """The user cancelled long work (start, checks)."""

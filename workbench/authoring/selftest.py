@@ -146,6 +146,8 @@ def _check_variant(
         )
     # Files that do not load are the variant's verdict; starting services on them would only
     # crash them (as `workbench check` does, the pre-check comes first).
+    # The variants are the lab's own files (starter, solution, mutants): the author's code, run
+    # on the host like its checks, also on Docker (learners' files: `workbench.app.checking`).
     not_loading = files_that_do_not_load(lab, workspace, only)
     if not_loading is not None:
         return not_loading

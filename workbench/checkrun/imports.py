@@ -2,31 +2,40 @@
 
 A syntax error or a name that does not exist would otherwise surface as a service that crashed or a
 check that errors far from the cause. Here it is reported naming the file and line. Python files are
-compiled and imported in a subprocess (the learner's code may hang or exit at import time), with
-the workspace first on sys.path as the services have it, then the source folders of the lab's
-python services that load learner files (a learner file may import what its service provides,
-e.g. the saga lab's `saga_blocks`); YAML and JSON files are parsed.
+compiled and imported in a child process (the learner's code may hang, fork or exit at import
+time), with the workspace first on sys.path as the services have it, then the source folders of
+the lab's python services that load learner files (a learner file may import what its service
+provides, e.g. the saga lab's `saga_blocks`); YAML and JSON files are parsed.
+
+Importing a file runs its module-level code, so *where* the child runs is the runtime's word: a
+`Sandbox` (`workbench.runtime.sandbox`): on the host as the user for the local runtime, in a
+throw-away container hardened like the lab's services for the Docker runtime. Either way the child
+writes the same event lines, read here into the same problems (file, line, message).
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from workbench.checkrun.results import ImportProblem
 from workbench.lab.model import Lab, ServiceKind
+from workbench.runtime.sandbox import HostPython, Sandbox
 
-IMPORT_TIMEOUT = 15.0
+IMPORT_TIMEOUT = 10.0
+"""Seconds the pre-check may take (all files): a file that loops at import is reported then."""
 
 # Runs in the child: one JSON line per event, flushed, so a hang still tells which file it was in.
-_CHILD = r"""
+# argv: workspace, extra sys.path folders (JSON), files (JSON), required names (JSON), and an
+# address-space limit in bytes (0: none).
+CHILD = r"""
 import importlib, importlib.util, json, os, sys, traceback
-workspace, files, required = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-sys.path[0:0] = [workspace, *json.loads(sys.argv[4])]
+workspace, files, required = sys.argv[1], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+sys.path[0:0] = [workspace, *json.loads(sys.argv[2])]
+if int(sys.argv[5]):
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[5]), int(sys.argv[5])))
 
 def emit(**event):
     sys.__stdout__.write(json.dumps(event) + "\n")
@@ -126,10 +135,12 @@ def check_imports(
     starter: Path | None = None,
     paths: list[Path] | None = None,
     timeout: float = IMPORT_TIMEOUT,
+    sandbox: Sandbox | None = None,
 ) -> list[ImportProblem]:
     """Problems that stop the learner files from loading; empty when all of them load.
 
-    `paths` go on sys.path after the workspace (see `service_paths`).
+    `paths` go on sys.path after the workspace (see `service_paths`); `sandbox` is where the
+    learner's code runs (default: `HostPython`, as the local runtime runs it).
     """
     if not files:
         return []
@@ -138,34 +149,16 @@ def check_imports(
         original = starter / rel if starter else None
         if rel.endswith(".py") and original and original.is_file():
             required[rel] = public_names(original.read_text(encoding="utf-8", errors="replace"))
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    args = [
-        sys.executable,
-        "-c",
-        _CHILD,
-        str(workspace.resolve()),
-        json.dumps(files),
-        json.dumps(required),
-        json.dumps([str(p) for p in paths or []]),
-    ]
-    try:
-        proc = subprocess.run(
-            args,
-            cwd=workspace,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-        stdout, stderr, timed_out = proc.stdout, proc.stderr, False
-    except subprocess.TimeoutExpired as exc:
-        stdout = _text(exc.stdout)
-        stderr, timed_out = _text(exc.stderr), True
+    output = (sandbox or HostPython()).run_python(
+        CHILD,
+        [json.dumps(files), json.dumps(required)],
+        workspace=workspace.resolve(),
+        paths=list(paths or []),
+        timeout=timeout,
+    )
     problems: list[ImportProblem] = []
     current: str | None = None
-    for line in stdout.splitlines():
+    for line in output.stdout.splitlines():
         try:
             event = json.loads(line)
         except ValueError:
@@ -176,19 +169,13 @@ def check_imports(
             current = None
             problems.extend(ImportProblem(event["done"], ln, msg) for ln, msg in event["problems"])
     if current is not None:
-        if timed_out:
+        if output.timed_out:
             message = (
                 f"importing it did not finish within {timeout:g} s: does it run something "
                 "at import time (a loop, a server, input())?"
             )
         else:
-            last = stderr.strip().splitlines()[-1:] or ["no output"]
-            message = f"importing it ended the Python process ({last[0]})"
+            last = output.stderr.strip().splitlines()[-1:] or ["no output"]
+            message = f"importing it ended the Python process ({output.ended or last[0]})"
         problems.append(ImportProblem(current, None, message))
     return problems
-
-
-def _text(data: bytes | str | None) -> str:
-    if data is None:
-        return ""
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data

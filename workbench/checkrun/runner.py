@@ -1,10 +1,15 @@
 """Running a lab's checks: pytest in a subprocess, turned into one `CheckRun` (runs on the host).
 
-The subprocess isolates the workbench from the learner's code (a hang, a crash, an `os._exit`), a
-per-check timeout (pytest-timeout) ends a hanging check, and an overall deadline kills the whole
-process group. The plugin (`workbench.checks.plugin`, inside that process) writes one event line
-per event (format: `workbench.checks.wire`), read here as it arrives, so the front ends can show
-checks as they finish and nothing is lost when the process dies.
+The subprocess isolates the workbench from a check that hangs, crashes or exits, a per-check timeout
+(pytest-timeout) ends a hanging check, and an overall deadline kills the whole process group. The
+checks run the lab author's code on the host, never the learner's: they talk to the services
+(which load the learner's files) and read the workspace, and the process runs outside the
+workspace with no current folder on sys.path, so a learner's `pytest.py` or `httpx.py` is not
+what it imports. The import pre-check runs the learner's code where the run's runtime runs it
+(`sandbox_for`: a container for a Docker run). The plugin (`workbench.checks.plugin`, inside
+that process) writes one event line per event (format: `workbench.checks.wire`), read here as it
+arrives, so the front ends can show checks as they finish and nothing is lost when the process
+dies.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from workbench.checks import wire
 from workbench.errors import WorkbenchError
 from workbench.lab.model import Lab
 from workbench.runtime.base import Deployment
+from workbench.runtime.sandbox import HostPython, Sandbox
 
 CHECK_TIMEOUT = 30.0
 """Seconds one check may take (a check can ask for more with @pytest.mark.timeout(N))."""
@@ -57,6 +63,16 @@ def learner_files(lab: Lab, exercises: list[str]) -> list[str]:
     return files
 
 
+def sandbox_for(lab: Lab, deployment: Deployment | None) -> Sandbox:
+    """Where the pre-check imports the learner's files: in a container like the services' for
+    a Docker run, else on the host (as the local runtime's services load them)."""
+    if deployment is not None and deployment.runtime == "docker":
+        from workbench.runtime.docker.sandbox import DockerPython
+
+        return DockerPython.of_run(lab, deployment)
+    return HostPython()
+
+
 def run_checks(
     lab: Lab,
     workspace: Path,
@@ -69,12 +85,14 @@ def run_checks(
     on_event: EventCallback | None = None,
     precheck: bool = True,
     cancel: threading.Event | None = None,
+    sandbox: Sandbox | None = None,
 ) -> CheckRun:
     """Run the checks of `exercises` (default: all, stopping after the first not passing).
 
     Learner files that do not load are reported first, and then no check runs (`precheck=False`
     when the caller has just done that with `files_that_do_not_load`). Setting `cancel` (or
     raising from `on_event`) kills the checks' process group; a cancelled run has `error` set.
+    The pre-check runs in `sandbox` (default: `sandbox_for` the deployment).
     """
     workspace = workspace.resolve()
     run = _new_run(lab, workspace, exercises, deployment)
@@ -86,6 +104,7 @@ def run_checks(
             learner_files(lab, run.selected),
             starter=lab.starter_dir,
             paths=service_paths(lab),
+            sandbox=sandbox or sandbox_for(lab, deployment),
         )
     if not run.import_problems:
         if cancel is not None and cancel.is_set():  # cancelled during the pre-check
@@ -117,12 +136,17 @@ def _new_run(
 
 
 def files_that_do_not_load(
-    lab: Lab, workspace: Path, exercises: list[str] | None = None
+    lab: Lab,
+    workspace: Path,
+    exercises: list[str] | None = None,
+    *,
+    sandbox: Sandbox | None = None,
 ) -> CheckRun | None:
     """The import pre-check alone: a run holding the problems, or None when every file loads.
 
     Front ends call it before starting a lab: a file that does not import would only make a
-    service crash at start, far from the line that is wrong.
+    service crash at start, far from the line that is wrong. `sandbox` is where the learner's
+    code runs (default: the host; give the Docker runtime's for a Docker run or start).
     """
     began = time.monotonic()
     workspace = workspace.resolve()
@@ -132,6 +156,7 @@ def files_that_do_not_load(
         learner_files(lab, run.selected),
         starter=lab.starter_dir,
         paths=service_paths(lab),
+        sandbox=sandbox,
     )
     run.duration = time.monotonic() - began
     return run if run.import_problems else None
@@ -250,12 +275,14 @@ def _run_pytest(
             # Plugin autoloading costs about a second (textual's snapshot plugin and friends).
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
             "PYTHONDONTWRITEBYTECODE": "1",  # no __pycache__ in the learner's workspace
+            # `python -m` puts the current folder first on sys.path: not the learner's files.
+            "PYTHONSAFEPATH": "1",
         }
         output = Path(tmp) / "output.txt"
         with output.open("wb") as out:
             proc = subprocess.Popen(
                 cmd,
-                cwd=workspace,
+                cwd=tmp,  # never the workspace: a learner's `pytest.py` would run on the host
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

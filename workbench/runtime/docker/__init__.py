@@ -8,7 +8,8 @@ Modules: `runtime` (the `Runtime` for Docker: start, stop, status, faults), `spe
 as data) and `names`, `images` (baking, image PYTHONPATHs), `workspace` (can the containers read
 it), `gate` (start order), `containers` (engine calls), `network` (networks, partition),
 `edge` (host access; `edge_forwarder` runs inside the edge container), `endpoints`, `waits`
-(readiness), `status`, `logs`, `gc`.
+(readiness), `status`, `logs`, `gc`, `sandbox` (learner code outside the services, e.g. the
+import pre-check of `workbench check`, in a throw-away hardened container).
 """
 
 from __future__ import annotations

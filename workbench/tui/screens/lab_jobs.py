@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker
 
-from workbench.app.session import CancelledError
+from workbench.app.session import LOCAL_RUNTIME_NOTE, CancelledError
 from workbench.runtime.base import LogLine, Progress, ServiceState, ServiceStatus
 from workbench.tui import backend
 from workbench.tui.messages import CheckProgress, LiveUpdate, StartProgress, WorkDone
@@ -214,6 +214,7 @@ class LabJobs:
             self._went_running()
             ready = len(self.lab.services)
             self.screen.notify(f"{self.lab.id} is running: {ready} services ready.", timeout=4)
+            self._note_local_runtime()
             return
         if self.session.running:  # some services failed, the others run: show the run
             self._went_running()
@@ -225,6 +226,14 @@ class LabJobs:
             self.screen.notify("Start cancelled; nothing was left running.", severity="warning")
         else:
             self.screen.app.report(error, title="Start failed")  # type: ignore[attr-defined]
+
+    def _note_local_runtime(self) -> None:
+        """Once per TUI session, the first time a lab starts on the local runtime."""
+        app = self.screen.app
+        if self.session.runtime_name != "local" or getattr(app, "local_runtime_noted", False):
+            return
+        app.local_runtime_noted = True  # type: ignore[attr-defined]
+        self.screen.notify(LOCAL_RUNTIME_NOTE, title="Local runtime: unconfined", timeout=15)
 
     def _done_stop(self, error: BaseException | None, _result: Any) -> None:
         self.query_one_activity().end()
