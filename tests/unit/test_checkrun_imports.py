@@ -157,3 +157,31 @@ def test_allocating_at_import_meets_the_memory_limit_on_its_line(tmp_path: Path)
     write(tmp_path, "pricing.py", "X = 1\nHOARD = [bytearray(1 << 20) for _ in range(100_000)]\n")
     [problem] = check_imports(tmp_path, ["pricing.py"])
     assert (problem.line, problem.message) == (2, "importing it failed with MemoryError")
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels + 1):
+        refs = ", ".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_learner_yaml_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    write(tmp_path, "partition.yaml", _alias_bomb())
+    write(tmp_path, "shared.yaml", "base: &b {a: 1, b: 2}\none: *b\ntwo: *b\n")  # a normal alias
+    began = time.monotonic()
+    problems = check_imports(tmp_path, ["partition.yaml", "shared.yaml"])
+    assert time.monotonic() - began < 8
+    [problem] = problems
+    assert problem.file == "partition.yaml"
+    assert problem.message.startswith("it expands too far (")
+    assert "at most 50,000)" in problem.message
+
+
+def test_a_self_referencing_or_oversized_data_file_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "loop.yaml", "a: &a [*a]\n")
+    write(tmp_path, "big.json", "[" + "1," * 600_000 + "1]")
+    problems = {p.file: p.message for p in check_imports(tmp_path, ["loop.yaml", "big.json"])}
+    assert problems["loop.yaml"] == "it nests too deep (or an alias names the value it is in)"
+    assert problems["big.json"].startswith("it is 1171 KiB; the workbench reads at most 1024 KiB")

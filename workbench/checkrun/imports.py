@@ -37,6 +37,24 @@ if int(sys.argv[5]):
     import resource
     resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[5]), int(sys.argv[5])))
 
+MAX_DATA_BYTES = 1024 * 1024
+MAX_YAML_VALUES = 50_000
+
+def expanded(node, seen, depth):
+    # Values a YAML document holds once aliases are expanded, each shared node counted once per
+    # use but measured once: an alias bomb is refused before it is built.
+    if id(node) in seen:
+        return seen[id(node)]
+    if depth > 100:
+        raise RecursionError
+    if isinstance(node.value, list):
+        items = [x for pair in node.value for x in (pair if isinstance(pair, tuple) else (pair,))]
+        size = 1 + sum(expanded(x, seen, depth + 1) for x in items)
+    else:
+        size = 1
+    seen[id(node)] = size
+    return size
+
 def emit(**event):
     sys.__stdout__.write(json.dumps(event) + "\n")
     sys.__stdout__.flush()
@@ -84,10 +102,21 @@ for rel in files:
                                                "uses (the starter file defines it)"])
             finally:
                 sys.stdout = sys.__stdout__
+    elif os.path.getsize(path) > MAX_DATA_BYTES:
+        problems.append([None, f"it is {os.path.getsize(path) // 1024} KiB; the workbench reads "
+                               f"at most {MAX_DATA_BYTES // 1024} KiB of a data file"])
     elif rel.endswith((".yaml", ".yml")):
         import yaml
         try:
-            yaml.safe_load(open(path, encoding="utf-8"))
+            node = yaml.compose(open(path, encoding="utf-8"))
+            size = expanded(node, {}, 0)
+            if size > MAX_YAML_VALUES:
+                problems.append([None, f"it expands too far ({size:,} values once its aliases "
+                                       f"are expanded; at most {MAX_YAML_VALUES:,})"])
+            else:
+                yaml.safe_load(open(path, encoding="utf-8"))
+        except RecursionError:
+            problems.append([None, "it nests too deep (or an alias names the value it is in)"])
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problems.append([mark.line + 1 if mark else None, f"not valid YAML: {exc.problem}"])
