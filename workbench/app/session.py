@@ -76,9 +76,14 @@ class LabSession:
     def lab(self) -> Lab:
         """The lab, read from its folder the first time it is needed."""
         if self._lab is None:
-            from workbench.lab import find_lab
+            from workbench.lab import find_lab, load_lab
 
-            self._lab = find_lab(self.lab_id)
+            # A run records the folder it was started from: the same lab, whatever the labs path.
+            recorded = self.deployment.lab_path if self.deployment is not None else None
+            if recorded is not None and recorded.is_dir():
+                self._lab = load_lab(recorded)
+            else:
+                self._lab = find_lab(self.lab_id)
         return self._lab
 
     @property
