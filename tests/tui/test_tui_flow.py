@@ -149,6 +149,22 @@ async def test_cancel_start_leaves_nothing(shop_workspace: Path, wait_until) -> 
         assert left == []
 
 
+async def test_cancel_that_loses_the_race_still_stops(shop_workspace: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
+    """Escape pressed after the start's last step, before the screen heard it was over."""
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_shop(pilot, wait_until)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.phase == "running", within=60, what="running")
+        run_id = screen.session.deployment.run_id  # type: ignore[union-attr]
+        # Replay the race: the cancel is recorded, then the start's "done" message arrives.
+        screen.session.cancel_start()
+        screen.jobs._done_start(None, None)
+        await wait_until(pilot, lambda: screen.phase == "stopped", within=30, what="stopped")
+        assert any("cancelled" in str(n.message) for n in app._notifications)
+        assert _left_running(run_id) == []
+
+
 async def test_cancel_checks(shop_workspace: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
     app = WorkbenchApp(lab_id="shop", runtime="local")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -284,6 +284,11 @@ class LabSession:
         """Ask a running `start` to stop at its next step."""
         self._cancel_start.set()
 
+    @property
+    def start_cancelled(self) -> bool:
+        """Whether a cancel was asked for since the last start began (it may have come too late)."""
+        return self._cancel_start.is_set()
+
     def stop(self) -> None:
         """Stop the run and remove what it created; does nothing when not running."""
         with self._lock:

@@ -68,6 +68,7 @@ class LabJobs:
         self._crashed: set[str] = set()
         self._lifecycle_worker: Worker[None] | None = None
         self._checks_worker: Worker[None] | None = None
+        self._start_cancelled_late = False
 
     def _job(self, name: str, fn: Callable[[], object], *, group: str) -> Worker[None]:
         """Run `fn` in a thread; its result or exception comes back as WorkDone(name)."""
@@ -210,6 +211,13 @@ class LabJobs:
 
     def _done_start(self, error: BaseException | None, _result: Any) -> None:
         self.query_one_activity().end()
+        if error is None and self.session.start_cancelled:
+            # Escape arrived after the start's last step but before this message: the learner
+            # asked for no run, so the run that came up anyway is stopped.
+            self._start_cancelled_late = True
+            self.state.phase = "stopping"
+            self.stop_worker()
+            return
         if error is None:
             self._went_running()
             ready = len(self.lab.services)
@@ -239,8 +247,11 @@ class LabJobs:
         self.query_one_activity().end()
         self.state.phase = "stopped"
         self.query_one_services().set_all_stopped()
+        late_cancel, self._start_cancelled_late = self._start_cancelled_late, False
         if error is not None:
             self.screen.app.report(error, title="Stop failed")  # type: ignore[attr-defined]
+        elif late_cancel:
+            self.screen.notify("Start cancelled; nothing was left running.", severity="warning")
         else:
             self.screen.notify(f"{self.lab.id} stopped; nothing left running.", timeout=4)
 
