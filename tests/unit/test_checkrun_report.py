@@ -80,6 +80,17 @@ def test_exercise_hint_shows_when_failing_checks_have_none() -> None:
     assert "hint: Sum quantity × unit price." in render(run)
 
 
+def test_no_exercise_hint_when_checks_only_errored() -> None:
+    """A service that is down says nothing about the learner's code: no hint to change it."""
+    run = sample_run()
+    run.results = [
+        CheckResult("t::a", "a", "pricing", Outcome.ERROR, "payment is not running"),
+    ]
+    text = render(run)
+    assert "payment is not running" in text
+    assert "hint:" not in text
+
+
 def test_import_problems_replace_the_report() -> None:
     run = sample_run()
     run.results = []

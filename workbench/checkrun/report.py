@@ -50,7 +50,9 @@ def print_report(run: CheckRun, console: Console, *, verbose: bool = False) -> N
         for result in results:
             _print_result(result, console, verbose)
             shown_hint = shown_hint or bool(result.hint and not result.ok)
-        if exercise.status is ExerciseStatus.FAILED and exercise.hints and not shown_hint:
+        # An error (a service down, a timeout) is no verdict on the learner's code: no hint.
+        judged = any(r.outcome is Outcome.FAILED for r in results) and not shown_hint
+        if exercise.status is ExerciseStatus.FAILED and exercise.hints and judged:
             console.print(f"    [yellow]hint:[/] {escape(exercise.hints[0])}")
     untagged = [r for r in run.results if r.exercise is None]
     if untagged:
