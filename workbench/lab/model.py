@@ -93,6 +93,11 @@ class Service(Strict):
     def container_port(self) -> int:
         return self.port if self.port is not None else DEFAULT_PORTS[self.kind]
 
+    @property
+    def needs(self) -> set[str]:
+        """What must be ready before this service loads its code: its dependencies, its main."""
+        return set(self.depends_on) | ({self.sidecar_of} if self.sidecar_of else set())
+
 
 class Link(Strict):
     source: Name = Field(alias="from")
@@ -173,7 +178,7 @@ class Lab(Strict):
         done: set[str] = set()
         waves: list[list[Service]] = []
         while remaining:
-            wave = [s for s in remaining.values() if (_needs(s) & known) <= done]
+            wave = [s for s in remaining.values() if (s.needs & known) <= done]
             if not wave:  # a cycle: validation reports it; here we only avoid looping forever
                 wave = list(remaining.values())
             waves.append(sorted(wave, key=lambda s: s.name))
@@ -197,10 +202,3 @@ class Lab(Strict):
     @property
     def checks_dir(self) -> Path:
         return self.path / "checks"
-
-
-def _needs(service: Service) -> set[str]:
-    needs = set(service.depends_on)
-    if service.sidecar_of:
-        needs.add(service.sidecar_of)
-    return needs

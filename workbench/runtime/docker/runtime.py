@@ -165,7 +165,7 @@ class DockerRuntime:
             )
             for s in lab.services
         }  # fmt: skip
-        needs = {s.name: frozenset(specs.needs_of(s) & service_specs.keys()) for s in lab.services}
+        needs = {s.name: frozenset(s.needs & service_specs.keys()) for s in lab.services}
         for service in lab.services:
             if not needs[service.name]:
                 open_gate(gate, service.name)

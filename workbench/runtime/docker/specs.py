@@ -325,11 +325,3 @@ def main_services(lab: Lab) -> list[Service]:
 
 def sidecars_of(lab: Lab, main: str) -> list[Service]:
     return [s for s in lab.services if s.sidecar_of == main]
-
-
-def needs_of(service: Service) -> set[str]:
-    """What must be ready before the service loads its code: its dependencies and its main."""
-    needs = set(service.depends_on)
-    if service.sidecar_of:
-        needs.add(service.sidecar_of)
-    return needs

@@ -130,7 +130,7 @@ class LocalRuntime:
         order = [service for wave in lab.start_order() for service in wave]
         probes = []
         for service in order:
-            needs = _needs(service) & names
+            needs = service.needs & names
             if not needs:
                 _open_gate(run_dir, service.name)
             report(Progress(service.name, "starting", urls[service.name]))
@@ -327,10 +327,6 @@ class LocalRuntime:
 
     def _log_tail(self, run_dir: Path, service: str) -> list[str]:
         return tail_lines(localenv.log_file(run_dir, service), LOG_TAIL)
-
-
-def _needs(service: Service) -> set[str]:
-    return set(service.depends_on) | ({service.sidecar_of} if service.sidecar_of else set())
 
 
 def _open_gate(run_dir: Path, service: str) -> None:
