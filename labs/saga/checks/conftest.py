@@ -50,11 +50,15 @@ class Shop:
 
     def place(
         self, customer: str, sku: str, qty: int = 1, amount_cents: int = 2500,
-        timeout: float | None = None,
+        timeout: float | None = None, address: str | None = None,
     ) -> int:
+        body: dict[str, Any] = {"customer": customer, "sku": sku, "qty": qty,
+                                "amount_cents": amount_cents}
+        if address is not None:
+            body["address"] = address
         response = self.http.post(
             f"{self.url('order')}/orders",
-            json={"customer": customer, "sku": sku, "qty": qty, "amount_cents": amount_cents},
+            json=body,
             **({"timeout": timeout} if timeout is not None else {}),
         )
         self._ok(response, "place an order")

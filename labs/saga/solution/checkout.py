@@ -124,8 +124,10 @@ async def _was_charged(saga: Saga, state: str | None) -> bool:
         return True
     order = saga.order
     try:
+        # Part of turning back, so it may use the time kept for compensation.
         await _retry(saga, lambda: saga.payment.charge(
-            order.id, order.customer, order.amount_cents, key=f"charge-{order.id}"))
+            order.id, order.customer, order.amount_cents, key=f"charge-{order.id}"),
+            until_deadline=True)
     except saga.Refused:
         return False
     return True
