@@ -58,7 +58,7 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
     \b
     Example:
       workbench lab start saga
-      workbench lab start saga --runtime local --workspace ~/workbench/saga
+      workbench lab start saga --runtime local --workspace ~/workbench-labs/saga
     """
     from rich.markup import escape
 

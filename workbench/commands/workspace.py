@@ -15,13 +15,13 @@ import click
 def init_cmd(lab_id: str, folder: Path | None) -> None:
     """Create your workspace for LAB: a copy of the lab's starter files to edit.
 
-    Without DIR it goes to ~/workbench/LAB ($WORKBENCH_HOME/LAB when WORKBENCH_HOME is set). The
-    workbench remembers where it is, so `workbench check LAB` and `workbench lab start LAB` find
-    it from any folder. An existing, non-empty folder is never overwritten.
+    Without DIR it goes to ~/workbench-labs/LAB ($WORKBENCH_HOME/LAB when WORKBENCH_HOME is
+    set). The workbench remembers where it is, so `workbench check LAB` and `workbench lab start
+    LAB` find it from any folder. An existing, non-empty folder is never overwritten.
 
     \b
     Examples:
-      workbench lab init saga              # ~/workbench/saga
+      workbench lab init saga              # ~/workbench-labs/saga
       workbench lab init saga ./my-saga    # a folder of your choice
     """
     from rich.markup import escape
