@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from workbench.commands.completion import complete_lab
+
 
 @click.group()
 def labs() -> None:
@@ -104,7 +106,7 @@ def _oversized_mutants(folder: Path) -> bool:
 
 
 @labs.command("selftest")
-@click.argument("lab_ids", metavar="[LAB]...", nargs=-1)
+@click.argument("lab_ids", metavar="[LAB]...", nargs=-1, shell_complete=complete_lab)
 @click.option(
     "--runtime",
     type=click.Choice(["local", "docker"]),

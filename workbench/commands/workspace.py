@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
+from workbench.commands.completion import complete_exercise, complete_lab
+
 
 @click.command("init")
-@click.argument("lab_id", metavar="LAB")
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
 @click.argument(
     "folder", metavar="[DIR]", required=False, type=click.Path(path_type=Path, file_okay=False)
 )
@@ -46,8 +48,8 @@ def init_cmd(lab_id: str, folder: Path | None) -> None:
 
 
 @click.command("reset")
-@click.argument("lab_id", metavar="LAB")
-@click.argument("exercise", required=False)
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
+@click.argument("exercise", required=False, shell_complete=complete_exercise)
 @click.option(
     "--workspace",
     "workspace_dir",
