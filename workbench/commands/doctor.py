@@ -46,29 +46,8 @@ def doctor_cmd(runtime: str, as_json: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
-STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
-
-
 def print_report(report: DoctorReport, out: Console | None = None) -> None:
-    """One line per finding (wrapped in its column), its fix below it, then the verdict."""
-    from rich.markup import escape
-    from rich.table import Table
-    from rich.text import Text
-
-    from workbench.app.doctor import MARKS, heading, summary
+    from workbench.app.doctor_view import report_renderable
     from workbench.commands.output import console
 
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(no_wrap=True)
-    grid.add_column()
-    for finding in report.findings:
-        style = STYLE[finding.status.value]
-        text = Text(finding.detail)
-        if finding.fix:
-            text.append("\nfix: ", style="dim").append(finding.fix)
-        grid.add_row(Text(MARKS[finding.status], style=style), Text(finding.title), text)
-    out = out or console()
-    out.print(f"[bold]{escape(heading(report))}[/]")
-    out.print(grid)
-    out.print(escape(summary(report)))
+    (out or console()).print(report_renderable(report))
