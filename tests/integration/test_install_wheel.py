@@ -141,4 +141,11 @@ def test_the_installed_workbench_runs_outside_the_repository(
     workspace = Path(user_env["HOME"]) / "workbench-labs" / "design-mini"
     assert (workspace / "partition.yaml").is_file()
 
+    # The doctor finds the shipped labs and nats-server in the tool's own venv.
+    doctor = workbench(installed, user_env, "doctor", "--runtime", "local", "--json")
+    findings = {f["id"]: f for f in yaml.safe_load(doctor.stdout)["findings"]}
+    assert findings["labs"]["status"] == "ok", findings["labs"]
+    assert findings["nats"]["status"] == "ok", findings["nats"]
+    assert str(installed) in findings["nats"]["detail"]
+
     assert files_under(shipped) == before, "something was written into the installed package"

@@ -49,7 +49,10 @@ def print_lab_list() -> None:
         )  # fmt: skip
     console().print(table)
     if not entries:
-        console().print("No labs found (set WORKBENCH_LABS_PATH to a folder of labs).")
+        console().print(
+            "No labs found (set WORKBENCH_LABS_PATH to a folder of labs; `workbench doctor` "
+            "shows where it looked)."
+        )
     else:
         console().print("Start one with [bold]workbench lab start LAB[/].")
 
