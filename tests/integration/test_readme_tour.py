@@ -128,7 +128,9 @@ def test_the_readme_tour_runs_as_written(newcomer_env: dict[str, str]) -> None:
                 continue
             assert proc.returncode == 0, f"`{line}`: {said(proc)}"
             if line == "workbench lab init saga":
-                assert (Path(newcomer_env["HOME"]) / "workbench" / "saga" / "checkout.py").is_file()
+                assert (
+                    Path(newcomer_env["HOME"]) / "workbench-labs" / "saga" / "checkout.py"
+                ).is_file()
             if line == "workbench lab start saga":
                 assert "local runtime" in proc.stdout, f"auto did not pick local: {said(proc)}"
     finally:
