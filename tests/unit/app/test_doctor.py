@@ -229,3 +229,25 @@ def test_snapshot_of_the_report() -> None:
     )
     text = render(diagnose(probes, "docker"))
     assert_golden("doctor_docker_100.txt", text)
+
+
+@pytest.mark.parametrize(("nats", "code"), [("/venv/bin/nats-server", 0), (None, 1)])
+def test_the_command_exits_1_when_the_runtime_lacks_something(
+    monkeypatch: pytest.MonkeyPatch, nats: str | None, code: int
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from workbench.app import doctor_probes
+    from workbench.cli import cli
+
+    probes = dataclasses.replace(healthy(), nats_server=lambda: nats)
+    monkeypatch.setattr(doctor_probes, "real_probes", lambda: probes)
+    result = CliRunner().invoke(cli, ["doctor", "--runtime", "local", "--json"])
+    assert result.exit_code == code, result.output
+    data = json.loads(result.output)
+    assert data["runtime"] == "local"
+    assert data["chosen_by"] == "you"
+    assert data["ok"] is (code == 0)
+    assert {"id", "title", "status", "detail", "fix"} == set(data["findings"][0])
