@@ -13,6 +13,7 @@ import click
 from workbench import __version__
 from workbench.commands import bake as bake_commands
 from workbench.commands import check as check_commands
+from workbench.commands import doctor as doctor_commands
 from workbench.commands import fault as fault_commands
 from workbench.commands import gc as gc_commands
 from workbench.commands import graph as graph_commands
@@ -56,6 +57,7 @@ cli.add_command(check_commands.check)
 cli.add_command(check_commands.progress_cmd)
 cli.add_command(graph_commands.graph_cmd)
 cli.add_command(graph_commands.diagram_cmd)
+cli.add_command(doctor_commands.doctor_cmd)
 lab_commands.lab.add_command(workspace_commands.init_cmd)
 lab_commands.lab.add_command(workspace_commands.reset_cmd)
 

@@ -3,24 +3,56 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 LAB_FILE = "lab.yaml"
 """The file that makes a folder a lab."""
+SHIPPED_DIR = "_shipped"
+"""Where a built wheel carries the repository's labs/ and catalog/ inside the package (setup.py)."""
+
+
+def content_dir() -> Path:
+    """The folder holding the shipped `labs/` and `catalog/`.
+
+    In a clone (and an editable install) they are the repository's own folders beside the code;
+    an installed wheel carries them inside the package, found through importlib.resources. They
+    are read-only for the workbench: workspaces, state and caches live in the XDG folders below.
+    """
+    if (REPO_DIR / "labs").is_dir() and (REPO_DIR / "pyproject.toml").is_file():
+        return REPO_DIR
+    packaged = resources.files("workbench") / SHIPPED_DIR
+    # A wheel installed by pip, pipx or uv is unpacked, so this is a real folder; a zipped
+    # package would not be, and has no labs a runtime could use.
+    return packaged if isinstance(packaged, Path) else PACKAGE_DIR / SHIPPED_DIR
+
+
+def shipped_labs_dir() -> Path:
+    return content_dir() / "labs"
 
 
 def labs_dirs() -> list[Path]:
-    """Folders searched for labs: WORKBENCH_LABS_PATH (os.pathsep-separated), else labs/."""
+    """Folders searched for labs: the shipped labs, or WORKBENCH_LABS_PATH when it is set.
+
+    WORKBENCH_LABS_PATH is os.pathsep-separated and replaces the shipped labs (tests and lab
+    authors see only their own); an empty entry stands for the shipped labs, as in MANPATH, so
+    `WORKBENCH_LABS_PATH=~/my-labs:` adds a folder to them.
+    """
     env = os.environ.get("WORKBENCH_LABS_PATH")
-    if env:
-        return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
-    return [REPO_DIR / "labs"]
+    if not env:
+        return [shipped_labs_dir()]
+    folders: list[Path] = []
+    for entry in env.split(os.pathsep):
+        folder = Path(entry).expanduser() if entry else shipped_labs_dir()
+        if folder not in folders:
+            folders.append(folder)
+    return folders
 
 
 def catalog_dir() -> Path:
-    return REPO_DIR / "catalog"
+    return content_dir() / "catalog"
 
 
 def state_dir() -> Path:
@@ -45,9 +77,24 @@ def cache_dir() -> Path:
     return Path(xdg) / "workbench"
 
 
+WORKSPACES_FOLDER = "workbench-labs"
+"""The default workspaces folder in the home folder. Not `workbench`: a folder of that name in the
+current directory shadows the `workbench` package for `python -m workbench` (it is found first, as
+a namespace package); a name with a hyphen can never be imported, so it never shadows anything."""
+LEGACY_WORKSPACES_FOLDER = "workbench"
+"""The default before 0.1.1: workspaces there are still found (`legacy_workspaces_dir`)."""
+
+
 def workspaces_dir() -> Path:
-    """Default home of learner workspaces: WORKBENCH_HOME or ~/workbench (visible, easy to open)."""
+    """Default home of learner workspaces: WORKBENCH_HOME or ~/workbench-labs (visible)."""
     env = os.environ.get("WORKBENCH_HOME")
     if env:
         return Path(env).expanduser()
-    return Path.home() / "workbench"
+    return Path.home() / WORKSPACES_FOLDER
+
+
+def legacy_workspaces_dir() -> Path | None:
+    """The old default (~/workbench) when WORKBENCH_HOME does not name another one."""
+    if os.environ.get("WORKBENCH_HOME"):
+        return None
+    return Path.home() / LEGACY_WORKSPACES_FOLDER

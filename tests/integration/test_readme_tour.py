@@ -2,7 +2,7 @@
 
 Every line of the tour's code block but `make run` (it opens the terminal UI) runs as a real
 `workbench` process in a fresh HOME with its own XDG folders, so it touches nothing of the user's
-and the README's default paths (~/workbench/saga) are the ones used. DOCKER_HOST names a socket
+and the README's default paths (~/workbench-labs/saga) are the ones used. DOCKER_HOST names a socket
 that does not exist: `--runtime auto`, the default, must then fall back to the local runtime by
 itself. `graph --live` redraws until Ctrl-C, so it gets a SIGINT once it has drawn. On the starter
 files `workbench check saga` must fail with its documented exit code (1) and name the failing
@@ -64,7 +64,7 @@ def newcomer_env(tmp_path: Path) -> dict[str, str]:
 
 def workbench(line: str) -> list[str]:
     """The installed `workbench` script; else `python -P -m workbench` (-P: the current folder,
-    a HOME holding ~/workbench/saga, must not shadow the package)."""
+    a HOME holding a workspaces folder, must not shadow the package)."""
     words = shlex.split(line)
     assert words[0] == "workbench", f"the tour's line {line!r} is not a workbench command"
     script = Path(sys.executable).parent / "workbench"
@@ -128,7 +128,9 @@ def test_the_readme_tour_runs_as_written(newcomer_env: dict[str, str]) -> None:
                 continue
             assert proc.returncode == 0, f"`{line}`: {said(proc)}"
             if line == "workbench lab init saga":
-                assert (Path(newcomer_env["HOME"]) / "workbench" / "saga" / "checkout.py").is_file()
+                assert (
+                    Path(newcomer_env["HOME"]) / "workbench-labs" / "saga" / "checkout.py"
+                ).is_file()
             if line == "workbench lab start saga":
                 assert "local runtime" in proc.stdout, f"auto did not pick local: {said(proc)}"
     finally:

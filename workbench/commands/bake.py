@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from workbench.commands.completion import complete_lab
+
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("lab_id", metavar="[LAB]", required=False)
+@click.argument("lab_id", metavar="[LAB]", required=False, shell_complete=complete_lab)
 @click.option("--all", "all_labs", is_flag=True, help="Bake the images of every lab.")
 def bake(lab_id: str | None, all_labs: bool) -> None:
     """Build the Docker images a lab runs on (only what changed since the last bake).
@@ -124,7 +126,13 @@ def _print_summary(reports: list[BakeReport]) -> None:
     is_flag=True,
     help="With --prune: only images a newer bake replaced (keeps the newest of each).",
 )
-@click.option("--lab", "lab_id", metavar="LAB", help="Only this lab's service images.")
+@click.option(
+    "--lab",
+    "lab_id",
+    metavar="LAB",
+    help="Only this lab's service images.",
+    shell_complete=complete_lab,
+)
 def images(prune: bool, superseded: bool, lab_id: str | None) -> None:
     """List the images the bakery made, with size and age; --prune removes them.
 

@@ -8,10 +8,12 @@ from typing import Any
 
 import click
 
+from workbench.commands.completion import complete_exercise, complete_lab
+
 
 @click.command("check")
-@click.argument("lab_id", metavar="LAB")
-@click.argument("exercise", required=False)
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
+@click.argument("exercise", required=False, shell_complete=complete_exercise)
 @click.option("--start", is_flag=True, help="Start the lab first if it is not running.")
 @click.option(
     "--runtime",

@@ -6,12 +6,19 @@ from typing import Any
 
 import click
 
+from workbench.commands.completion import complete_fault_args
+
 
 @click.command(
     "fault",
     context_settings={"ignore_unknown_options": False},
 )
-@click.argument("args", nargs=-1, metavar="LAB SERVICE KIND | clear LAB | list LAB")
+@click.argument(
+    "args",
+    nargs=-1,
+    metavar="LAB SERVICE KIND | clear LAB | list LAB",
+    shell_complete=complete_fault_args,
+)
 @click.option("--ms", type=click.IntRange(min=1), help="latency: added delay in milliseconds.")
 @click.option("--rate", type=click.FloatRange(0.0, 1.0), help="error_rate: fraction failing.")
 @click.option("--count", type=click.IntRange(min=1), help="fail_next: how many requests fail.")

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from workbench.commands.completion import complete_lab
+
 if TYPE_CHECKING:
     import networkx as nx
     from rich.console import RenderableType
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @click.command("graph")
-@click.argument("lab_id", metavar="LAB")
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
 @click.option(
     "--live", is_flag=True, help="Redraw every second from the running lab (Ctrl-C quits)."
 )
@@ -110,7 +112,7 @@ def _frame(
 
 
 @click.command("diagram")
-@click.argument("lab_id", metavar="[LAB]", required=False)
+@click.argument("lab_id", metavar="[LAB]", required=False, shell_complete=complete_lab)
 @click.option("--all-labs", is_flag=True, help="Export every lab in the lab list.")
 @click.option(
     "--format",

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from workbench.commands.completion import complete_lab, complete_service
+
 if TYPE_CHECKING:
     from workbench.app.runs import RunHealth
     from workbench.runtime.base import Deployment, Progress, ServiceStatus
@@ -27,7 +29,7 @@ def lab() -> None:
 
 
 @lab.command("start")
-@click.argument("lab_id", metavar="LAB")
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
 @click.option(
     "--runtime",
     type=click.Choice(RUNTIMES),
@@ -58,7 +60,7 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
     \b
     Example:
       workbench lab start saga
-      workbench lab start saga --runtime local --workspace ~/workbench/saga
+      workbench lab start saga --runtime local --workspace ~/workbench-labs/saga
     """
     from rich.markup import escape
 
@@ -99,7 +101,7 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
 
 
 @lab.command("stop")
-@click.argument("lab_id", metavar="[LAB]", required=False)
+@click.argument("lab_id", metavar="[LAB]", required=False, shell_complete=complete_lab)
 @click.option("--all", "stop_all", is_flag=True, help="Stop every running lab.")
 def stop_cmd(lab_id: str | None, stop_all: bool) -> None:
     """Stop LAB's services and remove its run (processes or containers, logs, data).
@@ -123,7 +125,7 @@ def stop_cmd(lab_id: str | None, stop_all: bool) -> None:
 
 
 @lab.command("status")
-@click.argument("lab_id", metavar="[LAB]", required=False)
+@click.argument("lab_id", metavar="[LAB]", required=False, shell_complete=complete_lab)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status_cmd(lab_id: str | None, as_json: bool) -> None:
     """Show running labs: each service's state, URL and active faults.
@@ -154,8 +156,8 @@ def status_cmd(lab_id: str | None, as_json: bool) -> None:
 
 
 @lab.command("logs")
-@click.argument("lab_id", metavar="LAB")
-@click.argument("service", required=False)
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
+@click.argument("service", required=False, shell_complete=complete_service)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines (Ctrl-C ends).")
 @click.option(
     "--tail",
@@ -189,8 +191,8 @@ def logs_cmd(lab_id: str, service: str | None, follow: bool, tail: int | None) -
 
 
 @lab.command("restart")
-@click.argument("lab_id", metavar="LAB")
-@click.argument("service")
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
+@click.argument("service", shell_complete=complete_service)
 def restart_cmd(lab_id: str, service: str) -> None:
     """Restart one SERVICE of LAB (same URL), e.g. after fixing why it failed to start.
 

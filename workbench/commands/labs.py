@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from workbench.commands.completion import complete_lab
+
 
 @click.group()
 def labs() -> None:
@@ -47,7 +49,10 @@ def print_lab_list() -> None:
         )  # fmt: skip
     console().print(table)
     if not entries:
-        console().print("No labs found (set WORKBENCH_LABS_PATH to a folder of labs).")
+        console().print(
+            "No labs found (set WORKBENCH_LABS_PATH to a folder of labs; `workbench doctor` "
+            "shows where it looked)."
+        )
     else:
         console().print("Start one with [bold]workbench lab start LAB[/].")
 
@@ -104,7 +109,7 @@ def _oversized_mutants(folder: Path) -> bool:
 
 
 @labs.command("selftest")
-@click.argument("lab_ids", metavar="[LAB]...", nargs=-1)
+@click.argument("lab_ids", metavar="[LAB]...", nargs=-1, shell_complete=complete_lab)
 @click.option(
     "--runtime",
     type=click.Choice(["local", "docker"]),

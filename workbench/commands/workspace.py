@@ -6,22 +6,24 @@ from pathlib import Path
 
 import click
 
+from workbench.commands.completion import complete_exercise, complete_lab
+
 
 @click.command("init")
-@click.argument("lab_id", metavar="LAB")
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
 @click.argument(
     "folder", metavar="[DIR]", required=False, type=click.Path(path_type=Path, file_okay=False)
 )
 def init_cmd(lab_id: str, folder: Path | None) -> None:
     """Create your workspace for LAB: a copy of the lab's starter files to edit.
 
-    Without DIR it goes to ~/workbench/LAB ($WORKBENCH_HOME/LAB when WORKBENCH_HOME is set). The
-    workbench remembers where it is, so `workbench check LAB` and `workbench lab start LAB` find
-    it from any folder. An existing, non-empty folder is never overwritten.
+    Without DIR it goes to ~/workbench-labs/LAB ($WORKBENCH_HOME/LAB when WORKBENCH_HOME is
+    set). The workbench remembers where it is, so `workbench check LAB` and `workbench lab start
+    LAB` find it from any folder. An existing, non-empty folder is never overwritten.
 
     \b
     Examples:
-      workbench lab init saga              # ~/workbench/saga
+      workbench lab init saga              # ~/workbench-labs/saga
       workbench lab init saga ./my-saga    # a folder of your choice
     """
     from rich.markup import escape
@@ -46,8 +48,8 @@ def init_cmd(lab_id: str, folder: Path | None) -> None:
 
 
 @click.command("reset")
-@click.argument("lab_id", metavar="LAB")
-@click.argument("exercise", required=False)
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
+@click.argument("exercise", required=False, shell_complete=complete_exercise)
 @click.option(
     "--workspace",
     "workspace_dir",

@@ -1,9 +1,10 @@
 """Learner workspaces: the learner's own copy of a lab's starter files.
 
-Convention: a lab's workspace is `~/workbench/<lab-id>` (the folder `WORKBENCH_HOME` names instead,
-when set), or any folder the learner picks with `workbench lab init LAB DIR`. Where each lab's
-workspace lives is recorded in the state dir (`workspaces.json`), so `check` and `lab start` find it
-from any current directory.
+Convention: a lab's workspace is `~/workbench-labs/<lab-id>` (the folder `WORKBENCH_HOME` names
+instead, when set; one made under the old default `~/workbench/<lab-id>` is still found), or any
+folder the learner picks with `workbench lab init LAB DIR`. Where each lab's workspace lives is
+recorded in the state dir (`workspaces.json`), so `check` and `lab start` find it from any current
+directory.
 
 Resetting never loses work: every file a reset replaces is first copied into
 `<workspace>/.workbench-backup/<timestamp>/`.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from workbench.errors import WorkbenchError
 from workbench.lab.model import Lab
-from workbench.paths import state_dir, workspaces_dir
+from workbench.paths import legacy_workspaces_dir, state_dir, workspaces_dir
 
 BACKUP_DIR = ".workbench-backup"
 RECORD_FILE = "workspaces.json"
@@ -67,12 +68,16 @@ def remember_workspace(lab_id: str, folder: Path) -> None:
 
 
 def find_workspace(lab_id: str) -> Path | None:
-    """The recorded workspace of a lab if it still exists, else the default one if it exists."""
+    """The recorded workspace of a lab if it still exists, else the default one if it exists
+    (the new default, then the old `~/workbench/<lab>`, so a move of the default loses nothing)."""
     recorded = _read_record().get(lab_id)
     if recorded and Path(recorded).is_dir():
         return Path(recorded)
-    default = default_workspace(lab_id)
-    return default if default.is_dir() else None
+    legacy = legacy_workspaces_dir()
+    for default in (default_workspace(lab_id), legacy / lab_id if legacy else None):
+        if default is not None and default.is_dir():
+            return default
+    return None
 
 
 def require_workspace(lab: Lab) -> Path:

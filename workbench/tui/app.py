@@ -105,6 +105,13 @@ class WorkbenchApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_doctor(self) -> None:
+        """Show what this machine has and lacks for the workbench (`workbench doctor`)."""
+        from workbench.tui.screens.doctor import DoctorScreen
+
+        if not isinstance(self.screen, DoctorScreen):
+            self.push_screen(DoctorScreen(self.runtime_choice))
+
     def action_toggle_theme(self) -> None:
         """Switch between the dark and the light theme."""
         self.theme = LIGHT.name if self.theme == DARK.name else DARK.name

@@ -55,6 +55,13 @@ class LabScreen(Screen[None]):
         ),
         Binding("c", "check", "Check", tooltip="Run the checks of the exercise shown"),
         Binding(
+            "f2",
+            "app.doctor",
+            "Doctor",
+            show=False,
+            tooltip="What this machine lacks, with fixes (workbench doctor)",
+        ),
+        Binding(
             "escape", "cancel", "Cancel", tooltip="Cancel the start or the checks that are running"
         ),
         Binding(

@@ -233,7 +233,9 @@ class LabJobs:
         if isinstance(error, CancelledError):
             self.screen.notify("Start cancelled; nothing was left running.", severity="warning")
         else:
-            self.screen.app.report(error, title="Start failed")  # type: ignore[attr-defined]
+            # F2: the doctor's report often names the cause (no engine, cannot bake, no port).
+            title = "Start failed (F2: what this machine lacks)"
+            self.screen.app.report(error, title=title)  # type: ignore[attr-defined]
 
     def _note_local_runtime(self) -> None:
         """Once per TUI session, the first time a lab starts on the local runtime."""

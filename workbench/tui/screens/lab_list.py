@@ -35,6 +35,7 @@ class LabListScreen(Screen[None]):
         Binding("pageup", "cursor(-10)", "Page up", show=False),
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("f5", "reload", "Reload labs"),
+        Binding("f2", "app.doctor", "Doctor", tooltip="What this machine lacks, with fixes"),
     ]
 
     def __init__(self) -> None:
@@ -75,7 +76,8 @@ class LabListScreen(Screen[None]):
         self._fill(self.query_one("#filter", Input).value)
         if not self._entries:
             self.notify(
-                "No labs found. Set WORKBENCH_LABS_PATH to a folder of labs, then press F5.",
+                "No labs found. Set WORKBENCH_LABS_PATH to a folder of labs, then press F5 "
+                "(F2 shows where the workbench looked).",
                 severity="warning",
                 timeout=10,
             )
