@@ -182,4 +182,5 @@ def _run_child(
                     return answer
         tail = err.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
         why = f": {tail[0]}" if tail else ""
-        return {"ended": f"drawing your design ended without an answer (exit {proc.returncode}){why}"}
+        code = proc.returncode
+        return {"ended": f"drawing your design ended without an answer (exit {code}){why}"}

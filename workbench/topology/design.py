@@ -56,7 +56,8 @@ def normalise(g: nx.Graph, *, lab_id: str, title: str) -> nx.MultiDiGraph:
         kind = str(attrs.get("kind") or NodeKind.SERVICE.value)
         if kind not in NODE_KINDS:
             raise DesignError(
-                f"node {node!r} of the design has kind {kind!r}; kinds: {', '.join(sorted(NODE_KINDS))}"
+                f"node {node!r} of the design has kind {kind!r}; kinds: "
+                f"{', '.join(sorted(NODE_KINDS))}"
             )
         out.add_node(
             str(node),
