@@ -71,7 +71,7 @@ def check(
     _note_other_workspace(lab, deployment, workspace, note)
     # Files that do not load are reported first: starting services on them would only crash.
     # Importing them runs the learner's code: where the run's (or the start's) runtime runs it.
-    sandbox = _sandbox(lab, request, selected, deployment, busy=say_busy)
+    sandbox = _sandbox(lab, request, deployment, busy=say_busy, selected=selected)
     run = files_that_do_not_load(lab, workspace, selected, sandbox=sandbox)
     if run is None:
         if needs and deployment is None:
@@ -92,10 +92,10 @@ def check(
 def _sandbox(
     lab: Lab,
     request: CheckRequest,
-    selected: list[str] | None,
     deployment: Deployment | None,
     *,
     busy: Say,
+    selected: list[str] | None = None,
 ) -> Sandbox:
     """Where the pre-check imports the learner's files: in a container like the services' when
     the run is a Docker run or the start will be one, on the host otherwise.

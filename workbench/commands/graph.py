@@ -60,7 +60,7 @@ def graph_cmd(
     Example:
       workbench graph saga
       workbench graph saga --live
-      workbench graph decompose --design
+      workbench graph LAB --design     # labs with `design_graph:`
     """
     from workbench.app.live import LiveTopology
     from workbench.commands.output import console
@@ -219,7 +219,7 @@ def diagram_cmd(
     Example:
       workbench diagram saga --format svg
       workbench diagram --all-labs --format all -o diagrams
-      workbench diagram decompose --design --format mermaid
+      workbench diagram LAB --design --format mermaid
     """
     from rich.markup import escape
 
