@@ -5,6 +5,8 @@ workspace, its graph checked, and every way it can go wrong turned into one sent
 from __future__ import annotations
 
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import networkx as nx
@@ -13,6 +15,7 @@ from click.testing import CliRunner
 from support import FIXTURE_LABS, MIXED_LABS
 
 from workbench.app.design import design_view, require_design
+from workbench.checks import learner_design
 from workbench.cli import cli
 from workbench.errors import WorkbenchError
 from workbench.lab import load_lab
@@ -222,3 +225,33 @@ def test_diagram_design_of_a_broken_file_writes_nothing(mixed_labs: Path, tmp_pa
     assert isinstance(result.exception, WorkbenchError)  # type: ignore[attr-defined]
     assert "design.yaml needs `services:`" in result.exception.message  # type: ignore[attr-defined]
     assert not out.exists()
+
+
+# -- in a check --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clean_imports() -> Iterator[None]:
+    """`learner_design` imports the lab's design module in this process: forget it after."""
+    path = list(sys.path)
+    yield
+    sys.path[:] = path
+    for name in [m for m in sys.modules if m == "design" or m.startswith("design.")]:
+        del sys.modules[name]
+
+
+def test_a_check_grades_the_graph_the_learner_sees(lab: Lab, clean_imports: None) -> None:
+    in_check = learner_design(lab, DECOMPOSE / "solution")
+    drawn = design_view(lab, DECOMPOSE / "solution").graph
+    assert drawn is not None
+    assert sorted(in_check.edges(keys=True)) == sorted(drawn.edges(keys=True))
+    assert dict(in_check.nodes(data=True)) == dict(drawn.nodes(data=True))
+
+
+def test_in_a_check_a_broken_design_file_is_a_failed_assertion(
+    lab: Lab, clean_imports: None, tmp_path: Path
+) -> None:
+    (tmp_path / "design.yaml").write_text("services: 3\n")
+    with pytest.raises(AssertionError, match=r"design\.yaml needs `services:`"):
+        learner_design(lab, tmp_path)
+    assert issubclass(DesignError, AssertionError)

@@ -132,7 +132,10 @@ def _frame(
     for u, v, kind in view.undeclared:
         notes.append(Text(f"undeclared coupling: {u} → {v} ({kind}) is not in lab.yaml", "magenta"))
     if g.number_of_nodes() == 0:
-        notes.append(Text("a design lab: it runs no services, so there is no topology to draw"))
+        more = f"; `workbench graph {spec.id} --design` draws yours" if spec.design_graph else ""
+        notes.append(
+            Text(f"a design lab: it runs no services, so there is no topology to draw{more}")
+        )
     drawing = render(g, width, collapse="never" if full else "auto")
     if drawing.collapsed:
         notes.append(Text("contexts are collapsed to fit; --full draws every service", "grey62"))

@@ -28,9 +28,12 @@ NODE_KINDS = frozenset(k.value for k in NodeKind)
 EDGE_KINDS = frozenset(k.value for k in EdgeKind)
 
 
-class DesignError(Exception):
+class DesignError(AssertionError):
     """The learner's design files cannot be turned into a graph; the message says why, for the
-    learner (name the file and, when known, the line)."""
+    learner (name the file and, when known, the line).
+
+    An AssertionError, so that in a check it is what it is: a verdict on the learner's files
+    (the check fails with this sentence), not a check that could not finish."""
 
 
 def design_from_data(data: object, *, lab_id: str, title: str) -> nx.MultiDiGraph:
