@@ -114,3 +114,58 @@ async def test_a_files_only_exercise_is_checked_without_starting(
         assert screen.instructions.current_exercise == "naming"
         await pilot.press("c")
         assert not screen.checking
+
+
+DESIGN_OF_PARTITION = """
+import networkx as nx
+import yaml
+
+from workbench.topology import DesignError
+
+
+def build(workspace):
+    try:
+        data = yaml.safe_load((workspace / "partition.yaml").read_text())
+    except yaml.YAMLError as exc:
+        raise DesignError(f"partition.yaml: {exc.problem}") from None
+    g = nx.DiGraph()
+    for name, caps in ((data or {}).get("services") or {}).items():
+        g.add_node(name, description=", ".join(caps or []))
+    return g
+"""
+
+
+async def test_a_design_lab_shows_its_design_as_its_only_view(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    wait_until,  # type: ignore[no-untyped-def]
+) -> None:
+    """A lab without services but with a design graph: the panel shows the design alone."""
+    import shutil
+
+    labs = tmp_path / "labs"
+    lab_dir = labs / "design-mini"
+    shutil.copytree(MIXED_LABS.parent / "labs" / "design-mini", lab_dir)
+    (lab_dir / "design").mkdir()
+    (lab_dir / "design" / "partition.py").write_text(DESIGN_OF_PARTITION)
+    text = (lab_dir / "lab.yaml").read_text()
+    (lab_dir / "lab.yaml").write_text(text + "\ndesign_graph: design.partition:build\n")
+    monkeypatch.setenv("WORKBENCH_LABS_PATH", str(labs))
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+
+    app = WorkbenchApp(lab_id="design-mini", runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot, wait_until)
+        topology = screen.query_one(TopologyView)
+        assert topology.views == ("design",)
+        assert screen.check_action("graph_view", ()) is False  # nothing to switch to
+        await wait_until(
+            pilot, lambda: "Nothing to draw yet" in _drawn(topology), within=30, what="empty"
+        )
+        workspace = screen.session.workspace
+        assert workspace is not None
+        (workspace / "partition.yaml").write_text("services:\n  monolith: [catalog, payment]\n")
+        await wait_until(
+            pilot, lambda: "monolith" in _drawn(topology), within=30, what="the saved design"
+        )
+        assert "catalog, payment" in _drawn(topology)

@@ -160,6 +160,10 @@ def _print_design(spec: Lab, workspace_dir: Path | None, columns: int, full: boo
     if view.graph is None:
         console().print(Group(header, Text(str(view.problem), "red")), soft_wrap=True)
         raise click.exceptions.Exit(1)
+    if view.graph.number_of_nodes() == 0:
+        empty = Text("nothing to draw yet: your design files name no services", "yellow")
+        console().print(Group(header, empty), soft_wrap=True)
+        return
     drawing = render(view.graph, columns, collapse="never" if full else "auto")
     console().print(Group(header, drawing.rich()), soft_wrap=True)
 

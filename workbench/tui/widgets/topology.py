@@ -45,6 +45,9 @@ LIGHT_PALETTE = {
 """The renderer's palette is made for dark terminals; these styles keep contrast on light."""
 
 
+EMPTY_DESIGN = "Nothing to draw yet: your design files name no services."
+
+
 class TopologyView(ScrollableContainer):
     """Scrollable drawing of the lab's graph with live states and observed traffic."""
 
@@ -126,6 +129,8 @@ class TopologyView(ScrollableContainer):
                 problem = "Drawing your design from your files…"
             elif self._graph is None:
                 problem = str(design.problem)
+            elif self._graph.number_of_nodes() == 0:
+                problem = EMPTY_DESIGN
         elif self.view == "live" and self._live is not None:
             self._graph = self._live
         else:
