@@ -86,6 +86,13 @@ async def test_g_switches_live_declared_and_design_views(
             pilot, lambda: "ordering" in _drawn(topology), within=30, what="the fixed design"
         )
 
+        # What a learner's file holds is text, never markup.
+        from workbench.app.design import DesignView
+
+        topology.set_design(DesignView(None, "design.yaml line 1: [/] is [bold]odd"))
+        await pilot.pause()
+        assert "[/] is [bold]odd" in _drawn(topology)
+
         await pilot.press("g")
         assert topology.view == "live"
         assert "carrier" in _drawn(topology)

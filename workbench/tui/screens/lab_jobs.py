@@ -297,9 +297,13 @@ class LabJobs:
         self.screen.notify(LOCAL_RUNTIME_NOTE, title="Local runtime: unconfined", timeout=15)
 
     def _done_stop(self, error: BaseException | None, _result: Any) -> None:
+        from workbench.tui.widgets.topology import TopologyView
+
         self.query_one_activity().end()
         self.state.phase = "stopped"
         self.query_one_services().set_all_stopped()
+        for topology in self.screen.query(TopologyView):
+            topology.live_ended()  # nothing runs: the live view shows lab.yaml's topology
         if error is not None:
             self.screen.app.report(error, title="Stop failed")  # type: ignore[attr-defined]
         else:

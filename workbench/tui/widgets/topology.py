@@ -79,9 +79,8 @@ class TopologyView(ScrollableContainer):
             from workbench.app.live import declared_graph
 
             self._declared = declared_graph(self.lab)
-        self._show()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
-        self.redraw()
+        self._show()
 
     def on_resize(self, event: events.Resize) -> None:
         """The layout depends on the width: draw again when it changes."""
@@ -138,7 +137,10 @@ class TopologyView(ScrollableContainer):
         if problem is not None:
             self._drawn_key = None
             self._boxes = {}
-            self.query_one("#topology-drawing", Static).update(problem)
+            from rich.text import Text
+
+            # A Text, not a string: the learner's file may hold `[...]`, which is not markup.
+            self.query_one("#topology-drawing", Static).update(Text(problem))
             return
         self.redraw()
 
