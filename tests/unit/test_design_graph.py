@@ -85,7 +85,7 @@ def _lab_with_design(tmp_path: Path, code: str) -> Lab:
             "subject, volume",
         ),
         ("def build(workspace):\n    return undefined\n", "raised NameError at graph.py:2"),
-        ("syntax error here\n", "raised SyntaxError"),
+        ("syntax error here\n", "raised SyntaxError at graph.py:1"),
     ],
 )
 def test_the_authors_mistakes_are_sentences_never_tracebacks(

@@ -76,6 +76,8 @@ except BaseException as exc:
     frames = traceback.extract_tb(exc.__traceback__)
     where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames)
                   if f.filename.startswith(lab_dir)), None)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f"{Path(exc.filename).name}:{exc.lineno}"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     answer(error=type(exc).__name__, message=text, where=where)
 """
