@@ -3,11 +3,17 @@ the terminal, never inside a cluster in DOT, Mermaid and images."""
 
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
+
 import networkx as nx
+import pytest
 from support import MIXED_LABS
 from topology_support import assert_golden
 
 from workbench.drawing import render, to_dot, to_mermaid
+from workbench.drawing.export.images import render_image
 from workbench.drawing.export.structure import clusters
 from workbench.lab import load_lab
 from workbench.topology import NodeKind, apply_overlay, build_graph
@@ -84,3 +90,21 @@ def test_golden_exports_of_a_lab_with_externals() -> None:
     assert_golden("topology_decompose.dot", to_dot(g))
     assert_golden("topology_decompose.mmd", to_mermaid(g))
     assert "class ext_browser,ext_carrier external" in to_mermaid(g)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
+def test_images_draw_externals_beside_the_clusters(tmp_path: Path) -> None:
+    svg = render_image(with_contexts(), "svg", tmp_path, "ctx").read_text()
+    boxes = []  # each cluster's outline, as x and y ranges
+    for outline in re.findall(r'class="cluster">.*?<path [^>]* d="([^"]+)"', svg, flags=re.S):
+        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", outline)]
+        xs, ys = numbers[0::2], numbers[1::2]
+        boxes.append((min(xs), max(xs), min(ys), max(ys)))
+    assert len(boxes) == 2, "the two contexts are clusters"
+
+    def inside(label: str) -> bool:
+        x, y = (float(v) for v in re.findall(rf'x="([-\d.]+)" y="([-\d.]+)"[^>]*>{label}<', svg)[0])
+        return any(x0 <= x <= x1 and y0 <= y <= y1 for x0, x1, y0, y1 in boxes)
+
+    assert inside("a") and inside("c")  # services are in their contexts
+    assert not inside("web")  # the external, carrying a context, is still outside
