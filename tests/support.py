@@ -8,6 +8,9 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 FIXTURE_LABS = TESTS / "fixtures" / "labs"
+MIXED_LABS = TESTS / "fixtures" / "mixed-labs"
+"""Labs kept out of the lab list of the TUI tests: `decompose` mixes files-only exercises with a
+service, declares externals and draws the learner's design."""
 REPO = TESTS.parent
 
 

@@ -51,7 +51,7 @@ def test_fixture_labs_pass_their_selftest(fixture_labs: Path) -> None:
     assert "✓ mutant ten-cents-off" in result.stdout
     assert "✓ starter" in result.stdout
     assert "✓ solution: every check passes" in result.stdout
-    assert "(design lab: files only)" in result.stdout
+    assert "(files only: nothing to start)" in result.stdout
 
 
 def test_a_lab_whose_checks_pass_on_the_starter_is_rejected(tmp_path: Path) -> None:

@@ -106,6 +106,7 @@ def test_the_pytest_side_loads_nothing_of_the_host_and_the_host_no_pytest() -> N
     assert "pytest" not in host
     # The package face's light names only (what lab check files import), never the plugin.
     assert {m for m in host if m.startswith("workbench.checks.")} == {
+        "workbench.checks.design",
         "workbench.checks.faults",
         "workbench.checks.wait",
         "workbench.checks.wire",

@@ -63,15 +63,18 @@ def check(
 
     say_busy = busy or (lambda _text: None)
     selected = None if request.exercise is None else select_exercises(lab, request.exercise)
-    deployment = _running(lab, start=request.start, note=note)
+    # Files-only exercises (`needs_services: false`) are checked on the workspace alone: nothing
+    # is looked up, started or needed running, whatever the state of the lab's runs.
+    needs = lab.needs_services(selected)
+    deployment = _running(lab, start=request.start, note=note) if needs else None
     workspace = _workspace(lab, request.workspace, deployment)
     _note_other_workspace(lab, deployment, workspace, note)
     # Files that do not load are reported first: starting services on them would only crash.
     # Importing them runs the learner's code: where the run's (or the start's) runtime runs it.
-    sandbox = _sandbox(lab, request, deployment, busy=say_busy)
+    sandbox = _sandbox(lab, request, deployment, busy=say_busy, selected=selected)
     run = files_that_do_not_load(lab, workspace, selected, sandbox=sandbox)
     if run is None:
-        if lab.runs_services and deployment is None:
+        if needs and deployment is None:
             deployment = _start(lab, request, workspace, note=note, busy=say_busy)
         say_busy(f"checking {lab.id}…")
         run = run_checks(
@@ -87,7 +90,12 @@ def check(
 
 
 def _sandbox(
-    lab: Lab, request: CheckRequest, deployment: Deployment | None, *, busy: Say
+    lab: Lab,
+    request: CheckRequest,
+    deployment: Deployment | None,
+    *,
+    busy: Say,
+    selected: list[str] | None = None,
 ) -> Sandbox:
     """Where the pre-check imports the learner's files: in a container like the services' when
     the run is a Docker run or the start will be one, on the host otherwise.
@@ -97,7 +105,7 @@ def _sandbox(
     """
     from workbench.checkrun.runner import sandbox_for
 
-    if deployment is not None or not (request.start and lab.runs_services):
+    if deployment is not None or not (request.start and lab.needs_services(selected)):
         return sandbox_for(lab, deployment)
     if request.runtime not in ("docker", "auto"):
         return sandbox_for(lab, None)
@@ -147,7 +155,7 @@ def failed_run(lab_id: str, error: WorkbenchError) -> CheckRun:
 
 
 def _running(lab: Lab, *, start: bool, note: Say) -> Deployment | None:
-    """The lab's running deployment, if any; always None for design labs (nothing to run).
+    """The lab's running deployment, if any (asked only when the checks need the services).
 
     A recorded run whose services are all gone (a reboot, removed containers) is no deployment
     to check against: with `start` it is cleaned up (and a new one started), else it is an error
@@ -182,10 +190,17 @@ def _start(lab: Lab, request: CheckRequest, workspace: Path, *, note: Say, busy:
     from workbench.app.session import LabSession
 
     if not request.start:
+        files_only = [e.id for e in lab.exercises if not e.needs_services]
+        alone = (
+            f"; or check the files-only exercise {files_only[0]!r} alone: "
+            f"`workbench check {lab.id} {files_only[0]}`"
+            if files_only and request.exercise is None
+            else ""
+        )
         raise NotRunningError(
             f"lab {lab.id!r} is not running, and its checks talk to its services",
             f"start it with `workbench lab start {lab.id}`, or check with "
-            f"`workbench check {lab.id} --start`",
+            f"`workbench check {lab.id} --start`{alone}",
         )
     session = LabSession(lab, request.runtime, note=note)
     session.use_workspace(workspace)

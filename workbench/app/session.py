@@ -22,6 +22,7 @@ from workbench.runtime.base import Deployment, LogLine, Progress, ServiceStatus
 if TYPE_CHECKING:
     import networkx as nx
 
+    from workbench.app.design import DesignView
     from workbench.app.live import LiveTopology
     from workbench.checkrun.results import CheckEvent, CheckRun
     from workbench.lab.model import Lab
@@ -417,7 +418,8 @@ class LabSession:
             self.lab,
             workspace,
             exercises=[exercise],
-            deployment=deployment,
+            # A files-only exercise is checked on the workspace alone, running or not.
+            deployment=deployment if self.lab.needs_services([exercise]) else None,
             on_event=on_event,
             cancel=cancel,
         )
@@ -425,6 +427,17 @@ class LabSession:
             raise CancelledError("checks")
         progress.record(run)
         return run
+
+    # -- the learner's design ---------------------------------------------------------------------
+
+    def design(self) -> DesignView:
+        """The learner's design drawn by the lab's `design_graph` (in a child process), from
+        the workspace the checks read; a problem with their files comes back as a sentence."""
+        from workbench.app.design import design_view
+
+        with self._lock:
+            deployment = self.deployment
+        return design_view(self.lab, self._checks_workspace(deployment))
 
     def _checks_workspace(self, deployment: Deployment | None) -> Path:
         # What the running services really execute is what gets checked (as `workbench check`).

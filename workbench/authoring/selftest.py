@@ -10,9 +10,10 @@ and a mutant whose patch no longer applies to the solution (the message names th
 and the hunk).
 
 Labs with services get a deployment per variant on the chosen runtime, stopped afterwards (also
-when some of its services did not start: a self-test leaves nothing running); design labs (no
-services) are checked on the workspace alone. On Docker the lab's images are baked once, before
-the first variant, so each variant's start deadline covers starting only.
+when some of its services did not start: a self-test leaves nothing running); a variant whose
+exercises are all files-only (`needs_services: false`, and every exercise of a design lab) is
+checked on the workspace alone, with nothing started. On Docker the lab's images are baked once,
+before the first variant, so each variant's start deadline covers starting only.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def selftest(
     check_timeout: float = CHECK_TIMEOUT,
 ) -> SelftestReport:
     step = on_step or (lambda _msg: None)
-    report = SelftestReport(lab.id, runtime if lab.runs_services else None)
+    report = SelftestReport(lab.id, runtime if lab.needs_services() else None)
     if not lab.exercises:
         report.problems.append("the lab has no exercises")
         return report
@@ -79,9 +80,9 @@ def selftest(
         root = Path(tmp)
 
         def check(variant: str, folder: Path, exercises: list[str]) -> CheckRun:
-            step(
-                f"{variant}: checking" + (f" on the {runtime} runtime" if lab.runs_services else "")
-            )
+            runs = engine is not None and lab.needs_services(exercises or None)
+            where = f" on the {runtime} runtime" if runs else " (files only)"
+            step(f"{variant}: checking{where}")
             return _check_variant(lab, folder, exercises, engine, check_timeout)
 
         starter = copy_tree(lab.starter_dir, root / "starter")
@@ -109,9 +110,10 @@ def selftest(
 
 
 def _engine(lab: Lab, runtime: str, step: StepCallback) -> Runtime | None:
-    """The runtime the variants run on (None for design labs), ready for them: on Docker the
-    lab's images are baked here, once, with progress, and not inside the first variant's start."""
-    if not lab.runs_services:
+    """The runtime the variants run on (None when no exercise needs services), ready for them:
+    on Docker the lab's images are baked here, once, with progress, and not inside the first
+    variant's start."""
+    if not lab.needs_services():
         return None
     from workbench.runtime.select import get_runtime
 
@@ -140,7 +142,7 @@ def _check_variant(
     lab: Lab, workspace: Path, exercises: list[str], engine: Runtime | None, check_timeout: float
 ) -> CheckRun:
     only = exercises or None  # None: every check of the lab, including untagged ones
-    if engine is None:
+    if engine is None or not lab.needs_services(only):  # files only: nothing to start
         return run_checks(
             lab, workspace, exercises=only, stop_at_failure=False, check_timeout=check_timeout
         )

@@ -6,11 +6,13 @@ fixtures lab checks ask for (`fixtures`), `eventually` (`wait`), fault injection
 writes for the host (`wire`). The host side (runner, results, reports) is `workbench.checkrun`;
 nothing here imports it.
 
-Lab checks import `eventually` and, for a fixture wider than one check, `Faults` from here; this
+Lab checks import `eventually`, `learner_design` (the learner's design graph, `design`) and, for a
+fixture wider than one check, `Faults` from here; this
 module stays light (no pytest, no rich) so a check file imports fast.
 """
 
+from workbench.checks.design import learner_design
 from workbench.checks.faults import Faults
 from workbench.checks.wait import eventually
 
-__all__ = ["Faults", "eventually"]
+__all__ = ["Faults", "eventually", "learner_design"]

@@ -31,23 +31,53 @@ if TYPE_CHECKING:
     help="Columns to draw in (default: the terminal's width).",
 )
 @click.option("--full", is_flag=True, help="Never collapse contexts, however big the graph.")
-def graph_cmd(lab_id: str, live: bool, width: int | None, full: bool) -> None:
+@click.option(
+    "--design",
+    is_flag=True,
+    help="Draw your design (from your workspace files) instead, in labs that grade one.",
+)
+@click.option(
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="With --design: read this folder instead of the lab's recorded workspace.",
+)
+def graph_cmd(
+    *,
+    lab_id: str,
+    live: bool,
+    width: int | None,
+    full: bool,
+    design: bool,
+    workspace_dir: Path | None,
+) -> None:
     """Draw the topology of LAB: services, broker, stores, who calls whom.
 
     While the lab runs, boxes are coloured by state and lines show the calls really made
     (counts, error rates); calls the lab does not declare are flagged as undeclared coupling.
+    With --design, draw the design in your workspace files (labs with `design_graph:`).
 
     \b
     Example:
       workbench graph saga
       workbench graph saga --live
+      workbench graph LAB --design     # labs with `design_graph:`
     """
     from workbench.app.live import LiveTopology
     from workbench.commands.output import console
+    from workbench.errors import WorkbenchError
     from workbench.lab import find_lab
 
     spec = find_lab(lab_id)
     columns = width or console().width
+    if design:
+        if live:
+            raise WorkbenchError(
+                "--design draws your design files and --live the running lab: choose one"
+            )
+        _print_design(spec, workspace_dir, columns, full)
+        return
     with LiveTopology(spec) as topology:
         if not live:
             # soft_wrap: a drawing wider than the terminal is cut by the terminal, never folded
@@ -104,11 +134,48 @@ def _frame(
     for u, v, kind in view.undeclared:
         notes.append(Text(f"undeclared coupling: {u} → {v} ({kind}) is not in lab.yaml", "magenta"))
     if g.number_of_nodes() == 0:
-        notes.append(Text("a design lab: it runs no services, so there is no topology to draw"))
+        more = f"; `workbench graph {spec.id} --design` draws yours" if spec.design_graph else ""
+        notes.append(
+            Text(f"a design lab: it runs no services, so there is no topology to draw{more}")
+        )
     drawing = render(g, width, collapse="never" if full else "auto")
     if drawing.collapsed:
         notes.append(Text("contexts are collapsed to fit; --full draws every service", "grey62"))
     return Group(header, drawing.rich(), *notes)
+
+
+def _print_design(spec: Lab, workspace_dir: Path | None, columns: int, full: bool) -> None:
+    """The learner's design, or the problem with their files in its place (exit status 1)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from workbench.app.design import design_view, require_design
+    from workbench.commands.output import console
+    from workbench.drawing import render
+
+    require_design(spec)
+    folder = _design_workspace(spec, workspace_dir)
+    view = design_view(spec, folder)
+    header = Text.assemble(
+        (spec.title, "bold"), (f"  ({spec.id})", "grey62"), (f"  · your design in {folder}", "cyan")
+    )
+    if view.graph is None:
+        console().print(Group(header, Text(str(view.problem), "red")), soft_wrap=True)
+        raise click.exceptions.Exit(1)
+    if view.graph.number_of_nodes() == 0:
+        empty = Text("nothing to draw yet: your design files name no services", "yellow")
+        console().print(Group(header, empty), soft_wrap=True)
+        return
+    drawing = render(view.graph, columns, collapse="never" if full else "auto")
+    console().print(Group(header, drawing.rich()), soft_wrap=True)
+
+
+def _design_workspace(spec: Lab, workspace_dir: Path | None) -> Path:
+    from workbench.lab.workspace import require_workspace
+
+    if workspace_dir is not None:
+        return workspace_dir.resolve()
+    return require_workspace(spec).resolve()
 
 
 @click.command("diagram")
@@ -131,15 +198,37 @@ def _frame(
     show_default=True,
     help="Folder to write into.",
 )
-def diagram_cmd(lab_id: str | None, all_labs: bool, formats: str, out_dir: Path) -> None:
+@click.option(
+    "--design",
+    is_flag=True,
+    help="Export your design (from your workspace files) as `<lab>-design.<ext>` instead.",
+)
+@click.option(
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="With --design: read this folder instead of the lab's recorded workspace.",
+)
+def diagram_cmd(
+    *,
+    lab_id: str | None,
+    all_labs: bool,
+    formats: str,
+    out_dir: Path,
+    design: bool,
+    workspace_dir: Path | None,
+) -> None:
     """Export the architecture diagram of LAB (or of --all-labs) as files `<lab>.<ext>`.
 
     PNG and SVG need Graphviz; dot and mermaid (`.mmd`, renders on GitHub) do not.
+    With --design, export the design in your workspace files (labs with `design_graph:`).
 
     \b
     Example:
       workbench diagram saga --format svg
       workbench diagram --all-labs --format all -o diagrams
+      workbench diagram LAB --design --format mermaid
     """
     from rich.markup import escape
 
@@ -154,6 +243,14 @@ def diagram_cmd(lab_id: str | None, all_labs: bool, formats: str, out_dir: Path)
             "name one lab, or pass --all-labs",
             "e.g. `workbench diagram saga` or `workbench diagram --all-labs`",
         )
+    if design:
+        if all_labs:
+            raise WorkbenchError(
+                "--design exports one learner's design: name the lab instead of --all-labs"
+            )
+        for path in _export_design(find_lab(str(lab_id)), workspace_dir, chosen, out_dir):
+            console().print(f"[green]✓[/] {escape(str(path))}")
+        return
     labs: list[Lab] = []
     failed = 0
     if all_labs:
@@ -174,3 +271,17 @@ def diagram_cmd(lab_id: str | None, all_labs: bool, formats: str, out_dir: Path)
             console().print(f"[green]✓[/] {escape(str(path))}")
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _export_design(
+    spec: Lab, workspace_dir: Path | None, formats: list[str], out_dir: Path
+) -> list[Path]:
+    from workbench.app.design import design_view, require_design
+    from workbench.drawing import export_graph
+    from workbench.errors import WorkbenchError
+
+    require_design(spec)
+    view = design_view(spec, _design_workspace(spec, workspace_dir))
+    if view.graph is None:
+        raise WorkbenchError(str(view.problem))
+    return export_graph(view.graph, formats, out_dir, f"{spec.id}-design")

@@ -35,8 +35,8 @@ def run_selftest(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> bool:
             f"[bold]{escape(lab.id)}[/]"
             + (
                 f" [dim](runtime {runtime})[/]"
-                if lab.runs_services
-                else " [dim](design lab: files only)[/]"
+                if lab.needs_services()
+                else " [dim](files only: nothing to start)[/]"
             )
         )
         with err_console().status(f"self-testing {lab.id}…") as status:

@@ -19,7 +19,14 @@ Importing this package loads none of rich, diagrams, textual, docker or httpx.
 
 from __future__ import annotations
 
-from workbench.drawing.export import FORMATS, export_lab, parse_formats, to_dot, to_mermaid
+from workbench.drawing.export import (
+    FORMATS,
+    export_graph,
+    export_lab,
+    parse_formats,
+    to_dot,
+    to_mermaid,
+)
 from workbench.drawing.terminal import PALETTE, STATE_GLYPH, Drawing, render
 
 __all__ = [
@@ -27,6 +34,7 @@ __all__ = [
     "PALETTE",
     "STATE_GLYPH",
     "Drawing",
+    "export_graph",
     "export_lab",
     "parse_formats",
     "render",

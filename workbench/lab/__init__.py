@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from workbench.lab.model import (
         Difficulty,
         Exercise,
+        External,
         Fault,
         FaultKind,
         Lab,
@@ -33,6 +34,7 @@ _EXPORTS = {
     "validate_lab_dir": "loader",
     "Difficulty": "model",
     "Exercise": "model",
+    "External": "model",
     "Fault": "model",
     "FaultKind": "model",
     "Lab": "model",
@@ -50,6 +52,7 @@ __all__ = [  # noqa: RUF022 - grouped as in _EXPORTS
     "validate_lab_dir",
     "Difficulty",
     "Exercise",
+    "External",
     "Fault",
     "FaultKind",
     "Lab",

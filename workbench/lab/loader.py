@@ -150,6 +150,10 @@ def _from_pydantic(file: Path, lines: dict[Loc, int], err: object) -> Problem:
         message = "required field is missing"
     elif kind in {"literal_error", "enum"}:
         message = f"{err['msg'].lower()}, got {_short(err.get('input'))}"
+    elif kind in {"bool_parsing", "bool_type"}:
+        message = f"expected true or false, got {_short(err.get('input'))}"
+    elif kind == "list_type":
+        message = f"expected a list (- item lines, or [a, b]), got {_short(err.get('input'))}"
     elif kind == "string_pattern_mismatch" and loc and loc[-1] in ("name", "id"):
         message = (
             f"{_short(err.get('input'))} is not a valid name: use lower-case letters, digits and "

@@ -6,6 +6,7 @@ dependency cycles, missing files) live in `rules.py` so every problem can be rep
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -115,6 +116,18 @@ class Exercise(Strict):
     files: list[str] = Field(default_factory=list)
     """Learner files (relative to the workspace) this exercise asks to edit."""
     hints: list[str] = Field(default_factory=list)
+    needs_services: bool = True
+    """Whether its checks talk to the lab's services. A files-only exercise (`false`) is checked
+    on the workspace alone: `workbench check`, the self-test and the TUI start nothing for it and
+    need nothing running. Labs without services have only files-only exercises."""
+
+
+class External(Strict):
+    """Something outside the system the lab draws (a browser, a carrier, the internet): links
+    may go from or to it; it runs nothing and belongs to no context."""
+
+    name: Name
+    description: str = ""
 
 
 class Fault(Strict):
@@ -142,6 +155,10 @@ class Lab(Strict):
     exercises: list[Exercise] = Field(default_factory=list)
     faults: list[Fault] = Field(default_factory=list)
     network: Network = Field(default_factory=Network)
+    externals: list[External] = Field(default_factory=list)
+    design_graph: str | None = None
+    """`module:function` (module relative to the lab folder, e.g. `design.graph:build`) that
+    builds the learner's design as a topology graph from their workspace folder."""
 
     _path: Path = PrivateAttr(default=Path("."))
 
@@ -154,6 +171,13 @@ class Lab(Strict):
     def runs_services(self) -> bool:
         """Design labs (decomposition, STRIDE) have nothing to start; checks read files only."""
         return bool(self.services)
+
+    def needs_services(self, exercises: Iterable[str] | None = None) -> bool:
+        """Whether checking `exercises` (default: every exercise) needs the lab's services."""
+        if not self.runs_services:
+            return False
+        chosen = [e.id for e in self.exercises] if exercises is None else list(exercises)
+        return any(self.exercise(ex).needs_services for ex in chosen)
 
     @property
     def broker(self) -> Service | None:

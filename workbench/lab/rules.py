@@ -28,9 +28,12 @@ def check_lab(lab: Lab, lab_dir: Path, limits: Limits = DEFAULT_LIMITS) -> list[
         _sidecars,
         _broker,
         _lab_folder_name,
+        _externals,
+        _files_only,
     ):
         findings.extend(rule(lab, lab_dir))
     findings.extend(_files(lab, lab_dir, limits))
+    findings.extend(_design_graph(lab, lab_dir))
     findings.extend(_lab_tree(lab, lab_dir, limits))
     return findings
 
@@ -39,6 +42,7 @@ def _duplicates(lab: Lab, _dir: Path) -> Iterator[Finding]:
     for section, key, names in (
         ("services", "name", [s.name for s in lab.services]),
         ("exercises", "id", [e.id for e in lab.exercises]),
+        ("externals", "name", [x.name for x in lab.externals]),
     ):
         seen: set[str] = set()
         for i, name in enumerate(names):
@@ -57,10 +61,21 @@ def _references(lab: Lab, _dir: Path) -> Iterator[Finding]:
                 yield loc, f"depends on unknown service {dep!r}; {known}"
             elif dep == svc.name:
                 yield ("services", i, "depends_on", j), "a service cannot depend on itself"
+    externals = {x.name for x in lab.externals}
+    ends = _known(names, externals)
     for i, link in enumerate(lab.links):
         for end, name in (("from", link.source), ("to", link.target)):
-            if name not in names:
-                yield ("links", i, end), f"link {end} unknown service {name!r}; {known}"
+            if name not in names and name not in externals:
+                yield ("links", i, end), f"link {end} unknown service {name!r}; {ends}"
+        outside = [n for n in (link.source, link.target) if n in externals and n not in names]
+        if len(outside) == 2:
+            yield ("links", i), "a link between two externals is outside the lab: link a service"
+        elif outside and link.protocol is not Protocol.HTTP:
+            yield (
+                ("links", i, "protocol"),
+                f"a link from or to the external {outside[0]!r} is `http` (a call across the "
+                "system's edge); events and volumes stay inside the lab",
+            )
         if link.protocol is Protocol.EVENT and not link.label:
             yield ("links", i, "label"), "an event link needs a label: its subject, e.g. order.paid"
     for i, fault in enumerate(lab.faults):
@@ -280,5 +295,52 @@ def _lab_folder_name(lab: Lab, lab_dir: Path) -> Iterator[Finding]:
         yield ("id",), f"the lab id {lab.id!r} must match its folder name {lab_dir.name!r}"
 
 
-def _known(names: set[str]) -> str:
-    return "known services: " + (", ".join(sorted(names)) or "none")
+def _known(names: set[str], externals: set[str] | None = None) -> str:
+    text = "known services: " + (", ".join(sorted(names)) or "none")
+    if externals:
+        text += "; externals: " + ", ".join(sorted(externals))
+    return text
+
+
+def _externals(lab: Lab, _dir: Path) -> Iterator[Finding]:
+    services = {s.name for s in lab.services}
+    for i, ext in enumerate(lab.externals):
+        if ext.name in services:
+            yield (
+                ("externals", i, "name"),
+                f"{ext.name!r} is a service of the lab: an external is outside it, give it "
+                "another name",
+            )
+
+
+def _files_only(lab: Lab, _dir: Path) -> Iterator[Finding]:
+    """`needs_services: true` in a lab that runs nothing can never be honoured."""
+    if lab.runs_services:
+        return
+    for i, ex in enumerate(lab.exercises):
+        if ex.needs_services and "needs_services" in ex.model_fields_set:
+            yield (
+                ("exercises", i, "needs_services"),
+                "the lab declares no services to run: remove `needs_services`, or set it to false",
+            )
+
+
+def _design_graph(lab: Lab, lab_dir: Path) -> Iterator[Finding]:
+    """`design_graph: module:function`, the module a file of the lab (its design code)."""
+    if lab.design_graph is None:
+        return
+    loc: Loc = ("design_graph",)
+    module, _, function = lab.design_graph.partition(":")
+    parts = module.split(".")
+    if not function.isidentifier() or not all(part.isidentifier() for part in parts):
+        yield loc, "expected module:function, e.g. design.graph:build (module inside the lab)"
+        return
+    base = "/".join(parts)
+    for rel in (f"{base}.py", f"{base}/__init__.py"):
+        escape = _outside(lab_dir, rel)
+        if escape:
+            yield loc, f"module file {escape}"
+            return
+        if (lab_dir / rel).is_file():
+            return
+    yield loc, f"module {module!r} not found in the lab folder (expected {base}.py)"

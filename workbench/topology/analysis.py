@@ -7,7 +7,7 @@ The decomposition lab grades designs with these, so they work on (Multi)DiGraphs
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,3 +196,91 @@ def instability(
     return {
         grp: outgoing.get(grp, 0) / (outgoing.get(grp, 0) + incoming.get(grp, 0)) for grp in groups
     }
+
+
+Partition = str | Mapping[Hashable, Hashable] | Iterable[Collection[Hashable]]
+"""Which group each node is in: a node attribute's name (e.g. `"context"`), a mapping node ->
+group, or the groups themselves as collections of nodes. A node in no group is a group alone."""
+
+
+def groups_of(g: nx.Graph, partition: Partition) -> list[set[Hashable]]:
+    """The partition as a list of disjoint node sets covering every node of `g` (sorted).
+
+    A node named by two groups is a ValueError naming it; nodes that are not in `g` are ignored.
+    """
+    if isinstance(partition, str):
+        found: dict[Hashable, Hashable] = {
+            n: a[partition] for n, a in g.nodes(data=True) if a.get(partition) is not None
+        }
+        return groups_of(g, found)
+    by_group: dict[Hashable, set[Hashable]] = {}
+    if isinstance(partition, Mapping):
+        for node, group in partition.items():
+            if node in g:
+                by_group.setdefault(("group", group), set()).add(node)
+    else:
+        seen: dict[Hashable, int] = {}
+        for i, members in enumerate(partition):
+            for node in members:
+                if node not in g:
+                    continue
+                if node in seen and seen[node] != i:
+                    raise ValueError(f"{node!r} is in two groups of the partition")
+                seen[node] = i
+                by_group.setdefault(("group", i), set()).add(node)
+    placed = set().union(*by_group.values()) if by_group else set()
+    for node in g.nodes:
+        if node not in placed:
+            by_group[("alone", node)] = {node}
+    return sorted(by_group.values(), key=lambda s: sorted(map(str, s)))
+
+
+def weighted_cut(g: nx.Graph, partition: Partition, weight: str | None = "weight") -> float:
+    """The summed `weight` of the edges between different groups (an edge without it counts 1;
+    `weight=None` counts edges). In a decomposition: how much talk crosses service boundaries;
+    the lower, the better the boundaries follow the coupling. Every edge of a multigraph counts,
+    in either direction."""
+    group: dict[Hashable, int] = {}
+    for i, members in enumerate(groups_of(g, partition)):
+        for node in members:
+            group[node] = i
+    total = 0.0
+    for u, v, attrs in g.edges(data=True):
+        if group[u] != group[v]:
+            total += 1.0 if weight is None else float(attrs.get(weight, 1.0))
+    return total
+
+
+def modularity(g: nx.Graph, partition: Partition, weight: str | None = "weight") -> float:
+    """Newman's modularity of `partition` (networkx's `community.modularity`), from -0.5 to 1:
+    how much more of the (weighted) edges fall inside groups than chance would put there.
+
+    Direction does not matter for a boundary, so `g` is taken undirected with parallel edges and
+    both directions of a pair summed. A graph without edges has modularity 0.
+    """
+    simple = _undirected(g, weight)
+    if simple.size(weight="weight") == 0:
+        return 0.0
+    return float(nx.community.modularity(simple, groups_of(simple, partition), weight="weight"))
+
+
+def suggested_partition(
+    g: nx.Graph, weight: str | None = "weight", *, seed: int = 0
+) -> list[set[Hashable]]:
+    """A partition with high modularity (networkx's Louvain communities, seeded: the same graph
+    gives the same groups), to compare a learner's boundaries with."""
+    simple = _undirected(g, weight)
+    found = nx.community.louvain_communities(simple, weight="weight", seed=seed)
+    return sorted((set(c) for c in found), key=lambda s: sorted(map(str, s)))
+
+
+def _undirected(g: nx.Graph, weight: str | None) -> nx.Graph:
+    out = nx.Graph()
+    out.add_nodes_from(g.nodes(data=True))
+    for u, v, attrs in g.edges(data=True):
+        w = 1.0 if weight is None else float(attrs.get(weight, 1.0))
+        if out.has_edge(u, v):
+            out.edges[u, v]["weight"] += w
+        else:
+            out.add_edge(u, v, weight=w)
+    return out

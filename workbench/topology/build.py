@@ -13,6 +13,8 @@ Modelling choices (the exporters, the renderer and the overlay rely on them):
 - A sidecar gets a `netns` edge sidecar -> main (declared or not); main and sidecars carry the
   node attribute `group` (the main service's name), and `g.graph["sidecar_groups"]` maps each main
   service to its sorted sidecars.
+- An external (`externals:`: a browser, a carrier) is a node of kind `external` named after it,
+  with `declared=True`, its `description`, and no context or group; links reach it like a service.
 - Every declared edge has `declared=True`; the live overlay adds `declared=False` edges for
   traffic the lab did not declare. Edge keys are stable strings, nodes and edges are inserted in
   sorted order, so the same lab always gives the same graph (and the same exports).
@@ -85,6 +87,17 @@ def build_graph(lab: Lab) -> nx.MultiDiGraph:
                 edge(svc.name, vid, EdgeKind.VOLUME, mount=mount.mount, read_only=False)
         if svc.sidecar_of:
             edge(svc.name, svc.sidecar_of, EdgeKind.NETNS, "localhost")
+
+    for ext in lab.externals:
+        # Outside every context and group: drawn beside the system, never inside a cluster.
+        nodes[ext.name] = {
+            "kind": NodeKind.EXTERNAL.value,
+            "label": ext.name,
+            "description": ext.description.strip(),
+            "context": None,
+            "group": None,
+            "declared": True,
+        }
 
     for link in lab.links:
         src, dst, label = link.source, link.target, link.label

@@ -18,7 +18,9 @@ class NodeKind(StrEnum):
     SUBJECT = "subject"
     """A broker subject (topic), id `subject:<subject>`; publishers -> subject -> consumers."""
     EXTERNAL = "external"
-    """Something a service called at run time that the lab does not declare at all."""
+    """Outside the system: one lab.yaml declares in `externals:` (a browser, a carrier;
+    `declared=True`, with its `description`), or a peer a service called at run time that the lab
+    does not declare at all (`declared=False`, added by the overlay). Never in a context."""
 
 
 class EdgeKind(StrEnum):

@@ -113,7 +113,14 @@ def _merge_calls(g: nx.MultiDiGraph, caller: str, calls: Mapping[str, Any]) -> N
             "statuses": {str(k): int(v) for k, v in (info.get("statuses") or {}).items()},
         }
         if peer not in g:
-            g.add_node(peer, kind=NodeKind.EXTERNAL.value, label=peer, context=None, group=None)
+            g.add_node(
+                peer,
+                kind=NodeKind.EXTERNAL.value,
+                label=peer,
+                context=None,
+                group=None,
+                declared=False,
+            )
         key = _edge_key(g, caller, peer, EdgeKind.HTTP.value)
         if key is not None:
             g[caller][peer][key].update(data)

@@ -68,3 +68,11 @@ class SessionNote(Message):
     to the local runtime); posted from worker threads."""
 
     text: str
+
+
+@dataclass
+class DesignUpdate(Message):
+    """The learner's design, drawn again from their files (`workbench.app.design.DesignView`);
+    posted from a worker thread."""
+
+    view: object

@@ -9,9 +9,13 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.errors import WorkbenchError
 from workbench.lab.model import Lab
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 FORMATS = ("png", "svg", "dot", "mermaid")
 EXTENSIONS = {"png": "png", "svg": "svg", "dot": "dot", "mermaid": "mmd"}
@@ -35,15 +39,19 @@ def export_lab(lab: Lab, formats: list[str], out_dir: Path) -> list[Path]:
     """Write the lab's topology in every format; text formats first (they need no Graphviz)."""
     from workbench.topology import build_graph
 
-    g = build_graph(lab)
+    return export_graph(build_graph(lab), formats, out_dir, lab.id)
+
+
+def export_graph(g: nx.MultiDiGraph, formats: list[str], out_dir: Path, name: str) -> list[Path]:
+    """Write any topology graph (a lab's, a learner's design) as `<out_dir>/<name>.<ext>`."""
     written: list[Path] = []
     for fmt in sorted(formats, key=lambda f: f in ("png", "svg")):
         if fmt in ("png", "svg"):
             from workbench.drawing.export.images import render_image
 
-            written.append(render_image(g, fmt, out_dir, lab.id))
+            written.append(render_image(g, fmt, out_dir, name))
         else:
-            written.append(write_text(out_dir / f"{lab.id}.{EXTENSIONS[fmt]}", text_export(g, fmt)))
+            written.append(write_text(out_dir / f"{name}.{EXTENSIONS[fmt]}", text_export(g, fmt)))
     return written
 
 

@@ -1,5 +1,6 @@
 """Clusters shared by every export: bounded contexts, sidecar groups, and the broker with its
-subjects; nested as context > sidecar group / broker > nodes. Sorted, so exports are stable."""
+subjects; nested as context > sidecar group / broker > nodes. Externals (a browser, a carrier) are
+never in a cluster: they are outside the system. Sorted, so exports are stable."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def clusters(g: nx.MultiDiGraph) -> tuple[list[str], list[Cluster]]:
     inner: dict[tuple[str | None, str], Cluster] = {}
     for node in sorted(g.nodes):
         attrs = g.nodes[node]
+        if attrs.get("kind") == NodeKind.EXTERNAL.value:
+            top.append(node)  # outside the system: never inside a context or a group
+            continue
         context = attrs.get("context")
         sub = _inner_key(g, node)
         if sub is not None:

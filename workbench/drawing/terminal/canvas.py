@@ -140,14 +140,25 @@ class Canvas:
         self.fixed[a:b] = b"\x01" * (b - a)
         self.masks[a:b] = [0] * (b - a)
 
-    def box(self, x: int, y: int, w: int, h: int, style: str, *, rounded: bool = False) -> None:
+    def box(
+        self,
+        x: int,
+        y: int,
+        w: int,
+        h: int,
+        style: str,
+        *,
+        rounded: bool = False,
+        dashed: bool = False,
+    ) -> None:
         tl, tr, bl, br = ("╭", "╮", "╰", "╯") if rounded else ("┌", "┐", "└", "┘")
-        self.put(x, y, tl + "─" * (w - 2) + tr, style)
+        across, side = ("╌", "╎") if dashed else ("─", "│")
+        self.put(x, y, tl + across * (w - 2) + tr, style)
         for row in range(y + 1, y + h - 1):
-            self.put(x, row, "│", style)
+            self.put(x, row, side, style)
             self.put(x + 1, row, " " * (w - 2), None)
-            self.put(x + w - 1, row, "│", style)
-        self.put(x, y + h - 1, bl + "─" * (w - 2) + br, style)
+            self.put(x + w - 1, row, side, style)
+        self.put(x, y + h - 1, bl + across * (w - 2) + br, style)
 
     def horizontal_run(self, y: int, x0: int, x1: int, owner: int) -> bool:
         """Whether cells x0..x1 of row y are a plain horizontal line of `owner` alone."""

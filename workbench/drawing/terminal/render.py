@@ -315,7 +315,9 @@ def _draw_box(
     main = unit.members[0]
     style = _state_style(main.state)
     rounded = main.kind in (NodeKind.BROKER.value, NodeKind.SUBJECT.value, "context")
-    canvas.box(rect.x, rect.y, rect.w, rect.h, style, rounded=rounded)
+    # Outside the system (a browser, a carrier, a peer nobody declared): a dashed box.
+    dashed = main.kind == NodeKind.EXTERNAL.value
+    canvas.box(rect.x, rect.y, rect.w, rect.h, style, rounded=rounded, dashed=dashed)
     inner = rect.w - 4
     for k, (member, member_lines, (top, bottom)) in enumerate(
         zip(unit.members, lines, rows, strict=True)
@@ -421,6 +423,8 @@ def _add_legend(drawing: Drawing, view: View, width: int) -> None:
     for state, glyph in STATE_GLYPH.items():
         if state in states:
             items.append([(glyph, _state_style(state)), (f" {state}", "legend")])
+    if any(u.members[0].kind == NodeKind.EXTERNAL.value for u in view.units):
+        items.append([("┌╌┐", "node.declared"), (" outside the system", "legend")])
     if view.collapsed:
         items.append([("╭╮", "node.declared"), (" context (collapsed)", "legend")])
     row: list[tuple[str, str | None]] = []

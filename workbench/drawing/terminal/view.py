@@ -151,8 +151,11 @@ def _details(g: nx.MultiDiGraph, n: str) -> list[str]:
                 + (" (ro)" if e.get("read_only") else "")
             )
     out += sorted(set(vols))
+    if g.graph.get("design") and a.get("kind") == NodeKind.SERVICE.value and a.get("description"):
+        out.append(str(a["description"]))  # a learner's design: what they put in the service
     if a.get("kind") == NodeKind.EXTERNAL.value:
-        out.append("not in lab.yaml")
+        described = str(a.get("description") or "external")
+        out.append(described if a.get("declared") else "not in lab.yaml")
     return out
 
 
@@ -160,7 +163,8 @@ def _collapse(view: View, g: nx.MultiDiGraph) -> View:
     """One box per bounded context (services without a context keep their own box)."""
     unit_ctx: dict[str, str | None] = {}
     for unit in view.units:
-        unit_ctx[unit.id] = g.nodes[unit.id].get("context")
+        outside = g.nodes[unit.id].get("kind") == NodeKind.EXTERNAL.value
+        unit_ctx[unit.id] = None if outside else g.nodes[unit.id].get("context")
     groups: dict[str, list[Unit]] = {}
     for unit in view.units:
         ctx = unit_ctx[unit.id]

@@ -23,6 +23,7 @@ from workbench.runtime.base import ServiceStatus
 from workbench.tui import backend
 from workbench.tui.messages import (
     CheckProgress,
+    DesignUpdate,
     ExerciseChanged,
     LiveUpdate,
     ServiceSelected,
@@ -99,6 +100,12 @@ class LabScreen(Screen[None]):
             tooltip="Read the catalog page of one of the lab's patterns",
         ),
         Binding(
+            "g",
+            "graph_view",
+            "Graph view",
+            tooltip="Switch the topology between live, declared (lab.yaml) and your design",
+        ),
+        Binding(
             "ctrl+r",
             "switch_runtime",
             "Switch runtime",
@@ -135,7 +142,7 @@ class LabScreen(Screen[None]):
         with Horizontal(id="lab-body"):
             yield InstructionsViewer(self.lab, id="instructions")
             with Vertical(id="lab-side"):
-                if self.lab.runs_services:
+                if self.lab.runs_services or self.lab.design_graph:
                     yield TopologyView(self.lab, id="topology")
                 with TabbedContent(id="panels", initial="checks"):
                     if self.lab.runs_services:
@@ -157,6 +164,9 @@ class LabScreen(Screen[None]):
         self.instructions.mark_passed(self.jobs.passed_exercises())
         backend.register(self.session)
         self.jobs.prepare()
+        topology = self.query(TopologyView)
+        if topology and topology.first().view == "design":  # a design lab: its only view
+            self.jobs.watch_design(True)  # drawn once the workspace is known (prepare)
 
     def on_unmount(self) -> None:
         """The last line of defence: whatever closed the screen, the lab does not outlive it."""
@@ -201,6 +211,9 @@ class LabScreen(Screen[None]):
             return runs and self.phase == "stopped"
         if action == "patterns":
             return bool(self.lab.patterns)
+        if action == "graph_view":
+            found = self.query(TopologyView)
+            return bool(found) and len(found.first().views) > 1
         return True
 
     def watch_phase(self, phase: str) -> None:
@@ -280,7 +293,7 @@ class LabScreen(Screen[None]):
         if exercise is None:
             self.notify("This lab has no exercises to check.", severity="warning")
             return
-        if self.lab.runs_services and self.phase != "running":
+        if self.lab.needs_services([exercise]) and self.phase != "running":
             self.notify(
                 "The checks talk to the lab's services: press s to start the lab first.",
                 title="Not running",
@@ -327,6 +340,13 @@ class LabScreen(Screen[None]):
             "docker": "containers (images are baked the first time)",
         }
         self.notify(f"Next start uses {choice}: {explain[choice]}.", timeout=4)
+
+    def action_graph_view(self) -> None:
+        """Switch the topology between live, declared (lab.yaml) and the learner's design."""
+        view = self.query_one(TopologyView).next_view()
+        if view == "design":
+            self.jobs.design_worker()
+        self.jobs.watch_design(view == "design")
 
     def action_tab(self, tab: str) -> None:
         """Switch the right-hand panel."""
@@ -417,6 +437,11 @@ class LabScreen(Screen[None]):
         self.query_one(ServicesPanel).set_statuses(statuses)
         self.query_one(TopologyView).set_graph(message.graph)
         self.jobs.notice_crashes(statuses)
+
+    @on(DesignUpdate)
+    def _design_update(self, message: DesignUpdate) -> None:
+        """The learner's design, drawn again from their files."""
+        self.query_one(TopologyView).set_design(message.view)
 
     @on(WorkDone)
     def _work_done(self, message: WorkDone) -> None:

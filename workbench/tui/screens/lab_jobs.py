@@ -22,7 +22,13 @@ from textual.worker import Worker
 from workbench.app.session import LOCAL_RUNTIME_NOTE, CancelledError
 from workbench.runtime.base import LogLine, Progress, ServiceState, ServiceStatus
 from workbench.tui import backend
-from workbench.tui.messages import CheckProgress, LiveUpdate, StartProgress, WorkDone
+from workbench.tui.messages import (
+    CheckProgress,
+    DesignUpdate,
+    LiveUpdate,
+    StartProgress,
+    WorkDone,
+)
 
 if TYPE_CHECKING:
     from workbench.app.session import LabSession
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("workbench.tui")
 
 REFRESH_SECONDS = 1.0
+DESIGN_POLL_SECONDS = 1.0
 FLUSH_SECONDS = 0.1
 MAX_LINES_PER_FLUSH = 400
 
@@ -69,6 +76,8 @@ class LabJobs:
         self._lifecycle_worker: Worker[None] | None = None
         self._checks_worker: Worker[None] | None = None
         self._start_cancelled_late = False
+        self._design_timer: Timer | None = None
+        self._design_stamp: tuple[tuple[str, int], ...] = ()
 
     def _job(self, name: str, fn: Callable[[], object], *, group: str) -> Worker[None]:
         """Run `fn` in a thread; its result or exception comes back as WorkDone(name)."""
@@ -166,6 +175,55 @@ class LabJobs:
     def cancel_checks(self) -> None:
         self._check_cancel.set()
 
+    # -- the learner's design -------------------------------------------------------------------
+
+    def design_worker(self) -> None:
+        """Draw the learner's design again (the lab's design function runs in a child process;
+        whatever goes wrong comes back as a sentence in the `DesignView`)."""
+
+        def work() -> None:
+            try:
+                view = self.session.design()
+            except Exception as exc:  # no workspace yet, a lab that vanished: say so in place
+                from workbench.app.design import DesignView
+
+                log.debug("drawing the design failed", exc_info=True)
+                view = DesignView(None, getattr(exc, "message", None) or str(exc))
+            self.screen.post_message(DesignUpdate(view))
+
+        self.screen.run_worker(
+            work, thread=True, group="design", exclusive=True, exit_on_error=False
+        )
+
+    def watch_design(self, on: bool) -> None:
+        """While the design view is shown, draw it again when the learner saves a file."""
+        if self._design_timer is not None:
+            self._design_timer.stop()
+            self._design_timer = None
+        if on:
+            self._design_stamp = self._workspace_stamp()
+            self._design_timer = self.screen.set_interval(DESIGN_POLL_SECONDS, self._design_poll)
+
+    def _design_poll(self) -> None:
+        stamp = self._workspace_stamp()
+        if stamp != self._design_stamp:
+            self._design_stamp = stamp
+            self.design_worker()
+
+    def _workspace_stamp(self) -> tuple[tuple[str, int], ...]:
+        """Modification times of the lab's learner files in the workspace (cheap to poll)."""
+        workspace = self.session.workspace
+        if workspace is None:
+            return ()
+        stamp = []
+        for ex in self.lab.exercises:
+            for rel in ex.files:
+                try:
+                    stamp.append((rel, (workspace / rel).stat().st_mtime_ns))
+                except OSError:
+                    stamp.append((rel, 0))
+        return tuple(stamp)
+
     def service_worker(self, service: str, action: str) -> None:
         def work() -> tuple[str, str]:
             self.session.service_action(service, action)  # through the fault record
@@ -198,6 +256,9 @@ class LabJobs:
             return
         workspace, created, attached = result
         self.state.instructions.set_workspace(workspace)
+        if self._design_timer is not None:  # the design view is shown: draw it from there
+            self._design_stamp = self._workspace_stamp()
+            self.design_worker()
         if created:
             self.screen.notify(
                 f"Your workspace is {workspace}: a copy of the starter files. "
@@ -246,10 +307,14 @@ class LabJobs:
         self.screen.notify(LOCAL_RUNTIME_NOTE, title="Local runtime: unconfined", timeout=15)
 
     def _done_stop(self, error: BaseException | None, _result: Any) -> None:
+        from workbench.tui.widgets.topology import TopologyView
+
         self.query_one_activity().end()
         self.state.phase = "stopped"
         self.query_one_services().set_all_stopped()
         late_cancel, self._start_cancelled_late = self._start_cancelled_late, False
+        for topology in self.screen.query(TopologyView):
+            topology.live_ended()  # nothing runs: the live view shows lab.yaml's topology
         if error is not None:
             self.screen.app.report(error, title="Stop failed")  # type: ignore[attr-defined]
         elif late_cancel:

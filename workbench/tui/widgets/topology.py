@@ -1,7 +1,11 @@
-"""The live topology: the topology renderer's drawing as a widget; clicking a node selects it.
+"""The topology panel: the topology renderer's drawing as a widget; clicking a node selects it.
 
 The drawing comes from `workbench.drawing.render` (the same renderer `workbench graph` uses);
-this widget only re-renders it for its width and maps mouse clicks to node boxes.
+this widget only re-renders it for its width and maps mouse clicks to node boxes. It has up to
+three views, switched by the lab screen's key: `live` (lab.yaml's topology with the running lab's
+states and traffic; the declared one while nothing runs), `declared` (lab.yaml's alone) and
+`design` (the learner's design, in labs with `design_graph:`; a problem with their files is shown
+in place of the drawing).
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ LIGHT_PALETTE = {
 """The renderer's palette is made for dark terminals; these styles keep contrast on light."""
 
 
+EMPTY_DESIGN = "Nothing to draw yet: your design files name no services."
+
+
 class TopologyView(ScrollableContainer):
     """Scrollable drawing of the lab's graph with live states and observed traffic."""
 
@@ -49,7 +56,14 @@ class TopologyView(ScrollableContainer):
     def __init__(self, lab: Lab, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lab = lab
+        running = ("live", "declared") if lab.runs_services else ()
+        self.views: tuple[str, ...] = (*running, *(("design",) if lab.design_graph else ()))
+        self.view = self.views[0] if self.views else "declared"
         self._graph: Any = None
+        self._declared: Any = None
+        self._live: Any = None
+        self._design: Any = None
+        """The last `DesignView` (graph or problem); None until the first one arrives."""
         self._boxes: dict[str, Any] = {}
         self._drawn_width = 0
         self._drawn_key: tuple[str, str | None, bool] | None = None
@@ -61,12 +75,12 @@ class TopologyView(ScrollableContainer):
 
     def on_mount(self) -> None:
         """Draw the declared topology straight away (nothing runs yet)."""
-        self.border_title = "Topology"
-        from workbench.app.live import declared_graph
+        if self.lab.runs_services:
+            from workbench.app.live import declared_graph
 
-        self._graph = declared_graph(self.lab)
+            self._declared = declared_graph(self.lab)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
-        self.redraw()
+        self._show()
 
     def on_resize(self, event: events.Resize) -> None:
         """The layout depends on the width: draw again when it changes."""
@@ -75,8 +89,67 @@ class TopologyView(ScrollableContainer):
 
     def set_graph(self, graph: Any) -> None:
         """A new live graph (states and traffic merged in by the topology overlay)."""
-        self._graph = graph
+        self._live = graph
+        if self.view == "live":
+            self._show()
+
+    def live_ended(self) -> None:
+        """The lab stopped: the live view shows the declared topology again."""
+        self._live = None
+        if self.view == "live":
+            self._show()
+
+    def set_design(self, design: Any) -> None:
+        """The learner's design, drawn again from their files (a `DesignView`)."""
+        self._design = design
+        if self.view == "design":
+            self._show()
+
+    def next_view(self) -> str:
+        """Switch to the next view (live → declared → design → live); returns its name."""
+        if self.views:
+            self.view = self.views[(self.views.index(self.view) + 1) % len(self.views)]
+            self._show()
+        return self.view
+
+    def _show(self) -> None:
+        """Pick the current view's graph (or its problem) and draw it."""
+        titles = {
+            "live": "Topology · live" + ("" if self._live is not None else " (not running)"),
+            "declared": "Topology · declared in lab.yaml",
+            "design": "Topology · your design",
+        }
+        self.border_title = titles.get(self.view, "Topology")
+        problem: str | None = None
+        if self.view == "design":
+            design = self._design
+            self._graph = getattr(design, "graph", None)
+            if design is None:
+                problem = "Drawing your design from your files…"
+            elif self._graph is None:
+                problem = str(design.problem)
+            elif self._graph.number_of_nodes() == 0:
+                problem = EMPTY_DESIGN
+        elif self.view == "live" and self._live is not None:
+            self._graph = self._live
+        else:
+            self._graph = self._declared
+        if problem is not None:
+            self._drawn_key = None
+            self._boxes = {}
+            from rich.text import Text
+
+            # A Text, not a string: the learner's file may hold `[...]`, which is not markup.
+            self.query_one("#topology-drawing", Static).update(Text(problem))
+            return
         self.redraw()
+
+    @property
+    def problem_shown(self) -> str | None:
+        """The sentence shown in place of the drawing (the design view's), if any."""
+        if self.view == "design" and self._design is not None and self._graph is None:
+            return str(self._design.problem)
+        return None
 
     def select(self, service: str | None) -> None:
         """Highlight the selected service in the drawing."""
@@ -103,7 +176,9 @@ class TopologyView(ScrollableContainer):
         self.query_one("#topology-drawing", Static).update(text)
 
     def on_click(self, event: events.Click) -> None:
-        """A click inside a node's box selects that service."""
+        """A click inside a node's box selects that service (not in the learner's design)."""
+        if self.view == "design":
+            return
         x = event.x + int(self.scroll_x)
         y = event.y + int(self.scroll_y)
         services = {s.name for s in self.lab.services}
