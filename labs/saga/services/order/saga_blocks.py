@@ -133,8 +133,8 @@ class StepCaller:
         ms = round((time.perf_counter() - started) * 1000, 1)
         self._log.info("step answered", step=step, order_id=order_id, peer=peer,
                        status=response.status_code, ms=ms)
-        # The participant has answered: this is the moment a crash hurts most. (Reads such as
-        # lookup and stock change nothing, so they are no crash points.)
+        # The participant has answered: this is the moment a crash hurts most. Only the saga's
+        # steps are crash points, not the helpers (lookup, stock, adjust).
         if step in CRASH_POINTS:
             await self.crash_point(step, order_id)
         return _outcome(step, peer, response)
