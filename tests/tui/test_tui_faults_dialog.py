@@ -17,10 +17,11 @@ pytestmark = pytest.mark.tui
 
 class DialogApp(App[None]):
     CSS_PATH = str(Path(__file__).resolve().parents[2] / "workbench" / "tui" / "workbench.tcss")
+
     def __init__(self, dialog: FaultsDialog) -> None:
         super().__init__()
         self.dialog = dialog
-        self.choice: FaultChoice | None | str = "open"
+        self.choice: FaultChoice | str | None = "open"
 
     def on_mount(self) -> None:
         self.push_screen(self.dialog, self._chosen)
@@ -51,7 +52,7 @@ async def test_crash_points_of_running_services_are_offered(tui_labs: Path, wait
 async def test_request_faults_take_a_method_and_a_bad_one_is_refused(  # type: ignore[no-untyped-def]
     tui_labs: Path, wait_until
 ) -> None:
-    dialog = FaultsDialog(find_lab("shop"), "orders", crash_points=lambda: {})
+    dialog = FaultsDialog(find_lab("shop"), "orders", crash_points=dict)
     app = DialogApp(dialog)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
