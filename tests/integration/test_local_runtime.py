@@ -247,6 +247,29 @@ def test_crash_at_from_a_check_holds_then_is_undone_by_a_restart(
     assert "its crash points: published" in str(caught.value.hint)
 
 
+def test_crash_from_the_cli_names_the_points_and_status_shows_it(
+    running: Deployment, module_state: Path
+) -> None:
+    env = {**os.environ, "WORKBENCH_STATE_DIR": str(module_state), "COLUMNS": "200"}
+
+    def wb(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
+                              text=True, env=env, timeout=60, check=False)  # fmt: skip
+
+    missing = wb("fault", "shop", "orders", "crash")
+    assert missing.returncode != 0
+    assert "a crash needs a point of 'orders'" in missing.stderr
+    assert "its crash points: published (e.g. --at published)" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    armed = wb("fault", "shop", "orders", "crash", "--at", "published", "--key", "x1", "--hold")
+    assert armed.returncode == 0, armed.stderr
+    assert "orders: hold at published (key x1)" in armed.stdout
+    assert wb("fault", "list", "shop").stdout.split() == ["orders", "hold", "at", "published",
+                                                          "(key", "x1)"]  # fmt: skip
+    assert wb("fault", "clear", "shop").stdout.startswith("cleared 1 fault(s)")
+    assert httpx.get(f"{running.url('orders')}/_admin/crash").json()["armed"] == []
+
+
 def test_reset_drops_only_the_method_it_names(running: Deployment, http: httpx.Client) -> None:
     orders = running.url("orders")
     fault = faults.inject(running, "orders", "reset", method="post", route="/orders")
