@@ -13,7 +13,7 @@ import click
 )
 @click.argument("args", nargs=-1, metavar="LAB SERVICE KIND | clear LAB | list LAB")
 @click.option("--ms", type=click.IntRange(min=1), help="latency: added delay in milliseconds.")
-@click.option("--rate", type=click.FloatRange(0.0, 1.0), help="error_rate: fraction failing.")
+@click.option("--rate", type=click.FloatRange(0.0, 1.0), help="error_rate, reset: share hit.")
 @click.option("--count", type=click.IntRange(min=1), help="fail_next: how many requests fail.")
 @click.option("--route", help="Only requests whose path starts with this (e.g. /orders).")
 @click.option("--method", help="Only requests with this HTTP method (e.g. POST).")
