@@ -19,11 +19,13 @@ from typing import Any
 import httpx
 import pytest
 
+from workbench.runtime.docker.waits import crash_point_exit
 from workbench.servicekit import ServiceKit, Settings
 from workbench.servicekit.crash import EXIT_CODE
 from workbench.servicekit.errors import KitConfigError
 
 SERVICE = """
+from workbench.runtime.docker.waits import crash_point_exit
 from workbench.servicekit import ServiceKit, Settings
 
 kit = ServiceKit(settings=Settings.from_env("order", env={}))
@@ -99,7 +101,7 @@ async def test_arm_list_and_disarm(client: httpx.AsyncClient) -> None:
         ({}, "unknown crash point None; known points: charge, ship"),
         ([1, 2], 'send {"point", "key", "mode"}; known points: charge, ship'),
         ({"point": "charge", "mode": "boom"}, "mode must be exit or hold, not 'boom'"),
-        ({"point": "charge", "key": [1]}, "key must be a string, a number or null"),
+        ({"point": "charge", "key": [1]}, "key must be a string, a whole number or null"),
         ({"point": "charge", "after": "x"}, "unknown field(s) after; send point, key and mode "
                                             "(known points: charge, ship)"),
     ],
@@ -242,6 +244,9 @@ def test_exit_ends_the_process_at_once_without_clean_up(
     assert proc.stdout is not None
     out = proc.stdout.read().decode()
     assert "crash point reached: exiting now" in out
+    # The Docker runtime reads a container whose worker ended so from exactly this output.
+    assert crash_point_exit(out.splitlines())
+    assert not crash_point_exit(out.splitlines()[:-1] + ["INFO: Started reloader process [6]"])
     assert "Shutting down" not in out and "stopped" not in out  # no lifespan, no clean-up
 
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from workbench.service_env import CRASH_EXIT_LOG
 from workbench.servicekit.errors import KitConfigError
 
 EXIT_CODE = 70
@@ -105,7 +106,7 @@ class CrashPoints:
         if not isinstance(point, str) or point not in self._declared:
             raise ArmError(f"unknown crash point {point!r}; known points: {self.known()}")
         if key is not None and (isinstance(key, bool) or not isinstance(key, str | int)):
-            raise ArmError(f"key must be a string, a number or null, not {key!r}")
+            raise ArmError(f"key must be a string, a whole number or null, not {key!r}")
         if mode not in MODES:
             raise ArmError(f"mode must be exit or hold, not {mode!r}")
         armed = ArmedPoint(point, key_text(key), mode)
@@ -155,7 +156,7 @@ class CrashPoints:
         await asyncio.Event().wait()  # parked until the process dies
 
     def exit_now(self, point: str, key: Key) -> None:
-        self._log.warning("crash point reached: exiting now", point=point, key=key_text(key))
+        self._log.warning(CRASH_EXIT_LOG, point=point, key=key_text(key))
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(EXIT_CODE)
