@@ -246,7 +246,7 @@ def test_exit_ends_the_process_at_once_without_clean_up(
     assert "crash point reached: exiting now" in out
     # The Docker runtime reads a container whose worker ended so from exactly this output.
     assert crash_point_exit(out.splitlines())
-    assert not crash_point_exit(out.splitlines()[:-1] + ["INFO: Started reloader process [6]"])
+    assert not crash_point_exit([*out.splitlines()[:-1], "INFO: Started reloader process [6]"])
     assert "Shutting down" not in out and "stopped" not in out  # no lifespan, no clean-up
 
 
