@@ -31,6 +31,10 @@ APP = "WORKBENCH_APP"
 """The service's ASGI app (`app:app`), which the start gate loads once its gate opens."""
 GATE = "WORKBENCH_GATE"
 """The file whose existence opens the service's gate (its dependencies are ready)."""
+CRASH_EXIT_LOG = "crash point reached: exiting now"
+"""What the kit logs as its last line when a crash point ends the process. Under uvicorn's
+reloader the container outlives its worker, so this line is how the Docker runtime tells a
+service a crash point ended from one still starting."""
 
 URL_SUFFIX = "_URL"
 """`<PEER>_URL`: the base URL of a python peer service."""

@@ -361,6 +361,42 @@ def test_request_level_faults_reach_the_kit_through_the_edge(run: Deployment) ->
         httpx.delete(admin, timeout=5)
 
 
+def test_a_crash_point_exits_the_container_and_clear_starts_it_again(
+    run: Deployment, runtime: Any
+) -> None:
+    from workbench.runtime import faults
+
+    assert faults.crash_points(run, "orders") == ["published"]
+    faults.inject(run, "orders", "crash", point="published")
+    try:
+        assert post_order(run).status_code in (502, 504)
+        eventually(lambda: state_of(runtime, run, "orders") is ServiceState.CRASHED,
+                   message="the container did not exit at its crash point")  # fmt: skip
+    finally:
+        faults.clear(run)
+    assert state_of(runtime, run, "orders") is ServiceState.READY
+    eventually(lambda: post_order(run).status_code == 201)
+    assert httpx.get(f"{run.url('orders')}/_admin/crash", timeout=5).json()["armed"] == []
+
+
+def test_reset_reaches_the_caller_through_the_edge_as_a_dropped_connection(
+    run: Deployment,
+) -> None:
+    from workbench.runtime import faults
+
+    faults.inject(run, "orders", "reset", method="POST", route="/orders")
+    try:
+        # The edge forwards TCP: the reset arrives as a connection closed without an answer.
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            httpx.post(f"{run.url('orders')}/orders", json=ORDER, timeout=5)
+        assert httpx.get(f"{run.url('orders')}/orders/none", timeout=5).status_code == 404
+        # Between containers (the gateway calls orders directly) it is a transport error too.
+        assert post_order(run).status_code in (502, 504)
+    finally:
+        faults.clear(run)
+    assert post_order(run).status_code == 201
+
+
 def test_restart_keeps_data_and_brings_the_sidecar_back(run: Deployment, runtime: Any) -> None:
     order = post_order(run).json()
     audit = f"{run.url('gateway')}/audit"

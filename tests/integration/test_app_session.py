@@ -54,6 +54,12 @@ def test_a_second_session_adopts_the_run_and_acts_through_the_record(
     with pytest.raises(WorkbenchError, match="no service 'nope'"):
         other.restart("nope")
 
+    # Crash points: what the TUI's faults dialog lists (kit services only, the broker has none).
+    assert other.crash_points() == {"orders": ["published"]}
+    fault = other.inject("crash", "orders", {"point": "published", "hold": True})
+    assert fault is not None and fault.describe() == "hold at published"
+    assert other.clear_faults() == 1
+
 
 def test_open_removes_a_stale_run_saying_so(session: LabSession) -> None:
     from workbench.runtime.local import procs

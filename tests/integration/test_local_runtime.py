@@ -21,7 +21,8 @@ import httpx
 import pytest
 from support import FIXTURE_LABS
 
-from workbench.errors import StartFailedError
+from workbench.checks.faults import Faults
+from workbench.errors import StartFailedError, WorkbenchError
 from workbench.lab import Lab, load_lab
 from workbench.lab.model import ServiceKind
 from workbench.runtime import fault_record, faults
@@ -207,6 +208,78 @@ def test_partition_cuts_calls_to_the_service_until_healed(
     assert http.get(f"{running.url('audit')}/health").status_code == 200  # the kit still answers
     faults.clear(running)
     assert http.get(f"{gateway}/audit").status_code == 200
+
+
+def test_a_crash_point_ends_the_service_and_clear_brings_it_back(
+    running: Deployment, runtime: LocalRuntime, http: httpx.Client
+) -> None:
+    assert faults.crash_points(running, "orders") == ["published"]
+    faults.inject(running, "orders", "crash", point="published")
+    assert {s.service: s.faults for s in runtime.status(running)}["orders"] == (
+        "crash at published",
+    )
+    assert http.post(f"{running.url('gateway')}/orders", json=ORDER).status_code == 502
+    eventually(lambda: states(runtime, running)["orders"] is ServiceState.CRASHED,
+               message="orders did not die at its crash point")  # fmt: skip
+    faults.clear(running)
+    assert states(runtime, running)["orders"] is ServiceState.READY
+    assert http.post(f"{running.url('gateway')}/orders", json=ORDER).status_code == 201
+    assert http.get(f"{running.url('orders')}/_admin/crash").json()["armed"] == []
+
+
+def test_crash_at_from_a_check_holds_then_is_undone_by_a_restart(
+    running: Deployment, runtime: LocalRuntime, http: httpx.Client
+) -> None:
+    check_faults = Faults(running)
+    check_faults.crash_at("orders", "published", hold=True)
+    with pytest.raises(httpx.ReadTimeout):
+        http.post(f"{running.url('orders')}/orders", json=ORDER, timeout=1.0)
+    assert http.get(f"{running.url('orders')}/_admin/crash").json()["held"] == 1
+    check_faults.undo()  # parked work ends only with the process: undo restarts it
+    assert states(runtime, running)["orders"] is ServiceState.READY
+    assert http.get(f"{running.url('orders')}/_admin/crash").json()["held"] == 0
+    assert fault_record.active(running) == []
+    with pytest.raises(WorkbenchError, match="service 'audit' declares no crash points"):
+        Faults(running).crash_at("audit", "anything")
+    with pytest.raises(WorkbenchError) as caught:
+        Faults(running).crash_at("orders", "shipped")
+    assert caught.value.message == "service 'orders' has no crash point 'shipped'"
+    assert "its crash points: published" in str(caught.value.hint)
+
+
+def test_crash_from_the_cli_names_the_points_and_status_shows_it(
+    running: Deployment, module_state: Path
+) -> None:
+    env = {**os.environ, "WORKBENCH_STATE_DIR": str(module_state), "COLUMNS": "200"}
+
+    def wb(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True,
+                              text=True, env=env, timeout=60, check=False)  # fmt: skip
+
+    missing = wb("fault", "shop", "orders", "crash")
+    assert missing.returncode != 0
+    assert "a crash needs a point of 'orders'" in missing.stderr
+    assert "its crash points: published (e.g. --at published)" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    armed = wb("fault", "shop", "orders", "crash", "--at", "published", "--key", "x1", "--hold")
+    assert armed.returncode == 0, armed.stderr
+    assert "orders: hold at published (key x1)" in armed.stdout
+    assert wb("fault", "list", "shop").stdout.split() == ["orders", "hold", "at", "published",
+                                                          "(key", "x1)"]  # fmt: skip
+    assert wb("fault", "clear", "shop").stdout.startswith("cleared 1 fault(s)")
+    assert httpx.get(f"{running.url('orders')}/_admin/crash").json()["armed"] == []
+
+
+def test_reset_drops_only_the_method_it_names(running: Deployment, http: httpx.Client) -> None:
+    orders = running.url("orders")
+    fault = faults.inject(running, "orders", "reset", method="post", route="/orders")
+    assert fault is not None and fault.describe() == "reset on POST /orders"
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        http.post(f"{orders}/orders", json=ORDER)
+    assert http.get(f"{orders}/orders/none").status_code == 404  # a GET is not reset
+    assert http.post(f"{running.url('gateway')}/orders", json=ORDER).status_code == 502
+    faults.clear(running)
+    assert http.post(f"{orders}/orders", json=ORDER).status_code == 201
 
 
 def test_status_logs_and_faults_from_another_shell(running: Deployment, module_state: Path) -> None:

@@ -361,7 +361,9 @@ def test_an_order_posted_twice_with_its_key_is_one_order(
 
 
 def test_a_crash_point_rejects_unknown_steps(running: Deployment, http: httpx.Client) -> None:
-    answer = http.post(f"{running.url('order')}/_admin/crash", json={"after": "dance"})
+    answer = http.post(f"{running.url('order')}/_admin/crash", json={"point": "dance"})
     assert answer.status_code == 422
-    assert "unknown step" in answer.text
-    assert http.get(f"{running.url('order')}/_admin/crash").json() == {"armed": []}
+    assert ("unknown crash point 'dance'; known points: reserve, release, charge, refund, ship, "
+            "publish") in answer.json()["detail"]  # fmt: skip
+    state = http.get(f"{running.url('order')}/_admin/crash").json()
+    assert (state["points"][:3], state["armed"]) == (["reserve", "release", "charge"], [])

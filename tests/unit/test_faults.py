@@ -36,6 +36,12 @@ def deployment(tmp_path: Path) -> Deployment:
         ("orders", "fail_next", {"count": 0}, "fail_next needs a count of at least 1"),
         ("orders", "latency", {"ms": 5, "route": "orders"}, "route 'orders' must start with /"),
         ("orders", "latency", {"ms": 5, "colour": "red"}, "unknown fault option(s): colour"),
+        ("orders", "reset", {"method": "FETCH"}, "method 'FETCH' is not an HTTP method"),
+        ("orders", "reset", {"rate": -1}, "rate -1.0 is not between 0 and 1"),
+        ("orders", "reset", {"point": "x"}, "unknown fault option(s): point"),
+        ("orders", "crash", {"point": "x", "ms": 5}, "unknown crash option(s): ms"),
+        ("broker", "crash", {"point": "x"}, "crash acts through the service kit"),
+        ("orders", "crash", {"point": "x"}, "service 'orders' does not answer"),
     ],
 )
 def test_bad_faults_are_refused_before_anything_happens(
@@ -58,6 +64,15 @@ def test_descriptions_are_short_and_human() -> None:
     assert fault_record.ActiveFault("o", "fail_next", {"count": 3, "status": 500}).describe() == (
         "fail_next 3 (500)"
     )
+    assert fault_record.ActiveFault("o", "reset", {"rate": 1.0, "method": "POST"}).describe() == (
+        "reset on POST"
+    )
+    assert fault_record.ActiveFault("o", "reset", {"rate": 0.25, "route": "/a"}).describe() == (
+        "reset 25% on /a"
+    )
+    crash = fault_record.ActiveFault("o", "crash", {"point": "charge", "key": "5", "mode": "hold"})
+    assert crash.describe() == "hold at charge (key 5)"
+    assert fault_record.ActiveFault("o", "crash", {"point": "ship"}).describe() == "crash at ship"
     assert fault_record.ActiveFault("o", "pause").describe() == "paused"
 
 

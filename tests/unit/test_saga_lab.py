@@ -103,7 +103,7 @@ def order_modules() -> Iterator[dict[str, ModuleType]]:
         yield {name: importlib.import_module(name) for name in ("order_db", "saga_blocks")}
     finally:
         sys.path.remove(folder)
-        for name in ("order_db", "saga_blocks", "crash"):
+        for name in ("order_db", "saga_blocks"):
             sys.modules.pop(name, None)
 
 

@@ -353,6 +353,27 @@ class LabSession:
         runtime, deployment = self._require()
         return faults.inject(deployment, service, kind, runtime=runtime, **options)
 
+    def crash_points(self, service: str | None = None) -> dict[str, list[str]]:
+        """The crash points each running kit service declares ({service: points}); only
+        `service` when given (then a service that does not answer is a WorkbenchError, else it
+        is left out: a crashed or paused service offers none now)."""
+        from workbench.runtime import faults
+
+        deployment = self.require()
+        if service is not None:
+            return {service: faults.crash_points(deployment, service)}
+        found: dict[str, list[str]] = {}
+        for name, endpoint in deployment.endpoints.items():
+            if endpoint.kind != "http":
+                continue
+            try:
+                points = faults.crash_points(deployment, name)
+            except WorkbenchError:
+                continue
+            if points:
+                found[name] = points
+        return found
+
     def faults(self) -> list[ActiveFault]:
         """The run's active faults, oldest first."""
         from workbench.runtime import fault_record

@@ -3,7 +3,8 @@
 Runs inside the checks' pytest process. A thin layer over `workbench.runtime.faults` (the one
 fault API every runtime shares), so a check breaks the lab exactly as `workbench fault` would.
 After each check everything recorded for the run is cleared: killed services restarted, paused
-ones resumed, partitions healed, kit faults deleted.
+ones resumed, partitions healed, kit faults deleted, crash points disarmed (a service a crash
+point ended, or that holds parked work, is restarted).
 
 It also keeps, for this process, the services a check took down itself (killed, paused, or being
 restarted) and has not brought back yet (`taken_down`): a service down for that reason is the
@@ -54,22 +55,47 @@ class Faults:
         from workbench.runtime import faults
 
         self._used = True
-        faults.inject(self.deployment, service, kind, runtime=self.runtime, **options)
+        given = {name: value for name, value in options.items() if value is not None}
+        faults.inject(self.deployment, service, kind, runtime=self.runtime, **given)
 
-    # Request level, through the service kit.
-    def latency(self, service: str, ms: int, route: str | None = None) -> None:
+    # Request level, through the service kit. `route` limits a fault to paths starting with
+    # it, `method` to one HTTP method ("POST").
+    def latency(self, service: str, ms: int, route: str | None = None, *,
+                method: str | None = None) -> None:  # fmt: skip
         """Every request to `service` (under `route`) waits `ms` milliseconds first."""
-        self._inject(service, "latency", latency_ms=ms, route=route)
+        self._inject(service, "latency", latency_ms=ms, route=route, method=method)
 
     def error_rate(self, service: str, rate: float, route: str | None = None,
-                   status: int = 503) -> None:  # fmt: skip
+                   status: int = 503, *, method: str | None = None) -> None:  # fmt: skip
         """A fraction `rate` (0..1) of the requests to `service` fail with `status`."""
-        self._inject(service, "error_rate", rate=rate, route=route, status=status)
+        self._inject(service, "error_rate", rate=rate, route=route, status=status, method=method)
 
     def fail_next(self, service: str, n: int, route: str | None = None,
-                  status: int = 503) -> None:  # fmt: skip
+                  status: int = 503, *, method: str | None = None) -> None:  # fmt: skip
         """The next `n` requests to `service` fail with `status`."""
-        self._inject(service, "fail_next", count=n, route=route, status=status)
+        self._inject(service, "fail_next", count=n, route=route, status=status, method=method)
+
+    def reset(self, service: str, rate: float = 1.0, route: str | None = None, *,
+              method: str | None = None) -> None:  # fmt: skip
+        """A fraction `rate` of the requests to `service` get no answer: the connection is
+        reset under them (the caller sees a connection error, never an HTTP status)."""
+        self._inject(service, "reset", rate=rate, route=route, method=method)
+
+    # Crash points, declared by the service itself (`kit.declare_crash_points`).
+    def crash_at(self, service: str, point: str, key: str | int | None = None,
+                 hold: bool = False) -> None:  # fmt: skip
+        """`service` exits at once when it reaches its crash point `point` (for `key`, e.g. an
+        order id; any key when None) — or, with `hold`, parks the work that gets there until the
+        process dies, so that one later crash catches it there. One-shot."""
+        self._inject(service, "crash", point=point, key=key, hold=hold)
+        if not hold:
+            self._took_down(service)  # when it exits, that is this check's doing
+
+    def disarm_crashes(self, service: str) -> None:
+        """Disarm the crash points of `service` now (parked work stays parked)."""
+        from workbench.runtime import faults
+
+        faults.disarm(self.deployment, service)
 
     # Process level, through the runtime.
     def kill(self, service: str) -> None:

@@ -20,9 +20,13 @@ from workbench.commands.completion import complete_fault_args
     shell_complete=complete_fault_args,
 )
 @click.option("--ms", type=click.IntRange(min=1), help="latency: added delay in milliseconds.")
-@click.option("--rate", type=click.FloatRange(0.0, 1.0), help="error_rate: fraction failing.")
+@click.option("--rate", type=click.FloatRange(0.0, 1.0), help="error_rate, reset: share hit.")
 @click.option("--count", type=click.IntRange(min=1), help="fail_next: how many requests fail.")
 @click.option("--route", help="Only requests whose path starts with this (e.g. /orders).")
+@click.option("--method", help="Only requests with this HTTP method (e.g. POST).")
+@click.option("--at", "point", metavar="POINT", help="crash: the crash point (the service's own).")
+@click.option("--key", help="crash: only when reached for this key (e.g. an order id).")
+@click.option("--hold", is_flag=True, help="crash: park the work that reaches it, do not exit.")
 @click.option(
     "--status",
     "status_code",
@@ -36,6 +40,10 @@ def fault_cmd(
     rate: float | None,
     count: int | None,
     route: str | None,
+    method: str | None,
+    point: str | None,
+    key: str | None,
+    hold: bool,
     status_code: int | None,
 ) -> None:
     """Inject a fault into SERVICE of a running LAB, list the active ones, or clear them all.
@@ -50,12 +58,18 @@ def fault_cmd(
       latency     delay its requests (--ms N [--route /x])
       error_rate  fail a fraction of its requests (--rate F [--status S] [--route /x])
       fail_next   fail its next N requests (--count N [--status S] [--route /x])
+      reset       close connections without an answer ([--rate F] [--route /x])
+      crash       exit at one of the service's crash points (--at POINT [--key K]
+                  [--hold]); without --at it names the points the service has
+    Request faults take --method M too (e.g. --method POST: only POSTs).
 
     \b
     Example:
       workbench fault saga payment latency --ms 800    # past the order's 0.5 s step timeout
       workbench fault saga shipping error_rate --rate 0.5 --route /shipments
       workbench fault saga order kill
+      workbench fault saga order crash --at charge     # dies right after a charge
+      workbench fault saga payment reset --method POST
       workbench fault list saga
       workbench fault clear saga
     """
@@ -84,7 +98,8 @@ def fault_cmd(
     session = LabSession.of_run(lab_id)
     deployment = session.require()
     options: dict[str, Any] = {"latency_ms": ms, "rate": rate, "count": count,
-                               "route": route, "status": status_code}  # fmt: skip
+                               "route": route, "method": method, "status": status_code,
+                               "point": point, "key": key, "hold": hold or None}  # fmt: skip
     with console().status(f"{kind} on {service}…"):
         fault = session.inject(kind, service, {k: v for k, v in options.items() if v is not None})
     if fault is None:

@@ -54,6 +54,7 @@ class FaultKind(StrEnum):
     LATENCY = "latency"
     ERROR_RATE = "error_rate"
     FAIL_NEXT = "fail_next"
+    RESET = "reset"
     PARTITION = "partition"
 
 

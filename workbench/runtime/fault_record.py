@@ -33,8 +33,12 @@ class ActiveFault:
     at: float = 0.0
 
     def describe(self) -> str:
-        """Short and human: 'latency 300 ms on /orders', 'error_rate 50%', 'paused'."""
+        """Short and human: 'latency 300 ms on /orders', 'error_rate 50%', 'paused',
+        'reset on POST /orders', 'crash at charge (key 5)'."""
         o = self.options
+        if self.kind == "crash":
+            key = f" (key {o['key']})" if o.get("key") is not None else ""
+            return f"{'hold' if o.get('mode') == 'hold' else 'crash'} at {o.get('point')}{key}"
         text = {
             "kill": "killed",
             "pause": "paused",
@@ -42,8 +46,10 @@ class ActiveFault:
             "latency": f"latency {o.get('latency_ms')} ms",
             "error_rate": f"error_rate {float(o.get('rate', 1.0)):.0%} ({o.get('status', 503)})",
             "fail_next": f"fail_next {o.get('count', 1)} ({o.get('status', 503)})",
+            "reset": "reset" if float(o.get("rate", 1.0)) >= 1.0 else f"reset {o['rate']:.0%}",
         }.get(self.kind, self.kind)
-        return f"{text} on {o['route']}" if o.get("route") else text
+        where = " ".join(str(part) for part in (o.get("method"), o.get("route")) if part)
+        return f"{text} on {where}" if where else text
 
 
 def active(deployment: Deployment) -> list[ActiveFault]:

@@ -49,6 +49,9 @@ Public API
     `.learner_module(name, requires=())`   `$WORKSPACE/<name>.py`, re-imported when changed;
                            a broken file is logged with file:line and reported by `/ready`.
     `.on_startup(fn)`, `.on_shutdown(fn)`   async lifespan hooks (background work).
+    `.declare_crash_points(*names)`   the places a check may crash this service (at import).
+    `await .crash_point(name, key=None)`   reached `name` (for `key`): exit at once or park
+                           this work when a check armed it (see `crash.py`).
     `.stats`, `.faults`    the live `Stats` and `FaultTable` (tests and services may read them).
 
 Helpers: `current_request_id()`; `bound(trace)` / `new_trace()` to give background work (a
@@ -59,11 +62,15 @@ HTTP contract
 -------------
 - `GET /health` -> 200 `{"status": "ok", "service"}`; `GET /ready` -> 200/503
   `{"ready", "service", "problems": [...]}`.
-- `POST /_admin/faults` `{"kind": "latency"|"error_rate"|"fail_next", "route": "/prefix"|null,
-  "latency_ms", "rate", "count", "status"}` -> 201 with the fault and its `id`;
-  `GET /_admin/faults`; `DELETE /_admin/faults` (all) or `/_admin/faults/{id}`. Failing requests
-  answer `status` with header `X-Workbench-Fault: <kind>`. `/health`, `/ready` and `/_admin/*` are
-  never faulted.
+- `POST /_admin/faults` `{"kind": "latency"|"error_rate"|"fail_next"|"reset", "route":
+  "/prefix"|null, "method": "POST"|null, "latency_ms", "rate", "count", "status"}` -> 201 with
+  the fault and its `id`; `GET /_admin/faults`; `DELETE /_admin/faults` (all) or
+  `/_admin/faults/{id}`. Failing requests answer `status` with header `X-Workbench-Fault: <kind>`;
+  a `reset` request gets no answer (its connection is reset). `/health`, `/ready` and
+  `/_admin/*` are never faulted.
+- `GET /_admin/crash` -> `{"service", "points": [declared], "armed": [{"point", "key", "mode"}],
+  "held"}`; `POST /_admin/crash` `{"point", "key": null|id, "mode": "exit"|"hold"}` arms one
+  (422 naming the known points otherwise); `DELETE /_admin/crash` disarms all.
 - `GET /_admin/stats` -> `{"service", "served": {route: {status: n}}, "calls": {peer: {"count",
   "errors", "statuses": {status: n}}}, "published": {subject: n}, "consumed": {subject: n}}`;
   `DELETE /_admin/stats` resets it. Probes and admin calls are not counted.

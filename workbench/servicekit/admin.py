@@ -1,4 +1,4 @@
-"""The kit's own endpoints: /health, /ready, /_admin/faults and /_admin/stats."""
+"""The kit's own endpoints: /health, /ready, /_admin/faults, /_admin/crash and /_admin/stats."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from workbench.servicekit.crash import ArmError, CrashPoints
 from workbench.servicekit.faults import FaultSpec, FaultTable
 from workbench.servicekit.stats import Stats
 
@@ -16,7 +17,11 @@ ReadinessProbe = Callable[[], Awaitable[list[str]]]
 
 
 def admin_router(
-    service: str, faults: FaultTable, stats: Stats, problems: ReadinessProbe
+    service: str,
+    faults: FaultTable,
+    stats: Stats,
+    problems: ReadinessProbe,
+    crash: CrashPoints,
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -51,6 +56,28 @@ def admin_router(
         if not faults.remove(fault_id):
             raise HTTPException(404, f"no active fault with id {fault_id}")
         return {"cleared": 1}
+
+    @router.get("/_admin/crash")
+    async def crash_state() -> dict[str, Any]:
+        return crash.state()
+
+    @router.post("/_admin/crash", status_code=201)
+    async def arm_crash(request: Request) -> dict[str, Any]:
+        # The body is validated here, not by a pydantic model, so that every refusal is one
+        # sentence naming the points this service knows (FastAPI's 422 would list fields only).
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        try:
+            crash.arm(body)
+        except ArmError as exc:
+            raise HTTPException(422, str(exc)) from None
+        return crash.state()
+
+    @router.delete("/_admin/crash")
+    async def disarm_crash() -> dict[str, Any]:
+        return {**crash.state(), "cleared": crash.disarm(), "armed": []}
 
     @router.get("/_admin/stats")
     async def get_stats() -> dict[str, Any]:

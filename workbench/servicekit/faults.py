@@ -3,9 +3,12 @@
 - latency: every matching request waits `latency_ms` before it is handled (its body is read
   first, so a caller that gives up during the wait loses the answer, not the work);
 - error_rate: a matching request fails with `status` with probability `rate` (0..1);
-- fail_next: the next `count` matching requests fail with `status`, then the fault is used up.
+- fail_next: the next `count` matching requests fail with `status`, then the fault is used up;
+- reset: a matching request (with probability `rate`) gets no answer at all: the connection is
+  closed under it, so the caller sees a connection reset, never an HTTP status.
 
-A fault applies to the whole service (`route` null) or to paths starting with `route`. The kit's
+A fault applies to the whole service (`route` null) or to paths starting with `route`, and to
+every method (`method` null) or to one (`"POST"`). The kit's
 own endpoints (`/health`, `/ready`, `/_admin/...`) are never faulted: the runtime and the checks
 must always be able to see and undo what they did.
 """
@@ -21,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FaultKindName = Literal["latency", "error_rate", "fail_next"]
+FaultKindName = Literal["latency", "error_rate", "fail_next", "reset"]
 
 UNFAULTED_PREFIXES = ("/health", "/ready", "/_admin")
 
@@ -33,6 +36,7 @@ class FaultSpec(BaseModel):
 
     kind: FaultKindName
     route: str | None = Field(default=None, pattern=r"^/")
+    method: str | None = Field(default=None, pattern=r"^[A-Za-z]{1,16}$")
     latency_ms: int = Field(default=0, ge=0, le=120_000)
     rate: float = Field(default=1.0, ge=0.0, le=1.0)
     count: int = Field(default=1, ge=1, le=1_000_000)
@@ -42,6 +46,8 @@ class FaultSpec(BaseModel):
     def _latency_needs_ms(self) -> FaultSpec:
         if self.kind == "latency" and self.latency_ms <= 0:
             raise ValueError("a latency fault needs latency_ms > 0")
+        if self.method is not None:
+            self.method = self.method.upper()
         return self
 
 
@@ -50,14 +56,17 @@ class Fault:
     id: int
     kind: FaultKindName
     route: str | None
+    method: str | None
     latency_ms: int
     rate: float
     count: int
     status: int
     hits: int = 0
 
-    def matches(self, path: str) -> bool:
-        return self.route is None or path.startswith(self.route)
+    def matches(self, path: str, method: str) -> bool:
+        return (self.route is None or path.startswith(self.route)) and (
+            self.method is None or self.method == method.upper()
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,11 +74,13 @@ class Fault:
 
 @dataclass(frozen=True)
 class Decision:
-    """What to do with one request: wait this long, then maybe answer with an error."""
+    """What to do with one request: wait this long, then maybe answer with an error (or, with
+    `reset`, close the connection without an answer)."""
 
     delay_s: float = 0.0
     fail_status: int | None = None
     fault_kind: str | None = None
+    reset: bool = False
 
 
 NO_FAULT = Decision()
@@ -91,6 +102,7 @@ class FaultTable:
             id=next(self._ids),
             kind=spec.kind,
             route=spec.route,
+            method=spec.method,
             latency_ms=spec.latency_ms,
             rate=spec.rate,
             count=spec.count,
@@ -119,7 +131,7 @@ class FaultTable:
     def __bool__(self) -> bool:
         return bool(self._faults)
 
-    def decide(self, path: str) -> Decision:
+    def decide(self, path: str, method: str = "GET") -> Decision:
         """Apply the active faults to one request (consumes fail_next counts)."""
         if not self._faults or path.startswith(UNFAULTED_PREFIXES):
             return NO_FAULT
@@ -127,12 +139,12 @@ class FaultTable:
         fail: Fault | None = None
         with self._lock:
             for fault in self._faults:
-                if not fault.matches(path):
+                if not fault.matches(path, method):
                     continue
                 if fault.kind == "latency":
                     delay_ms += fault.latency_ms
                     fault.hits += 1
-                elif fail is None and fault.kind == "error_rate":
+                elif fail is None and fault.kind in ("error_rate", "reset"):
                     if self._rng.random() < fault.rate:
                         fail = fault
                         fault.hits += 1
@@ -143,4 +155,9 @@ class FaultTable:
             self._faults = [f for f in self._faults if not (f.kind == "fail_next" and f.count <= 0)]
         if fail is None:
             return Decision(delay_s=delay_ms / 1000) if delay_ms else NO_FAULT
-        return Decision(delay_s=delay_ms / 1000, fail_status=fail.status, fault_kind=fail.kind)
+        return Decision(
+            delay_s=delay_ms / 1000,
+            fail_status=fail.status,
+            fault_kind=fail.kind,
+            reset=fail.kind == "reset",
+        )

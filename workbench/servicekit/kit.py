@@ -12,11 +12,13 @@ from starlette.types import Scope
 
 from workbench.servicekit.admin import admin_router, run_checks
 from workbench.servicekit.config import Settings
+from workbench.servicekit.crash import CrashPoints, Key
 from workbench.servicekit.faults import FaultTable
 from workbench.servicekit.learner import LearnerModule
 from workbench.servicekit.logs import setup_logging
 from workbench.servicekit.messaging import Handler, Messaging, Published
 from workbench.servicekit.middleware import KitMiddleware
+from workbench.servicekit.reset import KitApp
 from workbench.servicekit.stats import Stats
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ class ServiceKit:
         self.log = setup_logging(self.name)
         self.stats = Stats(self.name)
         self.faults = FaultTable()
+        self.crash = CrashPoints(self.name, self.log)
         self.messaging = Messaging(self.settings, self.stats, self.log)
         self._peers: PeerClients | None = None
         self._checks: list[tuple[str, Check]] = []
@@ -50,8 +53,10 @@ class ServiceKit:
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
 
-        self.app = FastAPI(title=title or self.name, lifespan=self._lifespan)
-        self.app.include_router(admin_router(self.name, self.faults, self.stats, self.problems))
+        self.app: FastAPI = KitApp(title=title or self.name, lifespan=self._lifespan)
+        self.app.include_router(
+            admin_router(self.name, self.faults, self.stats, self.problems, self.crash)
+        )
         self.app.add_middleware(
             KitMiddleware,
             faults=self.faults,
@@ -223,6 +228,18 @@ class ServiceKit:
         module = LearnerModule(name, self.settings.workspace, self.log, requires)
         self._learner.append(module)
         return module
+
+    # -- crash points ----------------------------------------------------------------------------
+
+    def declare_crash_points(self, *names: str) -> None:
+        """Name the places where a check may crash this service (call at import time, so
+        `GET /_admin/crash` lists them all before any is reached)."""
+        self.crash.declare(names)
+
+    async def crash_point(self, name: str, key: Key = None) -> None:
+        """The service reached crash point `name` (for `key`, e.g. an order id): if a check
+        armed it, the process exits here at once (`exit`) or this work is parked (`hold`)."""
+        await self.crash.reached(name, key)
 
     # -- internals -------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from workbench.servicekit.context import REQUEST_ID_HEADER, bound, trace_from_headers
 from workbench.servicekit.errors import LearnerCodeError
 from workbench.servicekit.learner import where_in
+from workbench.servicekit.reset import close_without_answer
 
 if TYPE_CHECKING:
     from workbench.servicekit.faults import FaultTable
@@ -109,7 +110,7 @@ class KitMiddleware:
             await send(message)
 
         with bound(trace):
-            decision = self.faults.decide(path)
+            decision = self.faults.decide(path, str(scope.get("method", "GET")))
             if decision.delay_s:
                 if decision.fail_status is None:
                     # Take the body in before the delay, as a slow server that has already read
@@ -119,6 +120,11 @@ class KitMiddleware:
                     # endpoint would never run.
                     receive = await buffered(receive)
                 await asyncio.sleep(decision.delay_s)
+            if decision.reset:
+                self.log.info("request", method=scope.get("method"), path=path,
+                              status=None, fault="reset")  # fmt: skip
+                await close_without_answer(receive)
+                return
             if decision.fail_status is not None:
                 kind = decision.fault_kind or ""
                 payload = {

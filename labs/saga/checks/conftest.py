@@ -160,16 +160,6 @@ class Shop:
 
     # -- faults the fixture does not cover --------------------------------------------------------
 
-    def crash_after(self, step: str, *, hold: bool = False) -> None:
-        """Arm the order service to die right after `step`'s answer comes back — or, with
-        `hold`, to park the saga that gets there, so that a later crash catches it there."""
-        body = {"after": step, "mode": "hold" if hold else "exit"}
-        self._ok(self.http.post(f"{self.url('order')}/_admin/crash", json=body),
-                 "arm a crash point")
-
-    def disarm_crashes(self) -> None:
-        self._ok(self.http.delete(f"{self.url('order')}/_admin/crash"), "clear crash points")
-
     def settle(self, ids: list[int], within: float) -> None:
         """Wait until no order is PENDING with its saga still running (or time is up)."""
         limit = time.monotonic() + within

@@ -9,6 +9,7 @@ die at once, each at its own step; the service is restarted and must finish all 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,30 +39,40 @@ def _reached(what: Callable[[], Any], within: float = 4.0) -> bool:
     return True
 
 
+@contextmanager
+def _undone(faults: Faults) -> Iterator[None]:
+    """Whatever went wrong, no armed point or parked saga outlives this module."""
+    try:
+        yield
+    finally:
+        faults.undo()
+
+
 @pytest.fixture(scope="module")
 def crashed(
     deployment: Any, service_url: Callable[[str], str], lab: Any
 ) -> Iterator[Crashed]:
     deadline = float(lab.service("order").env.get("SAGA_DEADLINE_S", "6"))
-    with httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
+    faults = Faults(deployment)  # module-wide: the crash serves every check of the exercise
+    with httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0)) as http, _undone(faults):
         shop = Shop(http, service_url, deadline)
         sku_a, sku_b, sku_c = shop.new_sku(3), shop.new_sku(3), shop.new_sku(3)
 
-        shop.crash_after("charge", hold=True)
+        faults.crash_at("order", "charge", hold=True)
         a = shop.place(shop.new_customer(), sku_a, amount_cents=2000)
         if not _reached(lambda: shop.charges(a) or not shop.order(a)["saga_open"]):
-            shop.disarm_crashes()  # A never charged: the hold must not catch another saga
+            faults.disarm_crashes("order")  # A never charged: the hold must not catch another
 
-        shop.crash_after("release", hold=True)
+        faults.crash_at("order", "release", hold=True)
         c = shop.place(shop.new_customer(credit_limit_cents=0), sku_c, qty=2, amount_cents=1000)
         if not _reached(lambda: ((r := shop.reservation(c)) and r["state"] == "released")
                         or not shop.order(c)["saga_open"]):
-            shop.disarm_crashes()
+            faults.disarm_crashes("order")
 
-        shop.crash_after("ship")
+        faults.crash_at("order", "ship")
         b = shop.place(shop.new_customer(), sku_b, amount_cents=1500)
         shop.wait_down("order")
-        Faults(deployment).restart("order")
+        faults.restart("order")
         shop.settle([a, b, c], within=deadline + 2.0)
         yield Crashed(shop, (a, sku_a), (b, sku_b), (c, sku_c))
 

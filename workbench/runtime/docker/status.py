@@ -16,7 +16,7 @@ from workbench.runtime import fault_record
 from workbench.runtime.base import Deployment, Endpoint, ServiceState, ServiceStatus
 from workbench.runtime.docker import network
 from workbench.runtime.docker.containers import log_tail, run_containers
-from workbench.runtime.docker.waits import started_at, worker_died
+from workbench.runtime.docker.waits import crash_point_exit, started_at, worker_died
 from workbench.runtime.readiness import nats_ready, readiness_report
 
 PROBE_TIMEOUT = 1.0
@@ -70,6 +70,8 @@ def _state(
     if ready:
         return ServiceState.READY, note
     tail = log_tail(container, 200, since=started_at(container))
+    if crash_point_exit(tail):
+        return ServiceState.CRASHED, "exited at a crash point"
     if worker_died(tail):
         return ServiceState.CRASHED, "its app failed to load; fix the code and save to reload"
     return ServiceState.STARTING, "; ".join(filter(None, [note, *problems])) or "not ready yet"

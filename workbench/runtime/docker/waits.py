@@ -27,6 +27,7 @@ from workbench.lab.model import ServiceKind
 from workbench.runtime.base import Deployment
 from workbench.runtime.docker.containers import log_tail
 from workbench.runtime.readiness import Probe, http_ready, nats_ready, wait_all
+from workbench.service_env import CRASH_EXIT_LOG
 
 if TYPE_CHECKING:
     from workbench.lab.model import Service
@@ -126,6 +127,12 @@ def started_at(container: Container) -> float | None:
 
 def worker_died(lines: list[str]) -> bool:
     return any(sign in line for line in lines for sign in WORKER_DIED)
+
+
+def crash_point_exit(lines: list[str]) -> bool:
+    """The worker ended at a crash point (`os._exit`: it prints nothing else, and uvicorn's
+    reloader keeps the container running without it)."""
+    return any(CRASH_EXIT_LOG in line for line in lines)
 
 
 def wait_ready(

@@ -388,7 +388,10 @@ class LabScreen(Screen[None]):
             if choice is not None:
                 self.jobs.fault_worker(choice)
 
-        self.app.push_screen(FaultsDialog(self.lab, self.selected_service), chosen)
+        dialog = FaultsDialog(
+            self.lab, self.selected_service, crash_points=self.session.crash_points
+        )
+        self.app.push_screen(dialog, chosen)
 
     # -- messages -------------------------------------------------------------------------------
 

@@ -14,8 +14,11 @@ API (all JSON):
   updated_at}`; `error` is the exception that stopped checkout.py (or why the saga ended with the
   order still PENDING); `saga_open` is true while run()/resume() has not returned.
 - `GET /orders/{id}/saga` -> the order and its saga log.
-- `POST /_admin/crash` `{"after": "<step>", "order_id": null, "mode": "exit"|"hold"}` arms a
-  crash point (see crash.py); `GET`/`DELETE /_admin/crash` list / clear them.
+- Crash points (the service kit's): `POST /_admin/crash` `{"point": "<step>", "key": <order id>
+  | null, "mode": "exit"|"hold"}` makes the service die (or park that saga) right after that
+  step's answer comes back; `GET`/`DELETE /_admin/crash` list / clear them. The points are the
+  steps (`saga_blocks.CRASH_POINTS`): a crash there hurts most, as the step happened but the
+  orchestrator never learnt it.
 """
 
 from __future__ import annotations
@@ -25,12 +28,11 @@ import inspect
 import os
 from typing import Annotated, Any
 
-import crash
 from fastapi import Header, HTTPException
 from fastapi.responses import JSONResponse
 from order_db import PENDING, Orders
 from pydantic import BaseModel, Field
-from saga_blocks import Saga, StepCaller
+from saga_blocks import CRASH_POINTS, Saga, StepCaller
 
 from workbench.servicekit import ServiceKit
 from workbench.servicekit.context import bound, new_trace
@@ -40,11 +42,14 @@ kit = ServiceKit()
 app = kit.app
 checkout = kit.learner_module("checkout", requires=["run"])
 kit.require_nats()
+kit.declare_crash_points(*CRASH_POINTS)
 
 orders = Orders(
     kit.settings.data_path() / "orders.db", float(os.environ.get("SAGA_DEADLINE_S", "6"))
 )
-call_step = StepCaller(kit.peer, float(os.environ.get("STEP_TIMEOUT_S", "1.0")), kit.log)
+call_step = StepCaller(
+    kit.peer, float(os.environ.get("STEP_TIMEOUT_S", "1.0")), kit.log, kit.crash_point
+)
 # Running sagas: the event loop keeps only weak references to tasks.
 _running: set[asyncio.Task[None]] = set()
 
@@ -55,12 +60,6 @@ class NewOrder(BaseModel):
     qty: int = Field(ge=1, le=1000)
     amount_cents: int = Field(ge=0)
     address: str = Field(default="1 Main Street, Springfield", min_length=1, max_length=200)
-
-
-class Arm(BaseModel):
-    after: str
-    order_id: int | None = None
-    mode: crash.Mode = "exit"
 
 
 def saga_for(order: dict[str, Any]) -> Saga:
@@ -162,24 +161,3 @@ async def get_saga(order_id: int) -> dict[str, Any]:
     if order is None:
         raise HTTPException(404, f"no order {order_id}")
     return {"order": order, "log": orders.log_entries(order_id)}
-
-
-@app.post("/_admin/crash")
-async def arm_crash(body: Arm) -> dict[str, Any]:
-    if body.after not in crash.STEPS:
-        raise HTTPException(422, f"unknown step {body.after!r}; one of {', '.join(crash.STEPS)}")
-    point = crash.CrashPoint(body.after, body.order_id, body.mode)
-    crash.arm(point)
-    kit.log.info("crash point armed", **point.as_dict())
-    return {"armed": [p.as_dict() for p in crash.armed()]}
-
-
-@app.get("/_admin/crash")
-async def get_crash() -> dict[str, Any]:
-    return {"armed": [p.as_dict() for p in crash.armed()]}
-
-
-@app.delete("/_admin/crash")
-async def disarm_crash() -> dict[str, Any]:
-    crash.disarm()
-    return {"armed": []}

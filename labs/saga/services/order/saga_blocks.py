@@ -32,13 +32,18 @@ reachable as `saga.Refused`, `saga.Unavailable`, ... so checkout.py needs no imp
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import crash
 import httpx
 from order_db import APPROVED, REJECTED, IllegalTransition, Orders
+
+CRASH_POINTS = ("reserve", "release", "charge", "refund", "ship", "publish")
+"""Where a check may crash the order service: right after that step's answer came back (the
+service kit's crash points, armed through `POST /_admin/crash {"point": "charge"}`)."""
+
+CrashPoint = Callable[[str, int | None], Awaitable[None]]
 
 __all__ = [
     "BadRequest",
@@ -102,10 +107,11 @@ class StepCaller:
     """Makes one HTTP call for a step and turns the outcome into a dict or a StepFailed."""
 
     def __init__(self, client_for: Callable[[str], httpx.AsyncClient], timeout_s: float,
-                 log: Any) -> None:
+                 log: Any, crash_point: CrashPoint) -> None:
         self._client_for = client_for
         self._timeout = timeout_s
         self._log = log
+        self.crash_point = crash_point
 
     async def __call__(
         self, step: str, peer: str, method: str, path: str, *, order_id: int | None,
@@ -127,8 +133,10 @@ class StepCaller:
         ms = round((time.perf_counter() - started) * 1000, 1)
         self._log.info("step answered", step=step, order_id=order_id, peer=peer,
                        status=response.status_code, ms=ms)
-        # The participant has answered: this is the moment a crash hurts most.
-        await crash.reached(step, order_id, self._log)
+        # The participant has answered: this is the moment a crash hurts most. Only the saga's
+        # steps are crash points, not the helpers (lookup, stock, adjust).
+        if step in CRASH_POINTS:
+            await self.crash_point(step, order_id)
         return _outcome(step, peer, response)
 
 
@@ -288,6 +296,7 @@ class Saga:
         self._orders = orders
         self._publish = publish
         self._kit_log = log
+        self._crash_point = call.crash_point
         self._deadline_at = float(order["deadline_at"])
 
     @property
@@ -316,7 +325,7 @@ class Saga:
             await self._publish(subject, data, msg_id=msg_id)
         except Exception as exc:
             raise Unavailable("publish", f"{subject} not confirmed by NATS: {exc}") from None
-        await crash.reached("publish", self.order.id, self._kit_log)
+        await self._crash_point("publish", self.order.id)
 
     def time_left(self) -> float:
         """Seconds until this saga's deadline (negative when past it)."""
