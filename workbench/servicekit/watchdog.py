@@ -127,6 +127,10 @@ class LoopWatchdog:
 
     def stalls(self) -> list[Stall]:
         """Every stall still remembered, oldest first."""
+        if threading.get_ident() == self._loop_thread:
+            # Asked from the loop, so the loop runs: a stall the heartbeat has not filed yet
+            # (the request that asks may run before the heartbeat does) has ended now.
+            self._settle(time.monotonic())
         with self._lock:
             return list(self._stalls)
 
@@ -146,20 +150,20 @@ class LoopWatchdog:
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(BEAT_S)
-            now = time.monotonic()
-            with self._lock:
-                held = now - self._last_beat
-                self._last_beat = now
-                samples, self._samples = self._samples, Counter()
-                self._sampled_beat = None
-            if held > self.threshold_s and samples:
-                where, _ = samples.most_common(1)[0]
-                stall = Stall(where, held, now)
-                with self._lock:
-                    self._stalls.append(stall)
-                self._log.warning(
-                    "event loop held by learner code", where=where, held_s=round(held, 2)
-                )
+            self._settle(time.monotonic())
+
+    def _settle(self, now: float) -> None:
+        """The loop runs (we are on it): file the stall that ends now, if there was one."""
+        with self._lock:
+            held = now - self._last_beat
+            self._last_beat = now
+            samples, self._samples = self._samples, Counter()
+            self._sampled_beat = None
+            if held <= self.threshold_s or not samples:
+                return
+            where, _ = samples.most_common(1)[0]
+            self._stalls.append(Stall(where, held, now))
+        self._log.warning("event loop held by learner code", where=where, held_s=round(held, 2))
 
     def _watch(self) -> None:
         while not self._stop.wait(BEAT_S):
