@@ -13,7 +13,7 @@ from servicekit_support import serve
 
 from workbench.servicekit import ServiceKit, Settings
 
-BLOCKING = '''import time
+BLOCKING = """import time
 
 
 async def run(seconds):
@@ -27,7 +27,7 @@ async def spin(seconds):
     while time.monotonic() < end:
         n += 1
     return n
-'''
+"""
 
 
 @pytest.fixture
