@@ -15,7 +15,7 @@ from workbench.checkrun.runner import run_checks
 from workbench.lab import load_lab
 from workbench.runtime.local import LocalRuntime
 
-CHECKS = '''
+CHECKS = """
 import uuid
 
 import httpx
@@ -76,19 +76,19 @@ def test_d_a_held_event_loop_is_named(service_url):
 
 
 @pytest.mark.exercise("pricing")
-def test_e_a_timeout_names_the_service(service_url, faults):
+def test_c2_a_timeout_names_the_service(service_url, faults):
     faults.latency("gateway", 1000)
     httpx.get(service_url("gateway") + "/audit", timeout=0.3)
-'''
+"""
 
-BLOCKING_PRICING = '''import time
+BLOCKING_PRICING = """import time
 
 
 def total_cents(items, code=None):
     if code == "SLOW":
         time.sleep(2.0)
     return sum(item["quantity"] * item["unit_cents"] for item in items)
-'''
+"""
 
 
 @pytest.fixture
@@ -122,5 +122,9 @@ def test_fixtures_and_messages_on_a_running_lab(results: dict[str, CheckResult])
         "orders stopped answering: pricing.py:6 held its event loop for 2."
     ), held.message
     assert held.message.endswith("`time.sleep` in async code? use `await asyncio.sleep`")
-    late = results["e a timeout names the service"]
-    assert (late.outcome.value, late.message) == ("error", "gateway did not answer in time")
+    late = results["c2 a timeout names the service"]
+    assert (late.outcome.value, late.message) == ("error", "gateway did not answer in time"), (
+        held.duration,
+        late.duration,
+        late.details[-3000:],
+    )

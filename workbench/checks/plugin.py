@@ -291,8 +291,8 @@ def pytest_runtest_makereport(
                 # A service it needs is down and no check took it down: no verdict.
                 kind, message, lab_down = "error", problem, True
         if not lab_down and report.failed and deployment is not None and state is not None:
-            ran = time.monotonic() - state.started.get(item.nodeid, time.monotonic())
-            message = stalls.explain(message, service, stalls.during(deployment, ran + 1.0))
+            began = state.started.get(item.nodeid, time.monotonic())
+            message = stalls.explain(message, service, stalls.during(deployment, began))
         if lab_down:
             report.user_properties.append(("workbench_lab_down", True))
         report.user_properties.append(("workbench_kind", kind))

@@ -11,6 +11,7 @@ for 3.0 s — ...".
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from workbench.runtime.base import Deployment
 
 ASK_TIMEOUT_S = 3.0
+SLACK_S = 0.01
+"""`ago_s` is rounded to 0.01 s (both read the one monotonic clock of the machine)."""
 
 
 def service_at(deployment: Deployment, url: str) -> str | None:
@@ -43,7 +46,8 @@ def service_of(exc: BaseException, deployment: Deployment | None) -> str | None:
     return service_at(deployment, str(url)) if url is not None else None
 
 
-def _ask(deployment: Deployment, service: str) -> list[dict[str, Any]]:
+def _ask(deployment: Deployment, service: str, began: float) -> list[dict[str, Any]]:
+    """The stalls of `service` that overlap the check begun at `began` (monotonic)."""
     from workbench.errors import WorkbenchError
     from workbench.runtime import kitadmin
 
@@ -54,23 +58,26 @@ def _ask(deployment: Deployment, service: str) -> list[dict[str, Any]]:
         )  # fmt: skip
     except (WorkbenchError, KeyError):
         return []  # not a kit service, or still held: nothing more can be said
+    # Measured when the answer came: a held loop answers only once it is free again.
+    ran = time.monotonic() - began
     stalls = answer.get("stalls")
-    return [s for s in stalls if isinstance(s, dict)] if isinstance(stalls, list) else []
+    if not isinstance(stalls, list):
+        return []
+    # A stall that ended before the check began is an earlier check's (or the learner's own
+    # try); one that ended since overlaps this check.
+    return [
+        s for s in stalls if isinstance(s, dict) and float(s.get("ago_s", 1e9)) <= ran + SLACK_S
+    ]
 
 
-def during(deployment: Deployment, seconds: float) -> dict[str, list[dict[str, Any]]]:
-    """Per service, the stalls that ended within the last `seconds` (the check's run)."""
+def during(deployment: Deployment, began: float) -> dict[str, list[dict[str, Any]]]:
+    """Per service, the stalls that overlap the check begun at `began` (`time.monotonic()`)."""
     names = [n for n, ep in deployment.endpoints.items() if ep.kind != "nats"]
     if not names:
         return {}
     with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
-        answers = dict(zip(names, pool.map(lambda n: _ask(deployment, n), names), strict=True))
-    found: dict[str, list[dict[str, Any]]] = {}
-    for name, stalls in answers.items():
-        recent = [s for s in stalls if float(s.get("ago_s", 1e9)) <= seconds]
-        if recent:
-            found[name] = recent
-    return found
+        answers = pool.map(lambda n: _ask(deployment, n, began), names)
+        return {name: found for name, found in zip(names, answers, strict=True) if found}
 
 
 def _longest(stalls: list[dict[str, Any]]) -> str:
