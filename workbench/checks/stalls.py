@@ -72,7 +72,11 @@ def _ask(deployment: Deployment, service: str, began: float) -> list[dict[str, A
 
 def during(deployment: Deployment, began: float) -> dict[str, list[dict[str, Any]]]:
     """Per service, the stalls that overlap the check begun at `began` (`time.monotonic()`)."""
-    names = [n for n, ep in deployment.endpoints.items() if ep.kind != "nats"]
+    from workbench.checks.faults import taken_down
+
+    # A service the check paused or killed itself would only cost the timeout.
+    down = taken_down()
+    names = [n for n, ep in deployment.endpoints.items() if ep.kind != "nats" and n not in down]
     if not names:
         return {}
     with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
