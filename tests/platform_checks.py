@@ -12,6 +12,8 @@ import uuid
 import httpx
 import pytest
 
+from workbench.checks import eventually
+
 ORDER = {"items": [{"sku": "tea", "quantity": 2, "unit_cents": 450}]}
 
 
@@ -61,15 +63,31 @@ def test_c_events_publish_and_collect(http, service_url, events):
 
 
 @pytest.mark.exercise("pricing")
-def test_d_a_held_event_loop_is_named(service_url):
-    slow = dict(ORDER, code="SLOW")
-    httpx.post(service_url("orders") + "/orders", json=slow, timeout=0.5)
+def test_c3_a_service_replays_its_stream(http, service_url):
+    # The orders placed so far are all in the stream; audit recorded each (once it caught up).
+    def rebuilt():
+        answer = http.post(service_url("audit") + "/audit/rebuild")
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    first = rebuilt()
+    assert first["replayed"] >= 4, first
+    eventually(lambda: rebuilt()["missing"] == [], within=5, message=str(rebuilt()))
+    assert http.post(service_url("gateway") + "/orders", json=ORDER).status_code == 201
+    again = rebuilt()
+    assert again["replayed"] == first["replayed"] + 1 and again["last_seq"] > first["last_seq"]
 
 
 @pytest.mark.exercise("pricing")
 def test_c2_a_timeout_names_the_service(service_url, faults):
     faults.latency("gateway", 1000)
     httpx.get(service_url("gateway") + "/audit", timeout=0.3)
+
+
+@pytest.mark.exercise("pricing")
+def test_d_a_held_event_loop_is_named(service_url):
+    slow = dict(ORDER, code="SLOW")
+    httpx.post(service_url("orders") + "/orders", json=slow, timeout=0.5)
 """
 
 BLOCKING_PRICING = """import time
@@ -84,7 +102,7 @@ def total_cents(items, code=None):
 
 def assert_results(results: dict[str, CheckResult]) -> None:
     passing = ["a stats count what this check did", "b observed topology shows undeclared coupling",
-               "c events publish and collect"]  # fmt: skip
+               "c events publish and collect", "c3 a service replays its stream"]  # fmt: skip
     for name in passing:
         assert results[name].ok, (name, results[name].message, results[name].details[-1500:])
     held = results["d a held event loop is named"]
