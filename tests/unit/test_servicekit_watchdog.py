@@ -27,6 +27,10 @@ async def spin(seconds):
     while time.monotonic() < end:
         n += 1
     return n
+
+
+async def calls(fn):
+    fn()
 """
 
 
@@ -45,6 +49,17 @@ def order(tmp_path: Path) -> Iterator[tuple[str, ServiceKit]]:
     @kit.app.post("/spin/{seconds}")
     async def spin(seconds: float) -> dict[str, Any]:
         return {"result": await checkout.spin(seconds)}
+
+    @kit.app.post("/through/{seconds}")
+    async def through(seconds: float) -> dict[str, Any]:
+        # The learner's code calls back into the service's, which blocks: not the learner's line.
+        await checkout.calls(lambda: time.sleep(seconds))
+        return {}
+
+    @kit.app.post("/mostly-own")
+    async def mostly_own() -> dict[str, Any]:
+        time.sleep(1.5)  # the service's own block, then a short one of the learner's
+        return {"result": await checkout.run(0.3)}  # no await point in between: one stall
 
     @kit.app.post("/own/{seconds}")
     async def own(seconds: float) -> dict[str, Any]:
@@ -91,6 +106,8 @@ def test_short_blocks_and_the_service_own_code_are_not_blamed(
     with httpx.Client(base_url=url, timeout=10) as client:
         assert client.post("/sleep/0.2").status_code == 200
         assert client.post("/own/1.0").status_code == 200
+        assert client.post("/through/1.0").status_code == 200
+        assert client.post("/mostly-own").status_code == 200
         problems = client.get("/_admin/problems").json()
         assert problems == {"service": "order", "problems": [], "stalls": []}
         assert client.get("/ready").status_code == 200

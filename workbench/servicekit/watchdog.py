@@ -8,8 +8,9 @@ thread's Python stack (`sys._current_frames`). The innermost frame that is neith
 library, an installed package nor the workbench decides who is holding the loop: a file of the
 learner's workspace (what `servicekit.learner` imports from) is the learner's code, recorded as
 `checkout.py:3`; anything else (the lab's own service code, a machine too loaded to run the loop)
-is not blamed on the learner and not recorded. When the heartbeat runs again it measures how long
-the loop was held and files a `Stall` with the place most samples found.
+is not blamed on the learner. When the heartbeat runs again it measures how long the loop was
+held and, when most samples found the learner's code, files a `Stall` with the line most of them
+found.
 
 Stalls are remembered for a while (`MEMORY_S`): `/ready` reports the recent ones, and
 `/_admin/problems` lists them with their age, so a check that timed out can ask what happened
@@ -38,6 +39,8 @@ THRESHOLD_S = 0.5
 MEMORY_S = 20.0
 """How long a stall keeps `/ready` at 503 (and is listed by `/_admin/problems` with its age)."""
 KEEP = 20
+NOT_LEARNER = ""
+"""The key of samples that found the loop outside the learner's code."""
 HINT = "`time.sleep` in async code? use `await asyncio.sleep`"
 
 
@@ -159,9 +162,12 @@ class LoopWatchdog:
             self._last_beat = now
             samples, self._samples = self._samples, Counter()
             self._sampled_beat = None
+            others = samples.pop(NOT_LEARNER, 0)
             if held <= self.threshold_s or not samples:
                 return
-            where, _ = samples.most_common(1)[0]
+            where, count = samples.most_common(1)[0]
+            if count * 2 <= count + others:
+                return  # mostly elsewhere (the lab's code, a loaded machine): not the learner's
             self._stalls.append(Stall(where, held, now))
         self._log.warning("event loop held by learner code", where=where, held_s=round(held, 2))
 
@@ -177,12 +183,10 @@ class LoopWatchdog:
             with self._lock:
                 if self._last_beat != beat:
                     continue  # the loop ran again meanwhile: this sample is of something else
-                if where is not None:
-                    self._samples[where] += 1
-                    first = self._sampled_beat != beat
+                self._samples[where or NOT_LEARNER] += 1
+                first = where is not None and self._sampled_beat != beat
+                if first:
                     self._sampled_beat = beat
-                else:
-                    first = False
             if first:
                 # Said while it happens: the log shows it even if the loop never comes back.
                 self._log.warning("event loop held by learner code", where=where)
