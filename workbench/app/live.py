@@ -1,11 +1,11 @@
 """The live topology use case (CLI `graph --live`, the TUI widget): the lab's declared graph kept
 up to date from its running deployment.
 
-This is where the network is: `fetch_stats` asks each service kit for its `GET /_admin/stats`,
-and `LiveTopology.refresh` asks the runtime for service states, fetches the stats of the services
-that can answer, and hands both to the pure `workbench.topology.apply_overlay`. The runtime is
-passed in (anything with `status(deployment)`); `current()` finds the lab's run and its runtime
-itself, for front ends that only know the lab.
+`LiveTopology.refresh` asks the runtime for service states, fetches the stats of the services
+that can answer, and hands both to the pure `workbench.topology.apply_overlay`; that observation
+is `workbench.runtime.observe`, shared with the checks' `observed_topology` fixture so both see
+the same model. The runtime is passed in (anything with `status(deployment)`); `current()` finds
+the lab's run and its runtime itself, for front ends that only know the lab.
 
 Public API: `LiveTopology(lab, *, timeout=0.5)` with `.declared`, `.current() -> LiveView`,
 `.refresh(deployment, runtime) -> nx.MultiDiGraph`, `.snapshot(deployment, runtime) -> (statuses,
@@ -15,35 +15,22 @@ client=None, timeout=1.0) -> {service: stats or None}`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from workbench.errors import WorkbenchError
-from workbench.topology import (
-    Stats,
-    StatusLike,
-    apply_overlay,
-    build_graph,
-    undeclared_edges,
-)
+from workbench.runtime.observe import StatusSource, fetch_stats, observe
+from workbench.topology import build_graph, undeclared_edges
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     import httpx
 
     from workbench.lab.model import Lab
     from workbench.runtime.base import Deployment
 
-_SILENT_STATES = {"paused", "crashed", "stopped"}
-"""Services in these states do not answer: asking them would only cost a timeout."""
-
-
-class StatusSource(Protocol):
-    def status(self, deployment: Deployment) -> Sequence[Any]: ...
+__all__ = ["LiveTopology", "LiveView", "StatusSource", "declared_graph", "fetch_stats"]
 
 
 @dataclass(frozen=True)
@@ -96,13 +83,9 @@ class LiveTopology:
         self, deployment: Deployment, runtime: StatusSource
     ) -> tuple[list[Any], nx.MultiDiGraph]:
         """The statuses the runtime gave and the live graph made from them (one status call)."""
-        statuses: list[StatusLike] = list(runtime.status(deployment))
-        silent = {
-            s.service for s in statuses if str(getattr(s.state, "value", s.state)) in _SILENT_STATES
-        }
-        wanted = [name for name in deployment.endpoints if name not in silent]
-        stats = fetch_stats(deployment, wanted, client=self._http(), timeout=self.timeout)
-        return statuses, apply_overlay(self.declared, statuses, stats)
+        return observe(
+            self.declared, deployment, runtime, client=self._http(), timeout=self.timeout
+        )
 
     def _http(self) -> httpx.Client:
         if self._client is None:
@@ -121,46 +104,3 @@ class LiveTopology:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def fetch_stats(
-    deployment: Deployment,
-    services: Iterable[str] | None = None,
-    *,
-    client: httpx.Client | None = None,
-    timeout: float = 1.0,
-) -> dict[str, Stats | None]:
-    """Each service kit's `/_admin/stats` (None for a service that did not answer in time).
-
-    Requests run in parallel so one paused service costs one timeout, not one per service; pass
-    a long-lived `client` when polling (keep-alive: a 1 Hz refresh then costs next to nothing).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    import httpx
-
-    wanted = [
-        name
-        for name, ep in sorted(deployment.endpoints.items())
-        if ep.kind != "nats" and (services is None or name in set(services))
-    ]
-    if not wanted:
-        return {}
-    own = client is None
-    http = client or httpx.Client(timeout=timeout)
-
-    def one(name: str) -> Stats | None:
-        try:
-            response = http.get(deployment.url(name).rstrip("/") + "/_admin/stats", timeout=timeout)
-            response.raise_for_status()
-            data = response.json()
-        except (httpx.HTTPError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
-
-    try:
-        with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
-            return dict(zip(wanted, pool.map(one, wanted), strict=True))
-    finally:
-        if own:
-            http.close()

@@ -1,9 +1,10 @@
 """The fixtures lab checks ask for (runs inside the checks' pytest process).
 
-`lab`, `workspace`, `deployment`, `service_url`, `nats_url`, `http` and `faults`, registered by the
-plugin (`workbench.checks.plugin`). They read what the host's runner passed on the command line
-(`--workbench-lab`, `--workbench-workspace`, `--workbench-run`) and load heavy things (pydantic,
-httpx, the runtime) only when a check asks for them.
+`lab`, `workspace`, `deployment`, `service_url`, `nats_url`, `http`, `faults`, `stats`,
+`observed_topology` and `events`, registered by the plugin (`workbench.checks.plugin`). They
+read what the host's runner passed on the command line (`--workbench-lab`,
+`--workbench-workspace`, `--workbench-run`) and load heavy things (pydantic, httpx, the runtime,
+nats-py) only when a check asks for them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import pytest
 if TYPE_CHECKING:
     import httpx
 
+    from workbench.checks.events import Events
     from workbench.checks.faults import Faults
+    from workbench.checks.stats import ServiceStats
+    from workbench.checks.topology import ObservedTopology
     from workbench.lab.model import Lab
     from workbench.runtime.base import Deployment
 
@@ -102,3 +106,81 @@ def faults(deployment: Deployment) -> Iterator[Faults]:
         yield injector
     finally:
         injector.undo()
+
+
+STATS_TIMEOUT_S = 2.0
+
+
+@pytest.fixture
+def stats(
+    deployment: Deployment, service_url: Callable[[str], str]
+) -> Iterator[Callable[[str], ServiceStats]]:
+    """`stats("order")`: what the service really did (its kit's `/_admin/stats`), with
+    `snapshot()` and `delta()` since the check began (see `workbench.checks.stats`)."""
+    import httpx
+
+    from workbench.checks.stats import ServiceStats
+    from workbench.runtime.observe import fetch_stats
+
+    with httpx.Client(timeout=STATS_TIMEOUT_S) as client:
+        # Every service's counts now, when the check begins; a service that does not answer
+        # has no baseline, and its delta() is all it counted.
+        baseline = fetch_stats(deployment, client=client, timeout=STATS_TIMEOUT_S)
+
+        def of(service: str) -> ServiceStats:
+            url = service_url(service) + "/_admin/stats"
+
+            def fetch() -> dict[str, object]:
+                try:
+                    response = client.get(url)
+                    response.raise_for_status()
+                    data = response.json()
+                except (httpx.HTTPError, ValueError) as exc:
+                    raise CheckSetupError(
+                        f"{service} did not answer its stats ({type(exc).__name__}): is it a "
+                        "service-kit service, and running?"
+                    ) from None
+                if not isinstance(data, dict):
+                    raise CheckSetupError(f"{service} answered its stats with no JSON object")
+                return data
+
+            return ServiceStats(service, fetch, baseline.get(service))
+
+        yield of
+
+
+@pytest.fixture
+def observed_topology(lab: Lab, deployment: Deployment) -> Iterator[Callable[[], ObservedTopology]]:
+    """`observed_topology()`: the lab's graph with the live overlay, as `workbench graph --live`
+    draws it, now; `.undeclared_edges()` lists the coupling lab.yaml does not declare."""
+    import httpx
+
+    from workbench.checks.health import runtime_of
+    from workbench.checks.topology import ObservedTopology
+    from workbench.runtime.observe import observe
+    from workbench.topology import build_graph
+
+    declared = build_graph(lab)
+    with httpx.Client(timeout=STATS_TIMEOUT_S) as client:
+
+        def now() -> ObservedTopology:
+            statuses, graph = observe(
+                declared, deployment, runtime_of(deployment), client=client,
+                timeout=STATS_TIMEOUT_S,
+            )  # fmt: skip
+            return ObservedTopology(graph, statuses)
+
+        yield now
+
+
+@pytest.fixture
+def events(nats_url: str) -> Iterator[Events]:
+    """Publish to and collect from the lab's NATS synchronously (`workbench.checks.events`);
+    `collect` sees what was published since the check began."""
+    from workbench.checks.events import Events
+
+    helper = Events(nats_url)
+    try:
+        yield helper
+    finally:
+        helper.close()

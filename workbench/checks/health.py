@@ -33,16 +33,22 @@ _runtimes: dict[str, Runtime] = {}
 """One runtime per run (the Docker runtime holds an engine connection)."""
 
 
+def runtime_of(deployment: Deployment) -> Runtime:
+    """The runtime of the run, made once per run for this process."""
+    from workbench.runtime.select import runtime_for
+
+    runtime = _runtimes.get(deployment.run_id) or runtime_for(deployment)
+    _runtimes[deployment.run_id] = runtime
+    return runtime
+
+
 def down(deployment: Deployment) -> list[ServiceStatus]:
     """The lab's services that are not running (crashed, stopped, paused, no container) and that
     no check took down. Empty when the runtime cannot tell (then nothing is blamed on the lab)."""
     from workbench.runtime.base import ServiceState
-    from workbench.runtime.select import runtime_for
 
     try:
-        runtime = _runtimes.get(deployment.run_id) or runtime_for(deployment)
-        _runtimes[deployment.run_id] = runtime
-        statuses = runtime.status(deployment)
+        statuses = runtime_of(deployment).status(deployment)
     except Exception:  # no engine, a run folder going away: the check's own message stands
         return []
     seen_running(s.service for s in statuses if s.state is ServiceState.READY)

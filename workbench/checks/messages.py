@@ -12,16 +12,21 @@ import re
 _TIMEOUT = re.compile(r"Timeout \(>([\d.]+)s\) from pytest-timeout")
 
 # Exceptions from httpx / the OS that mean "the service did not answer", by class name so this
-# module does not import httpx.
+# module does not import httpx. `{who}` is the service's name when the plugin knows it.
 _UNREACHABLE = {
-    "ConnectError": "could not connect to the service (is it running? did it crash?)",
-    "ConnectTimeout": "the service did not accept the connection in time",
-    "ReadTimeout": "the service did not answer in time",
-    "WriteTimeout": "the service did not accept the request in time",
-    "PoolTimeout": "the service did not answer in time",
-    "RemoteProtocolError": "the service closed the connection without answering (did it crash?)",
-    "ConnectionRefusedError": "could not connect to the service (is it running? did it crash?)",
+    "ConnectError": "could not connect to {who} (is it running? did it crash?)",
+    "ConnectTimeout": "{who} did not accept the connection in time",
+    "ReadTimeout": "{who} did not answer in time",
+    "WriteTimeout": "{who} did not accept the request in time",
+    "PoolTimeout": "{who} did not answer in time",
+    "RemoteProtocolError": "{who} closed the connection without answering (did it crash?)",
+    "ConnectionRefusedError": "could not connect to {who} (is it running? did it crash?)",
 }
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether `exc` means a service did not answer (refused, timed out, hung up)."""
+    return type(exc).__name__ in _UNREACHABLE
 
 
 def check_name(test_name: str) -> str:
@@ -34,11 +39,11 @@ def check_name(test_name: str) -> str:
     return name.replace("_", " ").strip() + params
 
 
-def learner_message(exc: BaseException, when: str) -> tuple[str, str]:
+def learner_message(exc: BaseException, when: str, service: str | None = None) -> tuple[str, str]:
     """(kind, message) for an exception raised by a check in phase `when`.
 
     kind is "failed" when the check gave a verdict (an assertion or `pytest.fail`) and "error" when
-    it could not finish.
+    it could not finish. `service` names the service that did not answer, when known.
     """
     name = type(exc).__name__
     text = str(exc)
@@ -60,8 +65,8 @@ def learner_message(exc: BaseException, when: str) -> tuple[str, str]:
             message = f"a check condition was not met ({first})" if first else "the check failed"
         return ("failed" if when == "call" else "error"), message
     if name in _UNREACHABLE:
-        return "error", _UNREACHABLE[name]
-    if name in ("CheckSetupError", "LabNotRunningError"):
+        return "error", _UNREACHABLE[name].format(who=service or "the service")
+    if name in ("CheckSetupError", "LabNotRunningError", "EventsError"):
         return "error", text
     first_line = text.splitlines()[0] if text else ""
     detail = f"{name}: {first_line}" if first_line else name

@@ -11,20 +11,25 @@ another fixture) that finds a service of the lab not running, which no check too
 Here, in the checks' process, because only here is it known what the checks broke themselves;
 the look costs one status of the runtime before the first such check and after one that does not
 pass.
+
+A check that does not pass names the service it could not reach, and when a service's kit saw
+the learner's code hold its event loop while the check ran, the message says where
+(`workbench.checks.stalls`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from workbench.checks import health, wire
-from workbench.checks.messages import check_name, learner_message
+from workbench.checks import health, stalls, wire
+from workbench.checks.messages import check_name, learner_message, unreachable
 
 if TYPE_CHECKING:
     from workbench.runtime.base import Deployment
@@ -46,6 +51,8 @@ class _PluginState:
         self.exercise_of: dict[str, str | None] = {}
         self.order: list[str] = []
         self.reports: dict[str, list[pytest.TestReport]] = {}
+        self.started: dict[str, float] = {}
+        """When each check began (monotonic): the window its stalls are looked for in."""
         self.failed_exercises: set[str] = set()
         self.session: pytest.Session | None = None
         # Given by the runner, so this process need not load the lab (pydantic) unless a check
@@ -247,6 +254,7 @@ def _current_state() -> _PluginState | None:
 def pytest_runtest_logstart(nodeid: str, location: object) -> None:
     state = _current_state()
     if state is not None:
+        state.started[nodeid] = time.monotonic()
         state.emit(wire.START, id=nodeid)
 
 
@@ -271,13 +279,20 @@ def pytest_runtest_makereport(
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     if call.excinfo is not None:
-        kind, message = learner_message(call.excinfo.value, call.when)
-        lab_down = isinstance(call.excinfo.value, health.LabNotRunningError)
+        exc = call.excinfo.value
+        state = _current_state()
+        deployment = state.deployment() if state and _drives_the_lab(item) else None
+        service = stalls.service_of(exc, deployment) if unreachable(exc) else None
+        kind, message = learner_message(exc, call.when, service)
+        lab_down = isinstance(exc, health.LabNotRunningError)
         if not lab_down and report.failed and call.when in ("setup", "call"):
             problem = _lab_problem(item)
             if problem is not None:
                 # A service it needs is down and no check took it down: no verdict.
                 kind, message, lab_down = "error", problem, True
+        if not lab_down and report.failed and deployment is not None and state is not None:
+            began = state.started.get(item.nodeid, time.monotonic())
+            message = stalls.explain(message, service, stalls.during(deployment, began))
         if lab_down:
             report.user_properties.append(("workbench_lab_down", True))
         report.user_properties.append(("workbench_kind", kind))
@@ -303,6 +318,7 @@ def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
     if state is None:
         return
     reports = state.reports.pop(nodeid, [])
+    state.started.pop(nodeid, None)
     result = _result_of(nodeid, state.exercise_of.get(nodeid), reports)
     state.emit(wire.RESULT, **result)
     exercise = state.exercise_of.get(nodeid)

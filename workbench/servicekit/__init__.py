@@ -46,6 +46,11 @@ Public API
                            Return = ack, raise = redelivered (at least once: be idempotent).
                            One event at a time per consumer; a slow handler is kept "in
                            progress"; on stop a running handler gets 1 s to finish.
+    `await .replay(subjects, handler, from_seq=1) -> last seq`   every stored event on
+                           `subjects` (one stream) from `from_seq` on, in order, through an
+                           ephemeral consumer of its own; durable consumers untouched.
+    `await .pause_consumers()`, `await .resume_consumers()`   paused consumers ack nothing and
+                           lose nothing (pause returns once no handler runs).
     `.learner_module(name, requires=())`   `$WORKSPACE/<name>.py`, re-imported when changed;
                            a broken file is logged with file:line and reported by `/ready`.
     `.on_startup(fn)`, `.on_shutdown(fn)`   async lifespan hooks (background work).
@@ -53,6 +58,8 @@ Public API
     `await .crash_point(name, key=None)`   reached `name` (for `key`): exit at once or park
                            this work when a check armed it (see `crash.py`).
     `.stats`, `.faults`    the live `Stats` and `FaultTable` (tests and services may read them).
+    `.watchdog`            the event-loop watchdog: learner code that holds the loop over 0.5 s
+                           is recorded with its file:line and reported by `/ready` for 20 s.
 
 Helpers: `current_request_id()`; `bound(trace)` / `new_trace()` to give background work (a
 resumed saga, a timer) its own request id; `where_in(workspace, traceback)` -> "file.py:12" for
@@ -61,7 +68,8 @@ the learner's innermost frame.
 HTTP contract
 -------------
 - `GET /health` -> 200 `{"status": "ok", "service"}`; `GET /ready` -> 200/503
-  `{"ready", "service", "problems": [...]}`.
+  `{"ready", "service", "problems": [...]}`; `GET /_admin/problems` -> 200 `{"service",
+  "problems", "stalls": [{"where", "held_s", "ago_s", "message"}]}` (event-loop stalls).
 - `POST /_admin/faults` `{"kind": "latency"|"error_rate"|"fail_next"|"reset", "route":
   "/prefix"|null, "method": "POST"|null, "latency_ms", "rate", "count", "status"}` -> 201 with
   the fault and its `id`; `GET /_admin/faults`; `DELETE /_admin/faults` (all) or
@@ -72,7 +80,9 @@ HTTP contract
   "held"}`; `POST /_admin/crash` `{"point", "key": null|id, "mode": "exit"|"hold"}` arms one
   (422 naming the known points otherwise); `DELETE /_admin/crash` disarms all.
 - `GET /_admin/stats` -> `{"service", "served": {route: {status: n}}, "calls": {peer: {"count",
-  "errors", "statuses": {status: n}}}, "published": {subject: n}, "consumed": {subject: n}}`;
+  "errors", "statuses": {status: n}}}, "published": {subject: n}, "consumed": {subject: n},
+  "latency": {"routes": {route: L}, "peers": {peer: L}}}` with `L` = `{"count", "p50_ms",
+  "p95_ms", "buckets": [[lower_ms, upper_ms|null, n]]}`;
   `DELETE /_admin/stats` resets it. Probes and admin calls are not counted.
 - Every response carries `X-Request-ID`; incoming `X-Request-ID`/`traceparent` are continued and
   sent on with every peer call and published event.

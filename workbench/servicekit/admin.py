@@ -1,4 +1,5 @@
-"""The kit's own endpoints: /health, /ready, /_admin/faults, /_admin/crash and /_admin/stats."""
+"""The kit's own endpoints: /health, /ready, /_admin/problems, /_admin/faults, /_admin/crash,
+/_admin/stats."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from workbench.servicekit.faults import FaultSpec, FaultTable
 from workbench.servicekit.stats import Stats
 
 ReadinessProbe = Callable[[], Awaitable[list[str]]]
+StallReport = Callable[[], list[dict[str, Any]]]
 
 
 def admin_router(
@@ -22,6 +24,8 @@ def admin_router(
     stats: Stats,
     problems: ReadinessProbe,
     crash: CrashPoints,
+    *,
+    stalls: StallReport = list,
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -38,6 +42,11 @@ def admin_router(
             {"ready": not found, "service": service, "problems": found},
             status_code=503 if found else 200,
         )
+
+    @router.get("/_admin/problems")
+    async def list_problems() -> dict[str, Any]:
+        """What `/ready` says, always 200, plus every remembered event-loop stall with its age."""
+        return {"service": service, "problems": await problems(), "stalls": stalls()}
 
     @router.get("/_admin/faults")
     async def list_faults() -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +18,10 @@ from workbench.servicekit.learner import LearnerModule
 from workbench.servicekit.logs import setup_logging
 from workbench.servicekit.messaging import Handler, Messaging, Published
 from workbench.servicekit.middleware import KitMiddleware
+from workbench.servicekit.replay import replay
 from workbench.servicekit.reset import KitApp
 from workbench.servicekit.stats import Stats
+from workbench.servicekit.watchdog import LoopWatchdog
 
 if TYPE_CHECKING:
     import httpx
@@ -47,6 +49,7 @@ class ServiceKit:
         self.faults = FaultTable()
         self.crash = CrashPoints(self.name, self.log)
         self.messaging = Messaging(self.settings, self.stats, self.log)
+        self.watchdog = LoopWatchdog(self.settings.workspace, self.log)
         self._peers: PeerClients | None = None
         self._checks: list[tuple[str, Check]] = []
         self._learner: list[LearnerModule] = []
@@ -55,7 +58,14 @@ class ServiceKit:
 
         self.app: FastAPI = KitApp(title=title or self.name, lifespan=self._lifespan)
         self.app.include_router(
-            admin_router(self.name, self.faults, self.stats, self.problems, self.crash)
+            admin_router(
+                self.name,
+                self.faults,
+                self.stats,
+                self.problems,
+                self.crash,
+                stalls=self.watchdog.report,
+            )
         )
         self.app.add_middleware(
             KitMiddleware,
@@ -76,6 +86,8 @@ class ServiceKit:
             run_id=self.settings.run_id,
             peers=sorted(self.settings.peers),
         )
+        # Watching from the start: a learner's blocking call in a start-up hook counts too.
+        self.watchdog.start()
         for hook in self._startup:
             await hook()
         self.messaging.start_consumers()
@@ -92,6 +104,7 @@ class ServiceKit:
             await self.messaging.close()
             if self._peers is not None:
                 await self._peers.aclose()
+            await self.watchdog.stop()
             self.log.info("stopped")
 
     def on_startup(self, fn: Hook) -> Hook:
@@ -148,6 +161,7 @@ class ServiceKit:
                 module.module()
             except Exception as exc:
                 found.append(str(exc))
+        found += self.watchdog.problems()
         found += [
             c.problem or "not subscribed" for c in self.messaging.consumers if not c.subscribed
         ]
@@ -216,6 +230,29 @@ class ServiceKit:
             return handler
 
         return register
+
+    async def replay(
+        self, subjects: str | Iterable[str], handler: Handler, *, from_seq: int = 1
+    ) -> int:
+        """Hand every event stored on `subjects` (one stream) from `from_seq` on to `handler`.
+
+        Reads with an ephemeral consumer of its own, in stream order and in batches, up to what
+        the stream held when it began; the durable consumers are not touched. Returns the stream
+        sequence of the last event read (`from_seq - 1` if none), for a later
+        `replay(..., from_seq=last + 1)`. A handler that raises stops the replay (`KitError`).
+        Rebuilding a projection: `await kit.pause_consumers()`, replay, `await
+        kit.resume_consumers()`.
+        """
+        return await replay(self.messaging, subjects, handler, from_seq=from_seq)
+
+    async def pause_consumers(self) -> None:
+        """The consumers stop handling events (returns once no handler runs): nothing is acked
+        and nothing lost; the events wait in the stream until `resume_consumers`."""
+        await self.messaging.pause()
+
+    async def resume_consumers(self) -> None:
+        """The consumers handle events again, from where they paused."""
+        self.messaging.resume()
 
     # -- learner code ----------------------------------------------------------------------------
 

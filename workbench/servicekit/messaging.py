@@ -128,6 +128,8 @@ class Messaging:
         self._streams: dict[str, str] = {}
         self._stopping = False
         self._started = False
+        self._resumed: asyncio.Event | None = None
+        """Set while consumers may handle events; cleared by `pause` (made lazily: needs a loop)."""
         self.consumers: list[Consumer] = []
 
     @property
@@ -314,6 +316,7 @@ class Messaging:
                 self._log.info("subscribed", subject=consumer.subject, durable=consumer.durable)
                 idle_since = loop.time()
                 while True:
+                    await self._until_resumed()
                     try:
                         msgs = await sub.fetch(FETCH_BATCH, timeout=FETCH_WAIT_S)
                     except (NatsTimeout, TimeoutError):
@@ -325,6 +328,9 @@ class Messaging:
                         continue
                     idle_since = loop.time()
                     for msg in msgs:
+                        # Paused while this fetch was out: hold the event, unacked and kept in
+                        # progress, and hand it over on resume (a pause loses nothing).
+                        await self._until_resumed(msg, consumer.ack_wait_s)
                         consumer.busy = True
                         try:
                             await self._handle(consumer, msg)
@@ -384,6 +390,43 @@ class Messaging:
             self._log.info(
                 "consumed", subject=event.subject, delivery=event.delivery, msg_id=event.msg_id
             )
+
+    @property
+    def paused(self) -> bool:
+        return self._resumed is not None and not self._resumed.is_set()
+
+    async def pause(self, grace_s: float = 30.0) -> None:
+        """Stop handing events to the consumers; returns once no handler runs (or `grace_s`).
+
+        A paused consumer acks nothing: events stay in the stream (an event fetched just before
+        the pause is held, in progress, until `resume`).
+        """
+        if self._resumed is None:
+            self._resumed = asyncio.Event()
+        self._resumed.clear()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace_s
+        while any(c.busy for c in self.consumers) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+
+    def resume(self) -> None:
+        """Hand events to the consumers again, starting with any event held by the pause."""
+        if self._resumed is not None:
+            self._resumed.set()
+
+    async def _until_resumed(self, held: Any = None, ack_wait_s: float = 10.0) -> None:
+        if not self.paused or self._resumed is None:
+            return
+        keepalive = None
+        if held is not None:
+            keepalive = asyncio.get_running_loop().create_task(
+                _keep_in_progress(held, ack_wait_s / 2)
+            )
+        try:
+            await self._resumed.wait()
+        finally:
+            if keepalive is not None:
+                keepalive.cancel()
 
     async def stop_consumers(self, grace_s: float = STOP_GRACE_S) -> None:
         """Stop fetching; a handler that is running gets `grace_s` to finish and ack."""

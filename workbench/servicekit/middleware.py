@@ -180,5 +180,5 @@ class KitMiddleware:
         template = getattr(route, "path", None)
         if not isinstance(template, str):
             template = self.resolve_route(scope) or path
-        self.stats.served(template, status)
+        self.stats.served(template, status, ms)
         self.log.info("request", **fields)

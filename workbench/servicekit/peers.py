@@ -7,6 +7,7 @@ whose host:port is a peer's (then it counts as that peer; any other host counts 
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import httpx
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 # Labs run on one machine: a peer that takes longer than this is a fault a lab injected on
 # purpose, and the caller should see it fail rather than hang a check.
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
 
 
 class TracingTransport(httpx.AsyncBaseTransport):
@@ -38,12 +43,14 @@ class TracingTransport(httpx.AsyncBaseTransport):
                 request.headers[key] = value
         url = str(request.url)
         peer = self._settings.peer_for(url) or host_port(url)
+        started = time.perf_counter()
         try:
             response = await self._inner.handle_async_request(request)
         except BaseException:
-            self._stats.called(peer, None)
+            self._stats.called(peer, None, _ms_since(started))
             raise
-        self._stats.called(peer, response.status_code)
+        # Until the answer's head arrived: the body is read later, by the caller, if at all.
+        self._stats.called(peer, response.status_code, _ms_since(started))
         return response
 
     async def aclose(self) -> None:

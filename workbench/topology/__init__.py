@@ -2,8 +2,8 @@
 
 The model only: networkx and the standard library; no I/O, and none of rich, httpx, textual,
 docker or diagrams (a test imports it in a fresh interpreter to keep it so). Drawing it (terminal,
-DOT, Mermaid, images) is `workbench.drawing`; fetching live states and stats is the application
-layer's `workbench.app.live`. Public API:
+DOT, Mermaid, images) is `workbench.drawing`; fetching live states and stats is
+`workbench.runtime.observe` (for the application layer and the checks). Public API:
 
 - `build_graph(lab) -> nx.MultiDiGraph` (`build.py`): the declared topology. Node ids are the
   service names for services and the broker, and `store:<owner>`, `volume:<name>`,
