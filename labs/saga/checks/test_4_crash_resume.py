@@ -29,6 +29,10 @@ class Crashed:
     """(order id, sku): 1 of 3 units, 15.00, the crash came right after shipping answered."""
     compensating: tuple[int, str]
     """(order id, sku): 2 of 3 units, 10.00, declined; parked right after its release."""
+    approved_untold: int
+    """Order id: APPROVED, parked right before order.approved went out."""
+    rejected_untold: int
+    """Order id: REJECTED (out of stock), parked right before order.rejected went out."""
 
 
 def _reached(what: Callable[[], Any], within: float = 4.0) -> bool:
@@ -69,12 +73,24 @@ def crashed(
                         or not shop.order(c)["saga_open"]):
             faults.disarm_crashes("order")
 
+        faults.crash_at("order", "tell", hold=True)
+        d = shop.place(shop.new_customer(), shop.new_sku(2), amount_cents=1200)
+        if not _reached(lambda: shop.order(d)["status"] == "APPROVED"
+                        or not shop.order(d)["saga_open"]):
+            faults.disarm_crashes("order")
+
+        faults.crash_at("order", "tell", hold=True)
+        e = shop.place(shop.new_customer(), shop.new_sku(0), amount_cents=1200)
+        if not _reached(lambda: shop.order(e)["status"] == "REJECTED"
+                        or not shop.order(e)["saga_open"]):
+            faults.disarm_crashes("order")
+
         faults.crash_at("order", "ship")
         b = shop.place(shop.new_customer(), sku_b, amount_cents=1500)
         shop.wait_down("order")
         faults.restart("order")
-        shop.settle([a, b, c], within=deadline + 2.0)
-        yield Crashed(shop, (a, sku_a), (b, sku_b), (c, sku_c))
+        shop.settle([a, b, c, d, e], within=deadline + 2.0)
+        yield Crashed(shop, (a, sku_a), (b, sku_b), (c, sku_c), d, e)
 
 
 def _final(crashed: Crashed, oid: int, where: str) -> dict[str, Any]:
@@ -148,3 +164,17 @@ def test_a_crash_while_compensating_finishes_the_compensation(crashed: Crashed) 
         + ": a saga resumed while compensating must not charge, nor refund what was never paid"
     )
     shop.notified(oid, "rejected")
+
+
+@pytest.mark.exercise("crash-resume")
+@pytest.mark.hint("resume() is also called for an order already APPROVED or REJECTED: the crash "
+                  "may have come before the customer was told, so tell them (again).")
+def test_a_crash_before_the_customer_was_told_still_tells_them(crashed: Crashed) -> None:
+    shop = crashed.shop
+    for oid, kind in ((crashed.approved_untold, "approved"), (crashed.rejected_untold, "rejected")):
+        order = _final(crashed, oid, f"after this order was {kind}, before its customer was told")
+        assert order["status"] == kind.upper(), (
+            f"order {oid} was already {kind.upper()} when the service crashed, yet after the "
+            f"restart it is {order['status']}: a decided order stays decided"
+        )
+        shop.notified(oid, kind)

@@ -39,7 +39,7 @@ from typing import Any
 import httpx
 from order_db import APPROVED, REJECTED, IllegalTransition, Orders
 
-CRASH_POINTS = ("reserve", "release", "charge", "refund", "ship", "publish")
+CRASH_POINTS = ("reserve", "release", "charge", "refund", "ship", "tell", "publish")
 """Where a check may crash the order service: right after that step's answer came back (the
 service kit's crash points, armed through `POST /_admin/crash {"point": "charge"}`)."""
 
@@ -321,6 +321,8 @@ class Saga:
         """Publish a JSON event on JetStream; Unavailable when NATS does not confirm it.
 
         `msg_id` lets JetStream drop a re-publish with the same id (within its window)."""
+        # "tell": the order's state is decided and stored, the customer not told yet.
+        await self._crash_point("tell", self.order.id)
         try:
             await self._publish(subject, data, msg_id=msg_id)
         except Exception as exc:
