@@ -364,6 +364,6 @@ def test_a_crash_point_rejects_unknown_steps(running: Deployment, http: httpx.Cl
     answer = http.post(f"{running.url('order')}/_admin/crash", json={"point": "dance"})
     assert answer.status_code == 422
     assert ("unknown crash point 'dance'; known points: reserve, release, charge, refund, ship, "
-            "publish") in answer.json()["detail"]  # fmt: skip
+            "tell, publish") in answer.json()["detail"]  # fmt: skip
     state = http.get(f"{running.url('order')}/_admin/crash").json()
     assert (state["points"][:3], state["armed"]) == (["reserve", "release", "charge"], [])
