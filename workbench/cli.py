@@ -19,6 +19,7 @@ from workbench.commands import gc as gc_commands
 from workbench.commands import graph as graph_commands
 from workbench.commands import lab as lab_commands
 from workbench.commands import labs as labs_commands
+from workbench.commands import patterns as patterns_commands
 from workbench.commands import workspace as workspace_commands
 from workbench.errors import WorkbenchError
 
@@ -58,6 +59,7 @@ cli.add_command(check_commands.progress_cmd)
 cli.add_command(graph_commands.graph_cmd)
 cli.add_command(graph_commands.diagram_cmd)
 cli.add_command(doctor_commands.doctor_cmd)
+cli.add_command(patterns_commands.patterns_cmd)
 lab_commands.lab.add_command(workspace_commands.init_cmd)
 lab_commands.lab.add_command(workspace_commands.reset_cmd)
 

@@ -52,7 +52,9 @@ def labs_dirs() -> list[Path]:
 
 
 def catalog_dir() -> Path:
-    return content_dir() / "catalog"
+    """The pattern catalog: WORKBENCH_CATALOG_DIR (a course's own pages), else the shipped one."""
+    env = os.environ.get("WORKBENCH_CATALOG_DIR")
+    return Path(env).expanduser() if env else content_dir() / "catalog"
 
 
 def state_dir() -> Path:

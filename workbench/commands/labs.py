@@ -74,9 +74,11 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
     from workbench.authoring.mutants import mutant_problems
     from workbench.commands.output import console
     from workbench.lab import validate_lab_dir
+    from workbench.lab.catalog import load_catalog
     from workbench.lab.index import lab_folders
 
     folders = list(paths) or lab_folders()
+    catalog = load_catalog(labs=())
     total = 0
     for folder in folders:
         lab, problems = validate_lab_dir(folder)
@@ -89,6 +91,14 @@ def validate_cmd(paths: tuple[Path, ...]) -> None:
                 console().print(f"  {escape(str(problem))}", soft_wrap=True)
         else:
             console().print(f"[green]✓[/] {escape(str(folder))}")
+        # A lab's own words for its patterns are allowed; the shipped labs are held to the
+        # catalog by a unit test, so here a missing page is a note, never a problem.
+        for word in catalog.unknown(lab.patterns) if lab is not None else []:
+            console().print(
+                f"  [yellow]note:[/] pattern {escape(repr(word))} has no page in the catalog "
+                "(`workbench patterns` lists the pages)",
+                soft_wrap=True,
+            )
     if total:
         raise click.exceptions.Exit(1)
 
