@@ -33,8 +33,9 @@ def test_listing_shows_ids_titles_labs_and_loads_no_heavy_library(isolated_state
     result = run("patterns", state=isolated_state)
     assert result.returncode == 0, result.stderr
     assert "circuit-breaker" in result.stdout
-    saga_row = next(line for line in result.stdout.splitlines() if line.startswith("│ saga "))
-    assert "│ saga " in saga_row[1:]  # the saga lab practises it
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
+    assert rows["saga"][1:3] == ["Saga", "saga"]  # title, then the lab that practises it
+    assert rows["timeout"][1:3] == ["Timeout", "–"]
     assert "LOADED []" in result.stderr
 
 
