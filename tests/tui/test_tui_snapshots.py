@@ -66,3 +66,14 @@ def test_lab_screen_light_theme_with_theory(snap_compare, fixed_home: Path) -> N
 def test_help_screen(snap_compare, fixed_home: Path) -> None:  # type: ignore[no-untyped-def]
     app = WorkbenchApp(lab_id="shop", runtime="local")
     assert snap_compare(app, terminal_size=(120, 40), press=["f1"], run_before=_settle)
+
+
+def test_pattern_catalog(snap_compare, fixed_home: Path) -> None:  # type: ignore[no-untyped-def]
+    app = WorkbenchApp(runtime="local")
+    assert snap_compare(app, terminal_size=(120, 40), press=["f3", *"messag"], run_before=_settle)
+
+
+def test_pattern_page(snap_compare, fixed_home: Path) -> None:  # type: ignore[no-untyped-def]
+    app = WorkbenchApp(runtime="local")
+    press = ["f3", *"api gateway", "enter"]
+    assert snap_compare(app, terminal_size=(120, 40), press=press, run_before=_settle)

@@ -145,3 +145,13 @@ def test_a_missing_catalog_is_empty(tmp_path: Path) -> None:
     catalog = load_catalog(tmp_path / "nowhere", labs=())
     assert catalog.patterns == () and catalog.problems == () and not catalog.exists
     assert find_pattern("saga", tmp_path / "nowhere") is None
+
+
+def test_shipped_labs_hidden_by_the_labs_path_still_exist_for_try_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("WORKBENCH_LABS_PATH", str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_STATE_DIR", str(tmp_path / "state"))
+    catalog = load_catalog(catalog_dir())
+    assert catalog.labs == ()
+    assert [str(p) for p in catalog.problems] == []

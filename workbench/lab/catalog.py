@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.lab.patterns import PageProblem, Pattern, read_pages
-from workbench.paths import catalog_dir
+from workbench.paths import LAB_FILE, catalog_dir, shipped_labs_dir
 
 TRY_IT_LAB = re.compile(
     r"workbench (?:lab (?:init|start|stop|status|logs|restart|reset) |check |graph |diagram "
@@ -107,6 +107,11 @@ def load_catalog(folder: Path | None = None, labs: Sequence[LabPatterns] | None 
     """
     root = folder or catalog_dir()
     lab_list = tuple(labs) if labs is not None else shipped_and_path_labs()
+    lab_ids = {lab.id for lab in lab_list}
+    if labs is None:
+        # A shipped lab exists even while WORKBENCH_LABS_PATH hides it from the lab list: the
+        # shipped pages may name it.
+        lab_ids |= {p.parent.name for p in shipped_labs_dir().glob(f"*/{LAB_FILE}")}
     readings = read_pages(root)
     problems: list[PageProblem] = [p for r in readings for p in r.problems]
     readable = [r.pattern for r in readings if r.pattern is not None]
@@ -127,7 +132,7 @@ def load_catalog(folder: Path | None = None, labs: Sequence[LabPatterns] | None 
         kept.append(pattern)
     problems.extend(_alias_problems(kept, owners))
     problems.extend(_related_problems(kept, owners))
-    problems.extend(_try_it_problems(kept, {lab.id for lab in lab_list}))
+    problems.extend(_try_it_problems(kept, lab_ids))
     problems.sort(key=lambda p: (str(p.file), p.line or 0, p.message))
     kept.sort(key=lambda p: p.id)
     return Catalog(root, tuple(kept), tuple(problems), lab_list)

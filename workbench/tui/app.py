@@ -112,6 +112,13 @@ class WorkbenchApp(App[None]):
         if not isinstance(self.screen, DoctorScreen):
             self.push_screen(DoctorScreen(self.runtime_choice))
 
+    def action_pattern_catalog(self) -> None:
+        """Open the pattern catalog: every pattern page, searchable."""
+        from workbench.tui.screens.catalog import PatternCatalogScreen
+
+        if not isinstance(self.screen, PatternCatalogScreen):
+            self.push_screen(PatternCatalogScreen())
+
     def action_toggle_theme(self) -> None:
         """Switch between the dark and the light theme."""
         self.theme = LIGHT.name if self.theme == DARK.name else DARK.name
@@ -159,6 +166,12 @@ class WorkbenchApp(App[None]):
                 binding.description,
                 tooltip,
                 _runner(self, namespace, binding.action),
+            )
+        if "app.pattern_catalog" not in seen:
+            yield SystemCommand(
+                "Pattern catalog",
+                "Every pattern of the course, one page each (F3 on the lab list)",
+                _runner(self, self, "pattern_catalog"),
             )
         yield from super().get_system_commands(screen)
 

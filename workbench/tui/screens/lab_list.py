@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from workbench.lab.catalog import Catalog, LabPatterns, load_catalog
 from workbench.lab.listing import LabEntry, list_labs
 from workbench.tui import backend
 from workbench.tui.messages import LabChosen
@@ -36,12 +37,19 @@ class LabListScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("f5", "reload", "Reload labs"),
         Binding("f2", "app.doctor", "Doctor", tooltip="What this machine lacks, with fixes"),
+        Binding(
+            "f3",
+            "app.pattern_catalog",
+            "Patterns",
+            tooltip="The pattern catalog: every pattern of the course, one page each",
+        ),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._entries: list[LabEntry] = []
         self._shown: list[LabEntry] = []
+        self._catalog: Catalog | None = None
 
     def compose(self) -> ComposeResult:
         """Header, filter box, the table of labs, the summary of the highlighted one."""
@@ -71,8 +79,15 @@ class LabListScreen(Screen[None]):
             self._fill(self.query_one("#filter", Input).value)
 
     def action_reload(self) -> None:
-        """Read the lab folders again (a lab author editing lab.yaml)."""
+        """Read the lab folders and the pattern catalog again (a lab author editing them)."""
         self._entries = list_labs()
+        self._catalog = load_catalog(
+            labs=[
+                LabPatterns(e.lab.id, e.lab.title, tuple(e.lab.patterns))
+                for e in self._entries
+                if e.lab
+            ]
+        )
         self._fill(self.query_one("#filter", Input).value)
         if not self._entries:
             self.notify(
@@ -163,7 +178,12 @@ class LabListScreen(Screen[None]):
                 Text(f"{entry.path}: {len(entry.problems)} problem(s) in lab.yaml{first}", "red")
             )
         else:
-            summary.update(Text(entry.lab.summary.strip()))
+            text = Text(entry.lab.summary.strip())
+            for word, page in self._catalog.pages_of(entry.lab.patterns) if self._catalog else []:
+                text.append("\n• ")
+                text.append(page.title if page else word, "bold")
+                text.append(f" — {page.summary}" if page else " — no catalog page", "dim")
+            summary.update(text)
 
 
 def _matches(entry: LabEntry, query: str) -> bool:

@@ -24,11 +24,12 @@ class PatternPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         """The list."""
-        from workbench.lab.patterns import find_pattern
+        from workbench.lab.catalog import load_catalog
 
+        catalog = load_catalog()
         options = []
         for pattern_id in self._patterns:
-            pattern = find_pattern(pattern_id)
+            pattern = catalog.get(pattern_id)
             summary = f" [dim]{pattern.summary}[/]" if pattern and pattern.summary else ""
             title = pattern.title if pattern else pattern_id
             options.append(Option(f"[b]{title}[/b]{summary}", id=pattern_id))

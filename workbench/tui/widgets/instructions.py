@@ -137,12 +137,14 @@ class InstructionsViewer(Vertical):
         if page.kind == "theory":
             text = _read(self.lab.path / "README.md")
             return text if text is not None else f"# {self.lab.title}\n\n{self.lab.summary}"
-        from workbench.lab.patterns import find_pattern
+        from workbench.lab.catalog import load_catalog, page_markdown
 
-        pattern = find_pattern(page.key)
+        catalog = load_catalog()
+        pattern = catalog.get(page.key)
         if pattern is None:
             return f"# {page.key}\n\n*(no catalog page for this pattern yet)*"
-        return pattern.body
+        # The same page the pattern catalog shows (its "Try it" computed from the labs).
+        return page_markdown(pattern, catalog)
 
 
 def _read(path: Path) -> str | None:
