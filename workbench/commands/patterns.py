@@ -81,45 +81,45 @@ def _pattern_json(catalog: Catalog, pattern: Pattern) -> dict[str, object]:
 
 
 def _print_listing(catalog: Catalog, shown: list[Pattern], text: str | None) -> None:
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
+    # Plain click output: the listing imports no rich (it runs as often as `--help`).
+    import shutil
 
-    from workbench.commands.output import console
-
-    out = console()
     if not catalog.exists:
-        out.print(
-            f"No pattern catalog at {escape(str(catalog.folder))}: the workbench was installed "
-            "without its catalog/ folder (reinstall it from a clone or a wheel built from one)."
+        click.echo(
+            f"No pattern catalog at {catalog.folder}: the workbench was installed without its "
+            "catalog/ folder (reinstall it from a clone or a wheel built from one)."
         )
         return
     if text and not shown:
-        out.print(f"no pattern matches {text!r}", markup=False)
+        click.echo(f"no pattern matches {text!r}")
     elif shown:
-        # One line per page (the summary cut to the terminal): a listing to scan, and a table
-        # without wrapping renders in a third of the time.
-        table = Table(title="Pattern catalog", title_justify="left", box=box.SIMPLE_HEAD)
-        # Explicit widths: rich squeezes no-wrap columns to nothing when the text is wider.
-        widths = [
-            max(len(p.id) for p in shown),
-            min(26, max(len(p.title) for p in shown)),
-            max(4, *(len(_labs_text(catalog, p)) for p in shown)),
-        ]
-        widths.append(max(20, out.width - sum(widths) - 3 * len(widths) - 2))
-        for name, width in zip(("pattern", "title", "labs", "summary"), widths, strict=True):
-            table.add_column(name, width=width, no_wrap=True, overflow="ellipsis")
-        for pattern in shown:
-            labs = _labs_text(catalog, pattern)
-            table.add_row(
-                escape(pattern.id),
-                escape(pattern.title),
-                escape(labs) or "[dim]–[/]",
-                escape(pattern.summary),
-            )
-        out.print(table)
-        out.print("Read one with [bold]workbench patterns ID[/].")
+        _print_table(catalog, shown, shutil.get_terminal_size().columns)
+        click.echo("Read one with " + click.style("workbench patterns ID", bold=True) + ".")
     _print_problems(catalog)
+
+
+def _print_table(catalog: Catalog, shown: list[Pattern], width: int) -> None:
+    """One line per page, the summary cut to the terminal: a listing to scan. Plain padded
+    columns: a rich Table costs more to lay out than the whole catalog costs to read."""
+    rows = [(p.id, p.title, _labs_text(catalog, p) or "–", p.summary) for p in shown]
+    header = ("pattern", "title", "labs", "summary")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    widths[1] = min(widths[1], 28)
+    room = max(20, width - sum(widths) - 2 * 3)
+    lines = [
+        "  ".join(_cut(text, w).ljust(w) for text, w in zip(row[:3], widths, strict=True))
+        + "  "
+        + _cut(row[3], room)
+        for row in [header, *rows]
+    ]
+    click.echo(lines[0].rstrip())
+    click.echo("-" * min(width, len(max(lines, key=len))))
+    for line in lines[1:]:
+        click.echo(line.rstrip())
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _labs_text(catalog: Catalog, pattern: Pattern) -> str:
@@ -127,15 +127,11 @@ def _labs_text(catalog: Catalog, pattern: Pattern) -> str:
 
 
 def _print_problems(catalog: Catalog) -> None:
-    from rich.markup import escape
-
-    from workbench.commands.output import console
-
     if not catalog.problems:
         return
-    console().print(f"[red]✗[/] {len(catalog.problems)} problem(s) in the catalog:")
+    click.echo(click.style("✗", fg="red") + f" {len(catalog.problems)} problem(s) in the catalog:")
     for problem in catalog.problems:
-        console().print(f"  {escape(str(problem))}", soft_wrap=True)
+        click.echo(f"  {problem}")
 
 
 def _show_page(catalog: Catalog, word: str, as_json: bool) -> None:

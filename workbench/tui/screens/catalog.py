@@ -13,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -37,6 +38,7 @@ class PatternCatalogScreen(Screen[None]):
         super().__init__()
         self.catalog = catalog if catalog is not None else load_catalog()
         self.shown: list[Pattern] = []
+        self._prompts: dict[str, Content] = {}
 
     def compose(self) -> ComposeResult:
         """Header, filter box, the list, and a line about problems in the catalog."""
@@ -106,13 +108,18 @@ class PatternCatalogScreen(Screen[None]):
         self._status(query)
 
     def _option(self, pattern: Pattern) -> Option:
-        labs = [lab.id for lab in self.catalog.labs_of(pattern.id)]
-        practised = f"  [$success]lab: {escape(', '.join(labs))}[/]" if labs else ""
-        return Option(
-            f"[b]{escape(pattern.title)}[/b] [dim]{escape(pattern.id)}[/]{practised}\n"
-            f"  {escape(pattern.summary)}",
-            id=pattern.id,
-        )
+        # Built once per page: parsing markup for every option on every keystroke is most of
+        # what a keystroke would cost.
+        prompt = self._prompts.get(pattern.id)
+        if prompt is None:
+            labs = [lab.id for lab in self.catalog.labs_of(pattern.id)]
+            practised = f"  [$success]lab: {escape(', '.join(labs))}[/]" if labs else ""
+            prompt = Content.from_markup(
+                f"[b]{escape(pattern.title)}[/b] [dim]{escape(pattern.id)}[/]{practised}\n"
+                f"  {escape(pattern.summary)}"
+            )
+            self._prompts[pattern.id] = prompt
+        return Option(prompt, id=pattern.id)
 
     def _status(self, query: str) -> None:
         status = self.query_one("#catalog-status", Static)
