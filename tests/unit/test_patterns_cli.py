@@ -98,3 +98,34 @@ def test_a_broken_page_is_listed_with_file_line_and_problem(isolated_state: Path
     assert result.returncode == 0
     assert "circuit-breaker" in result.stdout and "saga" in result.stdout
     assert f"{folder}/saga.md:5: related 'circuit-braker' is not a page" in result.stdout
+
+
+def test_an_unreadable_page_is_named_when_asked_for(isolated_state: Path) -> None:
+    folder = Path(__file__).resolve().parent.parent / "fixtures" / "broken-catalog"
+    result = run(
+        "patterns", "saga", state=isolated_state,
+        WORKBENCH_CATALOG_DIR=str(folder / "header-not-closed"),
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "the page of 'saga' cannot be read" in result.stderr
+    assert "saga.md:1: the header is not closed" in result.stderr
+
+
+def test_validate_notes_a_pattern_without_a_page_outside_the_repository(
+    isolated_state: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    lab = tmp_path / "shop"
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "labs" / "shop"
+    shutil.copytree(fixture, lab, ignore=shutil.ignore_patterns("__pycache__"))
+    text = (lab / "lab.yaml").read_text()
+    (lab / "lab.yaml").write_text(
+        text.replace("patterns: [api-gateway,", "patterns: [my-own-words, api-gateway,")
+    )
+    result = run("labs", "validate", str(lab), state=isolated_state)
+    assert result.returncode == 0, result.stdout
+    assert "✓" in result.stdout
+    assert "note: pattern 'my-own-words' has no page in the catalog" in result.stdout
+    assert "api-gateway' has no page" not in result.stdout
