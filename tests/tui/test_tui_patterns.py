@@ -128,3 +128,9 @@ async def test_the_lab_screens_o_lists_the_labs_own_patterns(shop_workspace: Pat
         listed = picker.query_one("#patterns-list", OptionList)
         ids = [listed.get_option_at_index(i).id for i in range(listed.option_count)]
         assert ids == ["api-gateway", "publish-subscribe", "sidecar"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LabScreen)
+        page = app.screen.query_one("#instructions-page", Markdown).source
+        assert page.startswith("# API gateway")
+        assert "Labs that practise it: `shop` — Fixture shop." in page  # the catalog's own page
