@@ -155,3 +155,13 @@ def test_shipped_labs_hidden_by_the_labs_path_still_exist_for_try_it(
     catalog = load_catalog(catalog_dir())
     assert catalog.labs == ()
     assert [str(p) for p in catalog.problems] == []
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_try_it_leaves_the_labs_to_the_catalog(name: str) -> None:
+    """The labs are computed: a hand-written "no lab" would contradict them once a lab lands.
+    Commands stay on one line, where the check of the labs they name can read them."""
+    try_it = read_pattern(catalog_dir() / name).sections["Try it"]
+    assert try_it.strip()
+    assert "no lab" not in try_it.lower()
+    assert all(line.count("`") % 2 == 0 for line in try_it.splitlines()), name
