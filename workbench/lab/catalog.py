@@ -229,7 +229,7 @@ def page_markdown(pattern: Pattern, catalog: Catalog, *, links: bool = False) ->
     lines = pattern.body.split("\n")
     if "## Try it" in lines:
         at = lines.index("## Try it") + 1
-        lines[at:at] = ["", practise]
+        lines[at:at] = ["", practise, ""]
     text = "\n".join(lines).rstrip() + "\n"
     if links and pattern.related:
         related = []
