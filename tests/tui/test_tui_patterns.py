@@ -108,6 +108,22 @@ async def test_a_lab_link_opens_the_lab(
         assert app.screen.lab.id == "shop"
 
 
+async def test_a_link_to_the_open_lab_goes_back_to_it(shop_workspace: Path) -> None:
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        lab_screen = app.screen
+        assert isinstance(lab_screen, LabScreen)
+        await app.run_action("app.pattern_catalog")
+        await pilot.pause()
+        await pilot.press(*"sidecar", "enter")
+        assert isinstance(app.screen, PatternPageScreen)
+        await pilot.press("enter")  # its first link: the shop lab, already open underneath
+        await pilot.pause()
+        assert app.screen is lab_screen
+        assert sum(isinstance(s, LabScreen) for s in app.screen_stack) == 1
+
+
 async def test_the_lab_list_shows_each_labs_patterns_with_summaries(tui_labs: Path) -> None:
     app = WorkbenchApp(runtime="local")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -93,9 +93,27 @@ class PatternPageScreen(Screen[None]):
         if kind == "pattern" and key:
             self.app.push_screen(PatternPageScreen(key, self.catalog))
         elif kind == "lab" and key:
-            self.app.post_message(LabChosen(key))
+            self.open_lab(key)
         else:
             self.notify(f"{href} is not a page of the workbench.", severity="warning")
+
+    def open_lab(self, lab_id: str) -> None:
+        """Open the lab; when a lab is already open underneath, go back to it if it is this one
+        (one screen per lab: two would both drive its run), or say which one is open."""
+        from workbench.tui.screens.lab import LabScreen
+
+        open_labs = [s for s in self.app.screen_stack if isinstance(s, LabScreen)]
+        if not open_labs:
+            self.app.post_message(LabChosen(lab_id))
+        elif open_labs[-1].lab.id == lab_id:
+            while self.app.screen is not open_labs[-1]:
+                self.app.pop_screen()
+        else:
+            self.notify(
+                f"The lab {open_labs[-1].lab.id} is open; go back to it and leave it (Escape) "
+                f"to open {lab_id}.",
+                severity="warning",
+            )
 
     def action_back(self) -> None:
         """Back to where the page was opened from."""
