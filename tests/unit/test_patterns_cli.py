@@ -129,3 +129,13 @@ def test_validate_notes_a_pattern_without_a_page_outside_the_repository(
     assert "✓" in result.stdout
     assert "note: pattern 'my-own-words' has no page in the catalog" in result.stdout
     assert "api-gateway' has no page" not in result.stdout
+
+
+def test_completion_offers_page_ids() -> None:
+    import click
+
+    from workbench.commands.patterns import complete_pattern, patterns_cmd
+
+    ctx = click.Context(patterns_cmd)
+    names = [item.value for item in complete_pattern(ctx, patterns_cmd.params[0], "circ")]
+    assert names == ["circuit-breaker"]
