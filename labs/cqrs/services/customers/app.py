@@ -56,7 +56,10 @@ def _must_be_new(customer_id: str) -> None:
 
 
 def _existing(customer_id: str) -> dict[str, Any]:
-    return _existing(customer_id)
+    found = _get(customer_id)
+    if found is None:
+        raise HTTPException(404, f"no customer {customer_id}")
+    return found
 
 
 @kit.on_startup
