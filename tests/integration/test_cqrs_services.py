@@ -25,16 +25,20 @@ from workbench.runtime.local import LocalRuntime
 CQRS_LAB = Path(__file__).resolve().parents[2] / "labs" / "cqrs"
 T = TypeVar("T")
 
-# The solution's projection, plus one customer whose events always fail (for the problems list).
+# The solution's projection, plus one customer whose events fail while the workspace holds a file
+# `boom-on` (for the problems list).
 PROJECTION = (
     (CQRS_LAB / "solution" / "projection.py").read_text(encoding="utf-8")
     + """
 
+import pathlib
+
 _solution_apply = apply
+_BOOM = pathlib.Path(__file__).with_name("boom-on")
 
 
 def apply(db, event):  # noqa: F811 - wraps the solution for the bad-input tests
-    if (event.get("data") or {}).get("customer_id") == "c-boom":
+    if (event.get("data") or {}).get("customer_id") == "c-boom" and _BOOM.exists():
         raise RuntimeError("boom for the test")
     _solution_apply(db, event)
 """
@@ -249,8 +253,9 @@ def test_a_rebuild_swaps_in_the_same_views_and_keeps_events_that_arrive_meanwhil
 
 
 def test_bad_events_are_listed_in_problems_and_block_nothing(
-    running: Deployment, http: httpx.Client, events: Events
+    running: Deployment, http: httpx.Client, events: Events, workspace: Path
 ) -> None:
+    (workspace / "boom-on").touch()
     events.publish("order.created", b"not json at all")
     unknown = {"event_id": uuid.uuid4().hex, "type": "order.teleported", "order_id": 1}
     events.publish("order.teleported", unknown, msg_id=unknown["event_id"])
@@ -275,6 +280,11 @@ def test_bad_events_are_listed_in_problems_and_block_nothing(
     assert failing["where"].startswith("projection.py:")
     ready = http.get(f"{running.url('order-views')}/ready")
     assert ready.status_code == 200  # a bad event is listed, not a reason to stop serving
+    # Once the projection can apply it, the redelivered event is applied and leaves the list.
+    (workspace / "boom-on").unlink()
+    eventually(lambda: view(http, running, boom_order))
+    assert entry(boom["event_id"]) is None
+    assert entry(unknown["event_id"]) is not None  # a skipped event stays listed
 
 
 def test_a_projection_that_does_not_import_is_named_by_ready(
