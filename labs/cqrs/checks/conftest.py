@@ -21,7 +21,7 @@ import pytest
 
 T = TypeVar("T")
 
-VIEW_WAIT_S = 3.0
+VIEW_WAIT_S = 2.5
 """How long a view may lag behind an event on a quiet lab (it is milliseconds when right)."""
 STATUS_RANK = {"PENDING": 0, "APPROVED": 1, "CANCELLED": 1, "SHIPPED": 2}
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import STATUS_RANK, Shop, cents, describe, settle
 
-ORDER_WAIT_S = 2.0
+ORDER_WAIT_S = 1.5
 """How long to wait for each event to show in the history while publishing a sequence."""
 
 
