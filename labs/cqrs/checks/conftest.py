@@ -205,6 +205,24 @@ class Shop:
         self._ok(response, "read the problems of order-views")
         return list(response.json().get("events") or [])
 
+    def seen(self, order_id: int, view: dict[str, Any] | None) -> str:
+        """`describe(view)`, plus what order-views says about this order's events that keep
+        failing or were skipped (the learner's line and exception), if anything."""
+        try:
+            entries = [p for p in self.problems() if p.get("order_id") == order_id]
+        except (httpx.HTTPError, RuntimeError):
+            entries = []
+        notes = []
+        for entry in entries[:2]:
+            what = f"{entry.get('type')} v{entry.get('version')}"
+            if entry.get("state") == "failing":
+                where = f" at {entry['where']}" if entry.get("where") else ""
+                notes.append(f"its {what} fails{where} with {entry.get('reason')} "
+                             f"({entry.get('deliveries')} deliveries so far)")
+            else:
+                notes.append(f"its {what} was skipped: {entry.get('reason')}")
+        return describe(view) + (f" ({'; '.join(notes)})" if notes else "")
+
     def wait_view(self, order_id: int, ok: Callable[[dict[str, Any]], bool],
                   within: float = VIEW_WAIT_S) -> dict[str, Any] | None:  # fmt: skip
         return settle(lambda: self.view(order_id), ok, within)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import Shop, cents, describe, settle
+from conftest import Shop, cents, settle
 
 from workbench.checks import Faults
 
@@ -34,18 +34,18 @@ def test_the_views_follow_the_commands(shop: Shop) -> None:
     )
     assert (view["status"], view["version"]) == ("SHIPPED", 3), (
         f"order {shipped} was placed, approved and shipped (events v1, v2, v3), but its view "
-        f"says {describe(view)}"
+        f"says {shop.seen(shipped, view)}"
     )
     assert _history(view) == want, (
         f"order {shipped}'s history should list v1 order.created, v2 order.approved, v3 "
-        f"order.shipped; the view shows {describe(view)}"
+        f"order.shipped; the view shows {shop.seen(shipped, view)}"
     )
     assert view["amount_cents"] == 2500 and view["customer_name"] == "Ann Smith", (
-        f"order {shipped} is for 25.00 by Ann Smith; its view says {describe(view)}"
+        f"order {shipped} is for 25.00 by Ann Smith; its view says {shop.seen(shipped, view)}"
     )
     other = shop.wait_view(cancelled, lambda v: v["status"] == "CANCELLED")
     assert other is not None and (other["status"], other["version"]) == ("CANCELLED", 2), (
-        f"order {cancelled} was placed then cancelled; its view says {describe(other)}"
+        f"order {cancelled} was placed then cancelled; its view says {shop.seen(cancelled, other)}"
     )
 
     rows = settle(lambda: shop.customer_view(ann),
@@ -84,7 +84,7 @@ def test_revenue_counts_on_the_day_of_the_approval_event(shop: Shop) -> None:
     view = shop.wait_view(order_id, lambda v: v["status"] == "APPROVED")
     assert view is not None and view["status"] == "APPROVED", (
         f"order {order_id} was created and approved (events published as the write side would), "
-        f"but its view says {describe(view)}"
+        f"but its view says {shop.seen(order_id, view)}"
     )
     revenue = settle(lambda: shop.revenue(approved_day), lambda r: r["amount_cents"] == 4200)
     on_creation = shop.revenue(created_day)
@@ -112,7 +112,8 @@ def test_the_views_answer_and_update_while_the_orders_service_is_down(
     view = shop.wait_view(order_id, lambda v: v["status"] == "APPROVED")
     assert view is not None and view["status"] == "APPROVED" and view["amount_cents"] == 990, (
         f"with the orders service down, order {order_id}'s events (created 9.90, approved) were "
-        f"published, yet its view says {describe(view)}: the read side must not need the "
+        f"published, yet its view says {shop.seen(order_id, view)}"
+        ": the read side must not need the "
         "write side — everything it shows comes in the events"
     )
     rows = settle(lambda: shop.customer_view(customer), lambda c: bool(c["orders"]))
@@ -142,7 +143,8 @@ def test_commands_succeed_while_the_views_are_paused_and_the_views_catch_up(
     view = shop.wait_view(order_id, lambda v: v["status"] == "APPROVED", within=2.5)
     assert view is not None and view["status"] == "APPROVED", (
         f"order {order_id} was placed and approved while order-views was paused; 2 s after it "
-        f"resumed its view says {describe(view)}: the events waited in the stream and must be "
+        f"resumed its view says {shop.seen(order_id, view)}"
+        ": the events waited in the stream and must be "
         "applied once the read side runs again"
     )
     rows = settle(lambda: shop.customer_view(dee), lambda c: c["name"] == "Dee", within=1.0)

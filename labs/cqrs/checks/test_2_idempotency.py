@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Shop, cents, describe, settle
+from conftest import Shop, cents, settle
 
 from workbench.checks import Faults
 
@@ -27,7 +27,7 @@ def _once(shop: Shop, order_id: int, day: str, amount: int, what: str) -> None:
     view = shop.wait_view(order_id, lambda v: v["status"] == "APPROVED")
     assert view is not None and view["status"] == "APPROVED", (
         f"order {order_id} was created and approved, then {what}; its view says "
-        f"{describe(view)}: the approval was lost"
+        f"{shop.seen(order_id, view)}: the approval was lost"
     )
     versions = [h["version"] for h in view["history"]]
     assert versions == [1, 2], (
@@ -47,7 +47,8 @@ def _approved_before_any_duplicate(shop: Shop, order_id: int) -> None:
     view = shop.wait_view(order_id, lambda v: v["status"] == "APPROVED")
     assert view is not None and view["status"] == "APPROVED", (
         f"order {order_id} was created and approved, and nothing was delivered twice yet, but "
-        f"its view says {describe(view)}: the approval never reached the view (exercise 1)"
+        f"its view says {shop.seen(order_id, view)}"
+        ": the approval never reached the view (exercise 1)"
     )
 
 

@@ -69,7 +69,7 @@ def test_events_of_one_order_out_of_order_end_as_they_would_in_order(shop: Shop)
     nameless = view is not None and view.get("customer_name") is None
     assert describe(view) == in_order, (
         f"order {order_id}'s events came v3 shipped, v1 created, v2 approved, then its customer "
-        f"Eve Ng; in order they give {in_order}, but the view says {describe(view)}"
+        f"Eve Ng; in order they give {in_order}, but the view says {shop.seen(order_id, view)}"
         + (": the customer's event came after the order's, and must fill in the name on the "
            "order's row" if nameless else "")
     )
@@ -101,12 +101,12 @@ def test_an_approval_before_its_creation_is_counted_once_the_amount_is_known(
                           and v["amount_cents"] == 5600)
     assert view is not None and (view["status"], view["version"]) == ("APPROVED", 2), (
         f"order {order_id}'s approval (v2) arrived before its creation (v1), and the creation "
-        f"came once more later; the view says {describe(view)}, not APPROVED v2: a late "
+        f"came once more later; the view says {shop.seen(order_id, view)}, not APPROVED v2: a late "
         "order.created must not reset the status"
     )
     assert view["amount_cents"] == 5600 and view["customer_name"] == "Fay", (
         f"order {order_id} was created for 56.00 by Fay (after its approval); the view says "
-        f"{describe(view)}"
+        f"{shop.seen(order_id, view)}"
     )
     revenue = settle(lambda: shop.revenue(day), lambda r: r["amount_cents"] == 5600)
     assert (revenue["orders"], revenue["amount_cents"]) == (1, 5600), (
@@ -170,6 +170,7 @@ def test_an_order_whose_customer_never_appears_is_still_shown(shop: Shop) -> Non
     view = shop.wait_view(order_id, lambda v: v["amount_cents"] == 1900, within=5.0)
     assert view is not None and view["amount_cents"] == 1900 and view["status"] == "PENDING", (
         f"order {order_id} (19.00) was created for customer {ghost}, who never appears in any "
-        f"event; 5 s later its view says {describe(view)}: an order must be shown even when its "
+        f"event; 5 s later its view says {shop.seen(order_id, view)}"
+        ": an order must be shown even when its "
         "customer is not known (yet)"
     )

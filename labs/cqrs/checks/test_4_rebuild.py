@@ -5,7 +5,7 @@ byte; queries answer from the old views meanwhile; events that arrive meanwhile 
 from __future__ import annotations
 
 import pytest
-from conftest import Shop, cents, describe, first_difference, settle
+from conftest import Shop, cents, first_difference, settle
 
 HOLD_S = 1.0
 """The rebuilt store is kept aside this long before the swap, so the check sees the window."""
@@ -39,7 +39,7 @@ def test_a_rebuild_gives_the_same_views_and_loses_nothing(shop: Shop) -> None:
         assert view is not None and (view["status"], view["version"], view["customer_name"]) \
             == (status, version, name), (
             f"before any rebuild, order {order_id} should be {status} v{version} for {name}; "
-            f"its view says {describe(view)}"
+            f"its view says {shop.seen(order_id, view)}"
         )
     today = shop.today()
     paths = [f"/views/orders/{oid}" for oid in expected] + [
@@ -65,7 +65,8 @@ def test_a_rebuild_gives_the_same_views_and_loses_nothing(shop: Shop) -> None:
     assert view is not None and view["status"] == "APPROVED" and \
         [h["version"] for h in view["history"]] == [1, 2], (
         f"order {waiting} was approved while the views were being rebuilt; afterwards its view "
-        f"says {describe(view)}, not APPROVED with history v1 v2: an event that arrives during "
+        f"says {shop.seen(waiting, view)}"
+        ", not APPROVED with history v1 v2: an event that arrives during "
         "a rebuild must be applied once, neither lost nor doubled"
     )
     after_today = settle(lambda: shop.revenue(today),
