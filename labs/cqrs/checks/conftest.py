@@ -30,6 +30,10 @@ def cents(amount: int | None) -> str:
     return "no amount" if amount is None else f"{amount / 100:.2f}"
 
 
+def deliveries(n: object) -> str:
+    return "1 delivery" if n == 1 else f"{n} deliveries"
+
+
 def settle(read: Callable[[], T], ok: Callable[[T], bool], within: float = VIEW_WAIT_S) -> T:
     """Read until `ok(value)` or time is up; returns the last value read (judge it after)."""
     deadline = time.monotonic() + within
@@ -218,7 +222,7 @@ class Shop:
             if entry.get("state") == "failing":
                 where = f" at {entry['where']}" if entry.get("where") else ""
                 notes.append(f"its {what} fails{where} with {entry.get('reason')} "
-                             f"({entry.get('deliveries')} deliveries so far)")
+                             f"({deliveries(entry.get('deliveries'))} so far)")
             else:
                 notes.append(f"its {what} was skipped: {entry.get('reason')}")
         return describe(view) + (f" ({'; '.join(notes)})" if notes else "")

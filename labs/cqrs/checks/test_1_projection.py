@@ -81,10 +81,15 @@ def test_revenue_counts_on_the_day_of_the_approval_event(shop: Shop) -> None:
                                   day=created_day, amount_cents=4200))
     shop.publish(shop.order_event(order_id, "order.approved", 2, customer_id=customer,
                                   day=approved_day))
-    view = shop.wait_view(order_id, lambda v: v["status"] == "APPROVED")
+    view = shop.wait_view(order_id, lambda v: v["status"] == "APPROVED"
+                          and v["amount_cents"] == 4200)
     assert view is not None and view["status"] == "APPROVED", (
         f"order {order_id} was created and approved (events published as the write side would), "
         f"but its view says {shop.seen(order_id, view)}"
+    )
+    assert view["amount_cents"] == 4200, (
+        f"order {order_id} was created for 42.00 and approved, but its view says "
+        f"{shop.seen(order_id, view)}: without its amount the approval adds nothing to revenue"
     )
     revenue = settle(lambda: shop.revenue(approved_day), lambda r: r["amount_cents"] == 4200)
     on_creation = shop.revenue(created_day)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import Shop, cents, describe, first_difference, settle
+from conftest import Shop, cents, deliveries, describe, first_difference, settle
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_an_event_of_an_unknown_schema_is_recorded_and_skipped(shop: Shop) -> No
     )
     assert entry["state"] == "skipped", (
         f"the schema-3 order.created of order {order_id} keeps failing and is delivered again "
-        f"and again ({entry['deliveries']} deliveries so far, {entry['reason']}"
+        f"and again ({deliveries(entry['deliveries'])} so far, {entry['reason']}"
         + (f" at {entry['where']}" if entry.get("where") else "")
         + "): it will never become readable by waiting — record it and skip it"
     )
