@@ -50,6 +50,11 @@ class EventProblems:
             {"state": "failing", "reason": problem, "where": where, "deliveries": event.delivery},
         )
 
+    def is_failing(self, event: EventBody) -> bool:
+        """Whether the live consumer keeps failing on this event (so the live views lack it)."""
+        entry = self._entries.get(self._key(event))
+        return entry is not None and entry["state"] == "failing"
+
     def applied(self, event: EventBody) -> None:
         self._entries.pop(self._key(event), None)
 
