@@ -17,6 +17,7 @@ LABS = sorted(p.parent for p in (REPO_DIR / "labs").glob("*/lab.yaml"))
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # the cqrs lab: 13 variants, ~3.5 min on a loaded 2-core machine
 @pytest.mark.parametrize("lab_dir", LABS, ids=[p.name for p in LABS])
 def test_lab_selftest_on_the_local_runtime(lab_dir: Path) -> None:
     result = subprocess.run(

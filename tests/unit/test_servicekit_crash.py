@@ -275,3 +275,27 @@ def test_hold_parks_until_the_process_dies(
         httpx.post(f"{url}/orders/1/charge", timeout=0.5)
     assert proc.poll() is None
     assert httpx.get(f"{url}/_admin/crash").json()["held"] == 1
+
+
+SYNC_CRASH = """
+import sys
+from workbench.servicekit import ServiceKit, Settings
+
+kit = ServiceKit(settings=Settings.from_env("views", env={}))
+kit.declare_crash_points("mid-apply")
+kit.crash_point_now("mid-apply", key="e-1")          # not armed: nothing happens
+kit.crash.arm({"point": "mid-apply", "key": "e-2", "mode": "hold"})
+kit.crash_point_now("mid-apply", key="e-1")          # another key: nothing happens
+print("before", flush=True)
+kit.crash_point_now("mid-apply", key="e-2")          # armed (hold): exits all the same
+print("after", flush=True)
+"""
+
+
+def test_a_synchronous_crash_point_exits_even_when_armed_to_hold() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SYNC_CRASH], check=False, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == EXIT_CODE, done.stderr
+    assert "before" in done.stdout
+    assert "after" not in done.stdout

@@ -253,3 +253,30 @@ async def test_unsafe_request_ids_are_replaced(client: httpx.AsyncClient) -> Non
     r = await client.get("/stock", headers={"X-Request-ID": "a b\tc"})
     assert r.headers["x-request-id"] != "a b\tc"
     assert len(r.headers["x-request-id"]) == 32
+
+
+async def test_problem_lists_show_in_problems_without_making_the_service_unready(
+    kit: ServiceKit, client: httpx.AsyncClient
+) -> None:
+    skipped = [{"event_id": "e-7", "state": "skipped", "reason": "unknown schema 3"}]
+
+    @kit.problem_list("events")
+    def events() -> list[dict[str, Any]]:
+        return skipped
+
+    @kit.problem_list("broken")
+    def broken() -> list[dict[str, Any]]:
+        raise KeyError("x")
+
+    r = await client.get("/_admin/problems")
+    assert r.json()["events"] == skipped
+    assert r.json()["broken"] == [{"problem": "KeyError: 'x'"}]
+    assert r.json()["problems"] == []
+    assert (await client.get("/ready")).status_code == 200
+
+
+def test_a_problem_list_cannot_hide_the_kits_own_fields(kit: ServiceKit) -> None:
+    from workbench.servicekit.errors import KitConfigError
+
+    with pytest.raises(KitConfigError, match="'stalls' would hide"):
+        kit.problem_list("stalls")

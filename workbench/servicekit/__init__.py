@@ -57,6 +57,9 @@ Public API
     `.declare_crash_points(*names)`   the places a check may crash this service (at import).
     `await .crash_point(name, key=None)`   reached `name` (for `key`): exit at once or park
                            this work when a check armed it (see `crash.py`).
+    `.crash_point_now(name, key=None)`   the same from synchronous code: exits when armed.
+    `.problem_list(name)`  decorator; `fn() -> [dict]` is listed under `name` in
+                           `/_admin/problems` (skipped or failing events), `/ready` untouched.
     `.stats`, `.faults`    the live `Stats` and `FaultTable` (tests and services may read them).
     `.watchdog`            the event-loop watchdog: learner code that holds the loop over 0.5 s
                            is recorded with its file:line and reported by `/ready` for 20 s.

@@ -26,6 +26,7 @@ def admin_router(
     crash: CrashPoints,
     *,
     stalls: StallReport = list,
+    extra: Callable[[], dict[str, Any]] = dict,
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -45,8 +46,14 @@ def admin_router(
 
     @router.get("/_admin/problems")
     async def list_problems() -> dict[str, Any]:
-        """What `/ready` says, always 200, plus every remembered event-loop stall with its age."""
-        return {"service": service, "problems": await problems(), "stalls": stalls()}
+        """What `/ready` says, always 200, plus every remembered event-loop stall with its age
+        and the service's own problem lists (`kit.problem_list`)."""
+        return {
+            **extra(),
+            "service": service,
+            "problems": await problems(),
+            "stalls": stalls(),
+        }
 
     @router.get("/_admin/faults")
     async def list_faults() -> dict[str, Any]:

@@ -155,6 +155,13 @@ class CrashPoints:
         self._log.warning("crash point reached: holding", point=point, key=key_text(key))
         await asyncio.Event().wait()  # parked until the process dies
 
+    def reached_now(self, point: str, key: Key = None) -> None:
+        """The synchronous form of `reached`, for code that cannot await (inside a learner's
+        plain function): a point armed here exits at once, in either mode, since work that
+        holds the thread would hold the whole event loop rather than park itself."""
+        if self._take(point, key) is not None:
+            self.exit_now(point, key)
+
     def exit_now(self, point: str, key: Key) -> None:
         self._log.warning(CRASH_EXIT_LOG, point=point, key=key_text(key))
         sys.stdout.flush()

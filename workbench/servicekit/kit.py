@@ -13,6 +13,7 @@ from starlette.types import Scope
 from workbench.servicekit.admin import admin_router, run_checks
 from workbench.servicekit.config import Settings
 from workbench.servicekit.crash import CrashPoints, Key
+from workbench.servicekit.errors import KitConfigError
 from workbench.servicekit.faults import FaultTable
 from workbench.servicekit.learner import LearnerModule
 from workbench.servicekit.logs import setup_logging
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 Check = Callable[[], Awaitable[bool | str | None]]
 Hook = Callable[[], Awaitable[None]]
+ProblemList = Callable[[], Iterable[dict[str, Any]]]
 
 READY_CHECK_TIMEOUT_S = 2.0
 
@@ -55,6 +57,7 @@ class ServiceKit:
         self._learner: list[LearnerModule] = []
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
+        self._problem_lists: dict[str, ProblemList] = {}
 
         self.app: FastAPI = KitApp(title=title or self.name, lifespan=self._lifespan)
         self.app.include_router(
@@ -65,6 +68,7 @@ class ServiceKit:
                 self.problems,
                 self.crash,
                 stalls=self.watchdog.report,
+                extra=self._extra_problems,
             )
         )
         self.app.add_middleware(
@@ -277,6 +281,36 @@ class ServiceKit:
         """The service reached crash point `name` (for `key`, e.g. an order id): if a check
         armed it, the process exits here at once (`exit`) or this work is parked (`hold`)."""
         await self.crash.reached(name, key)
+
+    def crash_point_now(self, name: str, key: Key = None) -> None:
+        """`crash_point` for synchronous code (a database wrapper the learner's function calls):
+        if a check armed `name` (for `key`), the process exits here at once — a `hold` too,
+        since parking the thread would stop the whole service, not just this work."""
+        self.crash.reached_now(name, key)
+
+    # -- problems that do not make the service unready --------------------------------------------
+
+    def problem_list(self, name: str) -> Callable[[ProblemList], ProblemList]:
+        """Decorator: `fn() -> [dict, ...]` is shown under `name` in `GET /_admin/problems`
+        (an event a consumer skipped, one that keeps failing), without touching `/ready`:
+        a bad event is the learner's to see, not a reason to take the service out of service."""
+        if name in ("service", "problems", "stalls"):
+            raise KitConfigError(f"problem list {name!r} would hide the kit's own field")
+
+        def register(fn: ProblemList) -> ProblemList:
+            self._problem_lists[name] = fn
+            return fn
+
+        return register
+
+    def _extra_problems(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, fn in self._problem_lists.items():
+            try:
+                found[name] = list(fn())
+            except Exception as exc:
+                found[name] = [{"problem": f"{type(exc).__name__}: {exc}"}]
+        return found
 
     # -- internals -------------------------------------------------------------------------------
 
