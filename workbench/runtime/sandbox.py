@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -88,8 +89,36 @@ class HostPython:
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+                    _wait_for_group_to_end(proc.pid)
             return ChildOutput(
                 out.read_text(encoding="utf-8", errors="replace"),
                 err.read_text(encoding="utf-8", errors="replace"),
                 timed_out,
             )
+
+
+def _wait_for_group_to_end(pgid: int, within: float = 2.0) -> None:
+    """SIGKILL is delivered asynchronously: a forked child can live on for a moment after it, and
+    the caller promises that nothing of the learner's runs when it returns. A dead child left for
+    init to reap (a zombie) runs nothing, so it does not count."""
+    deadline = time.monotonic() + within
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _group_alive(pgid: int) -> bool:
+    proc = Path("/proc")
+    if not proc.is_dir():  # not Linux: nothing to look at
+        return False
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
