@@ -48,7 +48,7 @@ def test_auto_starts_locally_when_the_images_cannot_be_baked(
         client = connect()
         try:
             mine = labels.state_filter()
-            assert client.containers.list(all=True, filters=mine) == []
+            assert client.containers.list(all=True, filters=mine, ignore_removed=True) == []
             assert client.networks.list(filters=mine) == []
             assert client.volumes.list(filters=mine) == []
         finally:

@@ -67,7 +67,7 @@ def results(engine: Any, tmp_path: Path) -> Iterator[dict[str, CheckResult]]:
     finally:
         runtime.down(deployment)
         filters = labels.run_filter(deployment.run_id)
-        assert not engine.containers.list(all=True, filters=filters)
+        assert not engine.containers.list(all=True, filters=filters, ignore_removed=True)
 
 
 def test_fixtures_and_messages_through_the_edge(results: dict[str, CheckResult]) -> None:

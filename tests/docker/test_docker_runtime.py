@@ -113,13 +113,13 @@ def run(
     deployment = runtime.up(shop, workspace, deadline=120)
     yield deployment
     runtime.down(deployment)
-    assert not engine.containers.list(all=True, filters=labels.run_filter(deployment.run_id))
+    assert not engine.containers.list(all=True, filters=labels.run_filter(deployment.run_id), ignore_removed=True)
 
 
 def containers_of(engine: Any, run_id: str) -> dict[str, Any]:
     """Every container of a run by service name (`edge` for the edge)."""
     found = {}
-    for container in engine.containers.list(all=True, filters=labels.run_filter(run_id)):
+    for container in engine.containers.list(all=True, filters=labels.run_filter(run_id), ignore_removed=True):
         role = container.labels[labels.ROLE]
         found[container.labels[labels.SERVICE] if role == "service" else role] = container
     return found
@@ -587,7 +587,7 @@ def test_sigkill_of_the_cli_mid_start_then_gc_leaves_nothing(
 
     def leftovers() -> list[Any]:
         return [
-            *engine.containers.list(all=True, filters=ours),
+            *engine.containers.list(all=True, filters=ours, ignore_removed=True),
             *engine.networks.list(filters=ours),
             *engine.volumes.list(filters=ours),
         ]
@@ -600,7 +600,7 @@ def test_sigkill_of_the_cli_mid_start_then_gc_leaves_nothing(
     try:
         # Kill it once the engine holds some of its containers, before every service is up.
         eventually(
-            lambda: len(engine.containers.list(all=True, filters=ours)) >= 3,
+            lambda: len(engine.containers.list(all=True, filters=ours, ignore_removed=True)) >= 3,
             within=120,
             message="the CLI never created containers",
         )
@@ -637,7 +637,7 @@ def test_cli_start_status_stop_on_docker(tmp_path: Path, workspace: Path, engine
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WORKBENCH_STATE_DIR", str(tmp_path / "state"))
         ours = labels.state_filter()
-    assert not engine.containers.list(all=True, filters=ours)
+    assert not engine.containers.list(all=True, filters=ours, ignore_removed=True)
 
 
 def test_a_start_interrupted_half_way_leaves_nothing(
@@ -650,7 +650,7 @@ def test_a_start_interrupted_half_way_leaves_nothing(
     with pytest.raises(KeyboardInterrupt):
         runtime.up(shop, workspace, on_progress=interrupt, deadline=120)
     ours = labels.state_filter()
-    assert not engine.containers.list(all=True, filters=ours)
+    assert not engine.containers.list(all=True, filters=ours, ignore_removed=True)
     assert not engine.networks.list(filters=ours)
     assert not engine.volumes.list(filters=ours)
     assert not list((isolated_state / "runs").glob("*"))
@@ -664,4 +664,4 @@ def test_an_unreadable_workspace_is_refused_with_the_fix(
     with pytest.raises(WorkbenchError, match="cannot read") as caught:
         runtime.up(shop, workspace, deadline=60)
     assert "chmod -R o+rX" in (caught.value.hint or "")
-    assert not engine.containers.list(all=True, filters=labels.state_filter())
+    assert not engine.containers.list(all=True, filters=labels.state_filter(), ignore_removed=True)

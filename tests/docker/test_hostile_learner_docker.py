@@ -52,7 +52,7 @@ def leftovers() -> list[str]:
     try:
         mine = labels.state_filter()
         return [
-            *(c.name for c in client.containers.list(all=True, filters=mine)),
+            *(c.name for c in client.containers.list(all=True, filters=mine, ignore_removed=True)),
             *(n.name for n in client.networks.list(filters=mine)),
             *(v.name for v in client.volumes.list(filters=mine)),
         ]

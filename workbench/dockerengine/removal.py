@@ -48,7 +48,7 @@ def remove_labelled(
     Order matters: a network with containers on it, a volume a container mounts and an image a
     container runs cannot be removed.
     """
-    containers = list(client.containers.list(all=True, filters=filters))
+    containers = list(client.containers.list(all=True, filters=filters, ignore_removed=True))
 
     def stop_and_remove(container: Container) -> None:
         if container.status == "paused":  # a paused container ignores SIGTERM until unpaused
