@@ -135,3 +135,71 @@ def selftest_cmd(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> None:
 
     if not run_selftest(lab_ids, runtime, verbose):
         raise click.exceptions.Exit(1)
+
+
+@labs.command("mutate")
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
+@click.option("--exercise", help="Only the files and checks of this exercise.")
+@click.option(
+    "--runtime",
+    type=click.Choice(["local", "docker"]),
+    default="local",
+    show_default=True,
+    help="Where the lab runs while its checks judge the mutants.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Run only the first N mutants.")
+@click.option("--sample", type=click.IntRange(min=1), help="Run a random sample of N mutants.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="FINGERPRINT",
+    help="Run only the mutant with this fingerprint (repeatable).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    metavar="PATH",
+    help="Write the full report as JSON to PATH (`-`: stdout, the words go to stderr).",
+)
+@click.option(
+    "--mutant-timeout",
+    type=click.FloatRange(min=1),
+    help="Seconds one mutant's checks may take [default: 3 × the solution's + 30, at least 60].",
+)
+def mutate_cmd(
+    *,
+    lab_id: str,
+    exercise: str | None,
+    runtime: str,
+    limit: int | None,
+    sample: int | None,
+    seed: int,
+    only: tuple[str, ...],
+    json_path: str | None,
+    mutant_timeout: float | None,
+) -> None:
+    """Find the mistakes the lab's checks miss: run them on generated mutants of the solution.
+
+    Every single-point mutation of the solution's learner files (a statement deleted, a keyword
+    argument dropped, two statements swapped, a number made 0, 1 or ten times bigger, a comparison
+    or a boolean flipped, an except clause or a try removed, a helper skipped, an early return)
+    runs against the checks of its exercises, with the lab started once. A mutant the checks pass
+    is a survivor, printed as a diff with its fingerprint; record a harmless one in
+    mutants/EQUIVALENT.md. Exits 0 when no unexplained mutant survives, 1 otherwise, 2 when the
+    lab has no solution.
+
+    \b
+    Examples:
+      workbench labs mutate saga
+      workbench labs mutate saga --sample 20 --seed 1 --json report.json
+      workbench labs mutate saga --only 3f9a0c21be
+    """
+    from workbench.commands.mutate import run_mutate
+
+    code = run_mutate(
+        lab_id, exercise=exercise, runtime=runtime, limit=limit, sample=sample, seed=seed,
+        only=only, json_path=json_path, mutant_timeout=mutant_timeout,
+    )  # fmt: skip
+    if code:
+        raise click.exceptions.Exit(code)
