@@ -158,6 +158,13 @@ class _ProgressView:
         self.bar.update(self.task, description=_escape(message))
 
     def progress(self, p: Progress) -> None:
+        if p.last is not None:
+            colour = "red" if p.last.verdict.value == "survived" else "dim"
+            self.bar.console.print(
+                f"[{colour}]{p.last.verdict.value:>12}[/] {_label(p.last)} "
+                f"[dim]({p.last.duration:.1f} s)[/]",
+                soft_wrap=True,
+            )
         left = f", ~{_duration(p.eta)} left" if p.eta is not None else ""
         stats = f"killed {p.killed}, survived {p.survived}{left}"
         self.bar.update(self.task, total=p.total, completed=p.done, stats=stats,

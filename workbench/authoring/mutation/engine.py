@@ -82,6 +82,8 @@ class Progress:
     eta: float | None
     """Seconds left, from the mean time per mutant run so far."""
     current: str
+    last: MutantResult | None = None
+    """The mutant judged since the previous call, if any."""
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -230,8 +232,9 @@ def _progress(
     eta = elapsed / ran * remaining if ran else None
     current = f"{planned.mutation.file}:{planned.mutation.line} {planned.mutation.operator}" if (
         planned) else ""  # fmt: skip
+    last = report.results[-1] if report.results and len(report.results) == done else None
     return Progress(done, total, report.killed_total, report.count(Verdict.SURVIVED), elapsed,
-                    eta, current)  # fmt: skip
+                    eta, current, last)  # fmt: skip
 
 
 class _LabSession:
