@@ -32,7 +32,13 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from workbench.authoring.mutation.fingerprint import fingerprint
-from workbench.authoring.mutation.source import Edit, Source, is_docstring, normalise, splice
+from workbench.authoring.mutation.source import (
+    Edit,
+    Source,
+    canonical,
+    is_docstring,
+    splice,
+)
 
 OPERATORS = (
     "delete-statement",
@@ -130,7 +136,7 @@ def _node_text(source: Source, cand: Candidate) -> str:
     node = cand.node
     if cand.operator == "return-early" and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return f"def {node.name}"  # the body may change; the mutation is the same
-    return normalise(source.segment(node))
+    return canonical(node)
 
 
 def _first_line(source: Source, node: ast.AST) -> str:
@@ -202,12 +208,12 @@ def swap_statements(source: Source) -> Iterator[Candidate]:
             if not (_deletable(source, a) and _deletable(source, b)):
                 continue
             text_a, text_b = source.segment(a), source.segment(b)
-            if normalise(text_a) == normalise(text_b):
+            if canonical(a) == canonical(b):
                 continue
             edits = (Edit(source.start(a), source.end(a), text_b),
                      Edit(source.start(b), source.end(b), text_a))  # fmt: skip
             what = f"swap `{_first_line(source, a)}` with the statement after it"
-            yield Candidate("swap-statements", a, edits, normalise(text_b), what)
+            yield Candidate("swap-statements", a, edits, canonical(b), what)
 
 
 def return_early(source: Source) -> Iterator[Candidate]:
@@ -327,7 +333,7 @@ def boolean(source: Source) -> Iterator[Candidate]:
             if match is None:
                 continue
             edit = Edit(start, start + match.end(), "")
-            kept = normalise(source.text[start + match.end() : source.end(node)])
+            kept = canonical(node.operand)
             yield Candidate("boolean", node, (edit,), kept,
                             f"`not` dropped from `{_first_line(source, node)}`")  # fmt: skip
         elif isinstance(node, ast.BoolOp):
@@ -379,7 +385,8 @@ def remove_try(source: Source) -> Iterator[Candidate]:
         end = source.line_end(node.end_lineno or node.lineno)
         text = "".join(kept)
         what = f"the `try` around `{_first_line(source, node.body[0])}` removed (errors escape)"
-        yield Candidate("remove-try", node, (Edit(start, end, text),), normalise(text), what)
+        kept_nodes = [*node.body, *node.orelse]
+        yield Candidate("remove-try", node, (Edit(start, end, text),), canonical(*kept_nodes), what)
 
 
 def _dedent(line: str, depth: int) -> str:
@@ -411,7 +418,7 @@ def unwrap_helper(source: Source) -> Iterator[Candidate]:
         text = ast.unparse(replaced)
         edit = Edit(source.start(node), source.end(node), text)
         what = f"`{node.func.id}(...)` replaced by the call it wraps, `{_short(text)}`"
-        yield Candidate("unwrap-helper", node, (edit,), normalise(text), what)
+        yield Candidate("unwrap-helper", node, (edit,), canonical(replaced), what)
 
 
 def _short(text: str) -> str:

@@ -35,6 +35,12 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def canonical(*nodes: ast.AST) -> str:
+    """The nodes' code as Python writes it back: layout, redundant parentheses and comments
+    ignored, so a fingerprint survives re-wrapping and re-commenting."""
+    return normalise("; ".join(ast.unparse(node) for node in nodes))
+
+
 class Source:
     def __init__(self, text: str) -> None:
         self.text = text
