@@ -10,11 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from workbench.errors import WorkbenchError
+
 if TYPE_CHECKING:
     from workbench.lab.model import Lab
     from workbench.runtime.base import Runtime
 
 StepCallback = Callable[[str], None]
+
+
+class NoSolutionError(WorkbenchError):
+    """The lab has no solution/ to work on."""
+
+
+def require_solution(lab: Lab, what: str) -> None:
+    if not lab.solution_dir.is_dir():
+        raise NoSolutionError(
+            f"lab {lab.id!r} has no solution/ folder, so there is nothing to {what}"
+        )
 
 
 def runtime_for_lab(lab: Lab, runtime: str, step: StepCallback) -> Runtime | None:

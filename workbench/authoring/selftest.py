@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.authoring.generated import generated_verdicts
 from workbench.authoring.labrun import StepCallback, runtime_for_lab, stop_failed_start
 from workbench.authoring.mutants import MutantError, copy_tree, read_mutants
 from workbench.checkrun.results import CheckRun, ExerciseStatus, Outcome
@@ -64,7 +65,11 @@ def selftest(
     runtime: str = "local",
     on_step: StepCallback | None = None,
     check_timeout: float = CHECK_TIMEOUT,
+    generated: int = 0,
+    seed: int = 0,
 ) -> SelftestReport:
+    """`generated`: also run a sample of that many generated mutants (`seed`), after the
+    hand-written ones; each survivor not recorded as equivalent fails the self-test."""
     step = on_step or (lambda _msg: None)
     report = SelftestReport(lab.id, runtime if lab.needs_services() else None)
     if not lab.exercises:
@@ -90,7 +95,8 @@ def selftest(
 
         solution = copy_tree(lab.solution_dir, root / "solution")
         run = check("solution", solution, [])
-        report.variants.append(_expect_pass(run))
+        solution_ok = _expect_pass(run)
+        report.variants.append(solution_ok)
 
         for mutant in mutants:
             if mutant.exercise not in every:
@@ -104,6 +110,23 @@ def selftest(
                 continue
             run = check(variant, folder, [mutant.exercise])
             report.variants.append(_expect_fail(variant, run, [mutant.exercise]))
+    if generated and solution_ok.ok and solution_ok.run is not None:
+        for verdict in generated_verdicts(
+            lab, generated, seed=seed, runtime=runtime, step=step, check_timeout=check_timeout,
+            solution_duration=solution_ok.run.duration,
+        ):  # fmt: skip
+            report.variants.append(
+                VariantResult(verdict.variant, verdict.expectation, verdict.ok, verdict.detail)
+            )
+    elif generated:
+        report.variants.append(
+            VariantResult(
+                f"{generated} generated mutants",
+                "checks reject them",
+                False,
+                "not run: the checks must pass on the solution first",
+            )
+        )
     return report
 
 

@@ -29,7 +29,7 @@ def run_mutate(
     mutant_timeout: float | None,
 ) -> int:
     """Run the mutants and print the report; the exit status (0: no unexplained survivor)."""
-    from workbench.authoring.mutation.engine import NoSolutionError
+    from workbench.authoring.labrun import NoSolutionError
     from workbench.authoring.mutation.run import mutate
     from workbench.commands.output import console, err_console
     from workbench.lab import find_lab

@@ -25,7 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.authoring.labrun import StepCallback, runtime_for_lab, stop_failed_start
+from workbench.authoring.labrun import (
+    StepCallback,
+    require_solution,
+    runtime_for_lab,
+    stop_failed_start,
+)
 from workbench.authoring.mutants import copy_tree
 from workbench.authoring.mutation.equivalents import Equivalents
 from workbench.authoring.mutation.operators import Mutation, mutations_of
@@ -46,10 +51,6 @@ if TYPE_CHECKING:
 
 _TIMEOUT_MARK = "did not finish within"
 """How the runner says a check (pytest-timeout) or the whole run (the deadline) hung."""
-
-
-class NoSolutionError(WorkbenchError):
-    """The lab has no solution/ to mutate."""
 
 
 class SolutionFailsError(WorkbenchError):
@@ -91,10 +92,7 @@ ProgressCallback = Callable[[Progress], None]
 
 def plan(lab: Lab, exercise: str | None = None) -> list[Planned]:
     """Every mutation of the solution's learner files (those the exercises name), in order."""
-    if not lab.solution_dir.is_dir():
-        raise NoSolutionError(
-            f"lab {lab.id!r} has no solution/ folder, so there is nothing to mutate"
-        )
+    require_solution(lab, "mutate")
     files: dict[str, list[str]] = {}
     for ex in select_exercises(lab, exercise):
         for rel in lab.exercise(ex).files:
@@ -156,8 +154,12 @@ def run_mutants(
     mutant_timeout: float | None = None,
     on_step: StepCallback | None = None,
     on_progress: ProgressCallback | None = None,
+    solution_duration: float | None = None,
 ) -> MutationReport:
     """Run each chosen mutant against its exercises' checks (see the module's docstring).
+
+    `solution_duration`: the solution's checks were just seen passing, in that many seconds (the
+    self-test's solution variant), so they are not run again first.
 
     Raises SolutionFailsError when the solution's checks do not pass, and WorkbenchError when the
     lab does not start on the solution.
@@ -177,7 +179,11 @@ def run_mutants(
         try:
             session.start()
             if chosen:
-                report.baseline_duration = session.baseline(exercises, check_timeout)
+                report.baseline_duration = (
+                    solution_duration
+                    if solution_duration is not None
+                    else session.baseline(exercises, check_timeout)
+                )
                 deadline = mutant_timeout or max(60.0, 3 * report.baseline_duration + 30.0)
                 _run_each(session, chosen, report, equivalents=equivalents,
                           check_timeout=check_timeout, deadline=deadline,

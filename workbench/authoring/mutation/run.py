@@ -26,6 +26,7 @@ def mutate(
     mutant_timeout: float | None = None,
     on_step: StepCallback | None = None,
     on_progress: ProgressCallback | None = None,
+    solution_duration: float | None = None,
 ) -> MutationReport:
     """Generate the solution's mutants, choose some, run them; the report says what survived.
 
@@ -51,6 +52,7 @@ def mutate(
         mutant_timeout=mutant_timeout,
         on_step=on_step,
         on_progress=on_progress,
+        solution_duration=solution_duration,
     )
     report.problems.extend(stale)
     return report
