@@ -89,7 +89,7 @@ def test_the_cli_prints_survivors_as_diffs_and_writes_the_json(
             KILLED,
             "--json",
             str(out),
-        ],  # fmt: skip
+        ],
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 1, result.output

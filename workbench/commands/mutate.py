@@ -161,7 +161,8 @@ class _ProgressView:
         if p.last is not None:
             colour = "red" if p.last.verdict.value == "survived" else "dim"
             self.bar.console.print(
-                f"[{colour}]{p.last.verdict.value:>12}[/] {_label(p.last)} "
+                f"[{colour}]{p.last.verdict.value:>12}[/] {p.last.mutation.fingerprint} "
+                f"{_label(p.last)} "
                 f"[dim]({p.last.duration:.1f} s)[/]",
                 soft_wrap=True,
             )
