@@ -1,6 +1,6 @@
 """The self-test's generated mutants: a seeded sample run through the mutation engine.
 
-`workbench labs selftest LAB --generated N` runs N generated mutants (those recorded as
+`workbench labs selftest saga --generated 10` runs that many generated mutants (those recorded as
 equivalent in mutants/EQUIVALENT.md left out) after the hand-written ones, with the lab started
 once for all of them, and fails on each survivor.
 """
