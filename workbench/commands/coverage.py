@@ -18,11 +18,12 @@ def run_coverage(lab_id: str, *, runtime: str, as_json: bool) -> int:
     from workbench.authoring.coverage import fault_coverage
     from workbench.authoring.labrun import NoSolutionError
     from workbench.commands.output import console, err_console
+    from workbench.commands.signals import signals_interrupt
     from workbench.lab import find_lab
 
     lab = find_lab(lab_id)
     try:
-        with err_console().status(f"fault coverage of {lab.id}…") as status:
+        with signals_interrupt(), err_console().status(f"fault coverage of {lab.id}…") as status:
             report = fault_coverage(
                 lab, runtime=runtime, on_step=lambda msg: status.update(escape(msg))
             )

@@ -32,13 +32,14 @@ def run_mutate(
     from workbench.authoring.labrun import NoSolutionError
     from workbench.authoring.mutation.run import mutate
     from workbench.commands.output import console, err_console
+    from workbench.commands.signals import signals_interrupt
     from workbench.lab import find_lab
 
     lab = find_lab(lab_id)
     # With `--json -` stdout carries the JSON only; the words go to stderr.
     out = err_console() if json_path == "-" else console()
     try:
-        with _ProgressView(err_console()) as view:
+        with signals_interrupt(), _ProgressView(err_console()) as view:
             report = mutate(
                 lab, exercise=exercise, runtime=runtime, limit=limit, sample=sample, seed=seed,
                 only=only, mutant_timeout=mutant_timeout, on_step=view.step,
