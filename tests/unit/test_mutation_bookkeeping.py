@@ -6,10 +6,11 @@ import textwrap
 
 import pytest
 
-from workbench.authoring.mutation.engine import Planned, choose
+from workbench.authoring.mutation.engine import Planned, choose, verdict_of
 from workbench.authoring.mutation.equivalents import parse_equivalents
 from workbench.authoring.mutation.operators import Mutation, mutations_of
 from workbench.authoring.mutation.report import MutantResult, MutationReport, Verdict
+from workbench.checkrun.results import CheckResult, CheckRun, ImportProblem, Outcome
 from workbench.errors import WorkbenchError
 
 BASE = textwrap.dedent(
@@ -163,3 +164,41 @@ def test_a_report_without_survivors_is_ok_and_an_empty_one_has_no_rate() -> None
     assert report.kill_rate is None
     report.results = [result(ms[0], Verdict.KILLED), result(ms[1], Verdict.EQUIVALENT)]
     assert report.ok and report.kill_rate == 1.0
+
+
+# ---- verdicts ---------------------------------------------------------------------------------
+
+
+def run_of(*results: CheckResult, error: str | None = None) -> CheckRun:
+    return CheckRun("fees", "/ws", ["fees"], results=list(results), error=error)
+
+
+def check(outcome: Outcome, message: str = "", name: str = "t.py::test_fee") -> CheckResult:
+    return CheckResult(name, "fee", "fees", outcome, message)
+
+
+def test_a_failed_check_kills_and_a_passing_run_survives() -> None:
+    assert verdict_of(run_of(check(Outcome.PASSED))) == (Verdict.SURVIVED, "")
+    killed = run_of(check(Outcome.PASSED), check(Outcome.FAILED, "fee is 3.00, not 2.00"))
+    assert verdict_of(killed) == (Verdict.KILLED, "t.py::test_fee: fee is 3.00, not 2.00")
+
+
+def test_a_check_that_crashes_kills_but_one_that_hangs_times_out() -> None:
+    crashed = run_of(check(Outcome.ERROR, "the check could not finish: TypeError: x"))
+    assert verdict_of(crashed)[0] is Verdict.KILLED
+    hung = run_of(check(Outcome.ERROR, "the check did not finish within 30 s (it hung)"))
+    assert verdict_of(hung)[0] is Verdict.TIMED_OUT
+    deadline = run_of(error="the checks were stopped: they did not finish within 60 s")
+    assert verdict_of(deadline) == (
+        Verdict.TIMED_OUT,
+        "the checks were stopped: they did not finish within 60 s",
+    )
+
+
+def test_files_that_do_not_load_are_not_loadable() -> None:
+    run = run_of()
+    run.import_problems = [ImportProblem("fees.py", 3, "NameError: name 'x' is not defined")]
+    assert verdict_of(run) == (
+        Verdict.NOT_LOADABLE,
+        "its files do not load: fees.py:3: NameError: name 'x' is not defined",
+    )

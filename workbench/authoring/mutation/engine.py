@@ -224,7 +224,15 @@ def _run_each(
         ran += 1
         report.results.append(result)
         if result.verdict is Verdict.TIMED_OUT:
-            session.restart_lab()
+            try:
+                session.restart_lab()
+            except WorkbenchError as exc:  # keep what was found; say why the rest was not run
+                report.problems.append(
+                    f"stopped after mutant {planned.mutation.fingerprint} timed out: the lab "
+                    f"did not start again ({exc.message})"
+                )
+                report.interrupted = True
+                return
     if on_progress is not None and chosen:
         on_progress(_progress(report, len(chosen), len(chosen), began=began, ran=ran, planned=None))
 
@@ -323,7 +331,7 @@ class _LabSession:
                 except StartFailedError as exc:
                     return Verdict.NOT_LOADABLE, f"the services did not get ready: {exc.message}"
         run = self._checks(exercises, check_timeout, deadline, precheck=self.deployment is None)
-        return _verdict(run)
+        return verdict_of(run)
 
     def _checks(
         self, exercises: list[str], check_timeout: float, deadline: float, *, precheck: bool
@@ -340,7 +348,8 @@ class _LabSession:
         )
 
 
-def _verdict(run: CheckRun) -> tuple[Verdict, str]:
+def verdict_of(run: CheckRun) -> tuple[Verdict, str]:
+    """What the checks' run says of a mutant, and the sentence that says why."""
     if run.import_problems:
         return Verdict.NOT_LOADABLE, _why(run)
     if run.passed:
