@@ -5,7 +5,8 @@ WORKBENCH_FAULT_COVERAGE set (the checks' `faults` fixture then records each fau
 check, service, kind, route, crash point), and lays the records over what the lab declares:
 every (service, kind) of lab.yaml's `faults:` (no `services:` means every python service) and
 every crash point its running services declare (`crash:<point>`). A declared cell no check
-touches is code of the learner's that no check ever looks at under that fault.
+touches is code of the learner's that no check ever looks at under that fault. A fault a fixture
+of a wider scope injects is credited to the check whose set-up ran that fixture.
 
 An author who leaves a cell untouched on purpose says why in `mutants/COVERAGE.md`, one Markdown
 list item per cell:
