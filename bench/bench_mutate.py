@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from workbench.authoring.mutation.engine import choose, plan  # noqa: E402
+from workbench.authoring.mutation.equivalents import read_equivalents  # noqa: E402
+from workbench.authoring.mutation.report import Verdict  # noqa: E402
 from workbench.authoring.mutation.run import mutate  # noqa: E402
 from workbench.lab import load_lab  # noqa: E402
 from workbench.lab.model import Lab  # noqa: E402
@@ -32,9 +34,12 @@ def bench(lab: Lab, sample: int | None, seed: int, runtime: str) -> None:
     began = time.monotonic()
     report = mutate(lab, runtime=runtime, sample=sample, seed=seed)
     elapsed = time.monotonic() - began
-    mutants_time = sum(r.duration for r in report.results)
+    ran = [r for r in report.results if r.verdict is not Verdict.EQUIVALENT]
+    mutants_time = sum(r.duration for r in ran)
     overhead = max(elapsed - mutants_time, 0.0)
-    per_mutant = mutants_time / len(report.results) if report.results else 0.0
+    per_mutant = mutants_time / len(ran) if ran else 0.0
+    equivalents = read_equivalents(lab.mutants_dir)
+    to_run = sum(1 for p in plan(lab) if equivalents.reason(p.mutation.fingerprint) is None)
     rate = report.kill_rate
     counts = report.counts()
     print(
@@ -46,8 +51,11 @@ def bench(lab: Lab, sample: int | None, seed: int, runtime: str) -> None:
         f"kill rate {f'{rate:.1%}' if rate is not None else 'n/a'}"
     )
     if chosen < total:
-        projected = overhead + per_mutant * total
-        print(f"[{lab.id}] projected full run: {projected / 60:.1f} min for {total} mutants")
+        projected = overhead + per_mutant * to_run
+        print(
+            f"[{lab.id}] projected full run: {projected / 60:.1f} min for {total} mutants "
+            f"({total - to_run} equivalent, not run)"
+        )
     else:
         print(f"[{lab.id}] full run: {elapsed / 60:.1f} min for {total} mutants")
 
