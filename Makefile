@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test quick lint imports bench diagrams setup system docker clean gc
+.PHONY: run test quick lint imports bench mutate diagrams setup system docker clean gc
 
 run: setup
 	$(VENV)/bin/workbench
@@ -27,6 +27,17 @@ imports: setup
 
 bench: setup
 	$(PY) bench/run_all.py
+
+# Every generated mutant of every lab with a solution, against its checks (long: tens of minutes
+# per lab; `bench/bench_mutate.py` projects it), then each lab's kill rate. Reports: .mutate/.
+mutate: setup
+	@mkdir -p .mutate; status=0; \
+	for dir in labs/*/solution; do \
+	  lab=$$(basename $$(dirname $$dir)); \
+	  $(VENV)/bin/workbench labs mutate $$lab --json .mutate/$$lab.json || status=1; \
+	done; \
+	$(PY) scripts/kill-rates.py .mutate; \
+	exit $$status
 
 diagrams: setup
 	$(VENV)/bin/workbench diagram --all-labs --format all -o diagrams

@@ -11,6 +11,8 @@ FIXTURE_LABS = TESTS / "fixtures" / "labs"
 MIXED_LABS = TESTS / "fixtures" / "mixed-labs"
 """Labs kept out of the lab list of the TUI tests: `decompose` mixes files-only exercises with a
 service, declares externals and draws the learner's design."""
+MUTATION_LABS = TESTS / "fixtures" / "mutation-labs"
+"""Labs made for `workbench labs mutate`: files-only, so a real run takes seconds."""
 REPO = TESTS.parent
 
 

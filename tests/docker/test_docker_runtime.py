@@ -113,13 +113,17 @@ def run(
     deployment = runtime.up(shop, workspace, deadline=120)
     yield deployment
     runtime.down(deployment)
-    assert not engine.containers.list(all=True, filters=labels.run_filter(deployment.run_id), ignore_removed=True)
+    assert not engine.containers.list(
+        all=True, filters=labels.run_filter(deployment.run_id), ignore_removed=True
+    )
 
 
 def containers_of(engine: Any, run_id: str) -> dict[str, Any]:
     """Every container of a run by service name (`edge` for the edge)."""
     found = {}
-    for container in engine.containers.list(all=True, filters=labels.run_filter(run_id), ignore_removed=True):
+    for container in engine.containers.list(
+        all=True, filters=labels.run_filter(run_id), ignore_removed=True
+    ):
         role = container.labels[labels.ROLE]
         found[container.labels[labels.SERVICE] if role == "service" else role] = container
     return found

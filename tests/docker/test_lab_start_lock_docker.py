@@ -39,7 +39,10 @@ def engine(isolated_state: Path) -> Iterator[Any]:
 def objects(engine: Any) -> list[str]:
     mine = labels.state_filter()
     return [
-        *(f"container {c.name}" for c in engine.containers.list(all=True, filters=mine, ignore_removed=True)),
+        *(
+            f"container {c.name}"
+            for c in engine.containers.list(all=True, filters=mine, ignore_removed=True)
+        ),
         *(f"network {n.name}" for n in engine.networks.list(filters=mine)),
         *(f"volume {v.name}" for v in engine.volumes.list(filters=mine)),
     ]
@@ -72,7 +75,9 @@ def test_two_docker_starts_at_the_same_moment_run_the_lab_once(
     (run,) = list_runs("shop")
     runs_seen = {
         c.labels[labels.RUN]
-        for c in engine.containers.list(all=True, filters=labels.state_filter(), ignore_removed=True)
+        for c in engine.containers.list(
+            all=True, filters=labels.state_filter(), ignore_removed=True
+        )
     }
     assert runs_seen == {run.run_id}  # the loser created no container
 

@@ -36,6 +36,9 @@ from workbench.lab.model import Lab
 from workbench.lab.problems import Problem
 
 SUFFIX = ".patch"
+REVIEWS = frozenset({"EQUIVALENT.md", "COVERAGE.md"})
+"""Files of mutants/ that are not mutants: the generated mutants reviewed as harmless
+(`mutation.equivalents`) and the declared faults no check needs (`coverage`)."""
 _TARGET = re.compile(r"^\s*exercise:\s*([a-z0-9][a-z0-9-]*)\s*$", re.MULTILINE)
 _FORMAT = "mutants/<name>.patch: a one-line description, `exercise: <id>`, then a unified diff"
 
@@ -97,7 +100,9 @@ def read_mutants(lab: Lab) -> tuple[list[Mutant], list[Problem]]:
     problems: list[Problem] = []
     root = lab.mutants_dir
     entries = (
-        sorted(p for p in root.iterdir() if not p.name.startswith(".")) if root.is_dir() else []
+        sorted(p for p in root.iterdir() if not p.name.startswith(".") and p.name not in REVIEWS)
+        if root.is_dir()
+        else []
     )
     exercise_ids = {e.id for e in lab.exercises}
     for entry in entries:

@@ -19,11 +19,12 @@ before the first variant, so each variant's start deadline covers starting only.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.authoring.generated import generated_verdicts
+from workbench.authoring.labrun import StepCallback, runtime_for_lab, stop_failed_start
 from workbench.authoring.mutants import MutantError, copy_tree, read_mutants
 from workbench.checkrun.results import CheckRun, ExerciseStatus, Outcome
 from workbench.checkrun.runner import CHECK_TIMEOUT, files_that_do_not_load, run_checks
@@ -32,8 +33,6 @@ from workbench.lab.model import Lab
 
 if TYPE_CHECKING:
     from workbench.runtime.base import Runtime
-
-StepCallback = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,11 @@ def selftest(
     runtime: str = "local",
     on_step: StepCallback | None = None,
     check_timeout: float = CHECK_TIMEOUT,
+    generated: int = 0,
+    seed: int = 0,
 ) -> SelftestReport:
+    """`generated`: also run a sample of that many generated mutants (`seed`), after the
+    hand-written ones; each survivor not recorded as equivalent fails the self-test."""
     step = on_step or (lambda _msg: None)
     report = SelftestReport(lab.id, runtime if lab.needs_services() else None)
     if not lab.exercises:
@@ -75,7 +78,7 @@ def selftest(
     mutants, problems = read_mutants(lab)
     report.problems.extend(p.message for p in problems)
     every = [e.id for e in lab.exercises]
-    engine = _engine(lab, runtime, step)
+    engine = runtime_for_lab(lab, runtime, step)
     with tempfile.TemporaryDirectory(prefix=f"workbench-selftest-{lab.id}-") as tmp:
         root = Path(tmp)
 
@@ -92,7 +95,8 @@ def selftest(
 
         solution = copy_tree(lab.solution_dir, root / "solution")
         run = check("solution", solution, [])
-        report.variants.append(_expect_pass(run))
+        solution_ok = _expect_pass(run)
+        report.variants.append(solution_ok)
 
         for mutant in mutants:
             if mutant.exercise not in every:
@@ -106,36 +110,24 @@ def selftest(
                 continue
             run = check(variant, folder, [mutant.exercise])
             report.variants.append(_expect_fail(variant, run, [mutant.exercise]))
+    if generated and solution_ok.ok and solution_ok.run is not None:
+        for verdict in generated_verdicts(
+            lab, generated, seed=seed, runtime=runtime, step=step, check_timeout=check_timeout,
+            solution_duration=solution_ok.run.duration,
+        ):  # fmt: skip
+            report.variants.append(
+                VariantResult(verdict.variant, verdict.expectation, verdict.ok, verdict.detail)
+            )
+    elif generated:
+        report.variants.append(
+            VariantResult(
+                f"{generated} generated mutants",
+                "checks reject them",
+                False,
+                "not run: the checks must pass on the solution first",
+            )
+        )
     return report
-
-
-def _engine(lab: Lab, runtime: str, step: StepCallback) -> Runtime | None:
-    """The runtime the variants run on (None when no exercise needs services), ready for them:
-    on Docker the lab's images are baked here, once, with progress, and not inside the first
-    variant's start."""
-    if not lab.needs_services():
-        return None
-    from workbench.runtime.select import get_runtime
-
-    engine = get_runtime(runtime)
-    if engine.name == "docker":
-        _bake(lab, step)
-    return engine
-
-
-def _bake(lab: Lab, step: StepCallback) -> None:
-    from workbench.bakery.bake import ensure_images
-    from workbench.bakery.progress import BakeEvent, BakePhase
-
-    def on_bake(event: BakeEvent) -> None:
-        if event.phase is BakePhase.CACHED:
-            return
-        where = f" ({event.step}/{event.total})" if event.total else ""
-        detail = f": {event.detail}" if event.detail else ""
-        step(f"baking {event.image}: {event.phase}{where}{detail}")
-
-    step(f"baking the images of {lab.id} (only what changed)")
-    ensure_images(lab, on_bake)
 
 
 def _check_variant(
@@ -158,7 +150,7 @@ def _check_variant(
     except StartFailedError as exc:
         # The runtime keeps the other services of a failed start running, for a learner to fix
         # the failing one; here nobody will, and the workspace is about to be deleted.
-        _stop_run(engine, exc.run_id)
+        stop_failed_start(engine, exc.run_id)
         return _not_started(lab, workspace, only, exc)
     try:
         return run_checks(
@@ -172,16 +164,6 @@ def _check_variant(
         )
     finally:
         engine.down(deployment)
-
-
-def _stop_run(engine: Runtime, run_id: str) -> None:
-    from workbench.runtime.runs import load_run, remove_run, run_dir_of
-
-    deployment = load_run(run_dir_of(run_id))
-    if deployment is not None:
-        engine.down(deployment)
-    else:
-        remove_run(run_dir_of(run_id))
 
 
 def _not_started(

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,13 +87,15 @@ def run_checks(
     precheck: bool = True,
     cancel: threading.Event | None = None,
     sandbox: Sandbox | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> CheckRun:
     """Run the checks of `exercises` (default: all, stopping after the first not passing).
 
     Learner files that do not load are reported first, and then no check runs (`precheck=False`
     when the caller has just done that with `files_that_do_not_load`). Setting `cancel` (or
     raising from `on_event`) kills the checks' process group; a cancelled run has `error` set.
-    The pre-check runs in `sandbox` (default: `sandbox_for` the deployment).
+    The pre-check runs in `sandbox` (default: `sandbox_for` the deployment). `env` adds to the
+    checks process's environment (e.g. WORKBENCH_FAULT_COVERAGE).
     """
     workspace = workspace.resolve()
     run = _new_run(lab, workspace, exercises, deployment)
@@ -114,7 +117,7 @@ def run_checks(
         else:
             # No exercise filter for "all": then untagged checks run too, and show up.
             only = list(run.selected) if exercises is not None else []
-            limits = _Limits(stop, check_timeout, deadline, on_event, cancel)
+            limits = _Limits(stop, check_timeout, deadline, on_event, cancel, dict(env or {}))
             _run_pytest(run, lab, workspace, deployment, only=only, limits=limits)
     run.duration = time.monotonic() - began
     return run
@@ -244,6 +247,7 @@ class _Limits:
     deadline: float
     on_event: EventCallback | None
     cancel: threading.Event | None
+    env: dict[str, str]
 
 
 def _run_pytest(
@@ -272,6 +276,7 @@ def _run_pytest(
         )
         env = {
             **os.environ,
+            **limits.env,
             # Plugin autoloading costs about a second (textual's snapshot plugin and friends).
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
             "PYTHONDONTWRITEBYTECODE": "1",  # no __pycache__ in the learner's workspace

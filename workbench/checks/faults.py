@@ -9,15 +9,24 @@ point ended, or that holds parked work, is restarted).
 It also keeps, for this process, the services a check took down itself (killed, paused, or being
 restarted) and has not brought back yet (`taken_down`): a service down for that reason is the
 check's own doing, not a broken lab (see `workbench.checks.health`).
+
+When the environment variable WORKBENCH_FAULT_COVERAGE names a file, every fault injected is also
+appended to it as one JSON line: the check (pytest node id), the service, the fault kind, the
+route and the crash point (`workbench labs coverage` reads them).
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workbench.runtime.base import Deployment, Runtime
+
+COVERAGE_ENV = "WORKBENCH_FAULT_COVERAGE"
+"""Names the file the injected faults are recorded in (one JSON line each), when set."""
 
 _taken_down: set[str] = set()
 """Services a check of this process took down and no Faults call has brought back yet."""
@@ -56,6 +65,7 @@ class Faults:
 
         self._used = True
         given = {name: value for name, value in options.items() if value is not None}
+        _record_coverage(service, kind, given)
         faults.inject(self.deployment, service, kind, runtime=self.runtime, **given)
 
     # Request level, through the service kit. `route` limits a fault to paths starting with
@@ -141,3 +151,20 @@ class Faults:
     def _brought_back(self, services: list[str]) -> None:
         self._down.difference_update(services)
         _taken_down.difference_update(services)
+
+
+def _record_coverage(service: str, kind: str, options: dict[str, Any]) -> None:
+    path = os.environ.get(COVERAGE_ENV)
+    if not path:
+        return
+    # pytest sets it while a check runs: "checks/test_x.py::test_y (call)".
+    check = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    line = {
+        "check": check,
+        "service": service,
+        "kind": kind,
+        "route": options.get("route"),
+        "point": options.get("point"),
+    }
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")

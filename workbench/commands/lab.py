@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from workbench.commands.completion import complete_lab, complete_service
+from workbench.commands.signals import signals_interrupt
 
 if TYPE_CHECKING:
     from workbench.app.runs import RunHealth
@@ -89,7 +90,7 @@ def start_cmd(lab_id: str, runtime: str, workspace_dir: Path | None, deadline: f
         )
     elif workspace is not None:
         console().print(f"  workspace: {workspace}")
-    with _signals_interrupt():
+    with signals_interrupt():
         try:
             deployment = session.start(_print_progress, deadline=deadline)
         except StartFailedError:
@@ -270,23 +271,3 @@ def _as_dict(health: RunHealth) -> dict[str, object]:
             for s in statuses
         ],
     }
-
-
-class _signals_interrupt:  # noqa: N801 - used like a function: `with _signals_interrupt():`
-    """While starting, SIGTERM and SIGHUP act like Ctrl-C, so the start cleans up after itself."""
-
-    def __enter__(self) -> None:
-        import signal
-
-        def interrupt(_sig: int, _frame: object) -> None:
-            raise KeyboardInterrupt
-
-        self._saved = {
-            sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)
-        }
-
-    def __exit__(self, *_exc: object) -> None:
-        import signal
-
-        for sig, handler in self._saved.items():
-            signal.signal(sig, handler)

@@ -128,20 +128,133 @@ def _oversized_mutants(folder: Path) -> bool:
     help="Where labs with services run during the self-test.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show each variant's check report.")
-def selftest_cmd(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> None:
+@click.option(
+    "--generated",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Also run a sample of N generated mutants (see `labs mutate`); a survivor fails.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sample.")
+def selftest_cmd(
+    lab_ids: tuple[str, ...], runtime: str, verbose: bool, generated: int, seed: int
+) -> None:
     """Prove a lab's checks: they fail on starter/, pass on solution/, reject every mutant.
 
     Each exercise needs at least one mutant (mutants/<name>.patch: a one-line description of
     the mistake, a line `exercise: <id>`, then a unified diff against solution/). A mutant whose
     patch no longer applies fails. Labs with services are started once per variant and stopped
-    after. Without LAB, self-tests every lab. Exits 1 on any failure.
+    after. With --generated N, a seeded sample of N generated mutants (not recorded in
+    mutants/EQUIVALENT.md) runs after them, the lab started once for all; each survivor fails,
+    printed with its diff and fingerprint. Without LAB, self-tests every lab. Exits 1 on any
+    failure.
 
     \b
     Examples:
       workbench labs selftest saga
+      workbench labs selftest saga --generated 10 --seed 1
       workbench labs selftest --runtime docker
     """
     from workbench.commands.selftest import run_selftest
 
-    if not run_selftest(lab_ids, runtime, verbose):
+    if not run_selftest(lab_ids, runtime, verbose, generated=generated, seed=seed):
         raise click.exceptions.Exit(1)
+
+
+@labs.command("mutate")
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
+@click.option("--exercise", help="Only the files and checks of this exercise.")
+@click.option(
+    "--runtime",
+    type=click.Choice(["local", "docker"]),
+    default="local",
+    show_default=True,
+    help="Where the lab runs while its checks judge the mutants.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Run only the first N mutants.")
+@click.option("--sample", type=click.IntRange(min=1), help="Run a random sample of N mutants.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="FINGERPRINT",
+    help="Run only the mutant with this fingerprint (repeatable).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    metavar="PATH",
+    help="Write the full report as JSON to PATH (`-`: stdout, the words go to stderr).",
+)
+@click.option(
+    "--mutant-timeout",
+    type=click.FloatRange(min=1),
+    help="Seconds one mutant's checks may take [default: 3 × the solution's + 30, at least 60].",
+)
+def mutate_cmd(
+    *,
+    lab_id: str,
+    exercise: str | None,
+    runtime: str,
+    limit: int | None,
+    sample: int | None,
+    seed: int,
+    only: tuple[str, ...],
+    json_path: str | None,
+    mutant_timeout: float | None,
+) -> None:
+    """Find the mistakes the lab's checks miss: run them on generated mutants of the solution.
+
+    Every single-point mutation of the solution's learner files (a statement deleted, a keyword
+    argument dropped, two statements swapped, a number made 0, 1 or ten times bigger, a comparison
+    or a boolean flipped, an except clause or a try removed, a helper skipped, an early return)
+    runs against the checks of its exercises, with the lab started once. A mutant the checks pass
+    is a survivor, printed as a diff with its fingerprint; record a harmless one in
+    mutants/EQUIVALENT.md. Exits 0 when no unexplained mutant survives, 1 otherwise, 2 when the
+    lab has no solution.
+
+    \b
+    Examples:
+      workbench labs mutate saga
+      workbench labs mutate saga --sample 20 --seed 1 --json report.json
+      workbench labs mutate saga --only 3f9a0c21be
+    """
+    from workbench.commands.mutate import run_mutate
+
+    code = run_mutate(
+        lab_id, exercise=exercise, runtime=runtime, limit=limit, sample=sample, seed=seed,
+        only=only, json_path=json_path, mutant_timeout=mutant_timeout,
+    )  # fmt: skip
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+@labs.command("coverage")
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
+@click.option(
+    "--runtime",
+    type=click.Choice(["local", "docker"]),
+    default="local",
+    show_default=True,
+    help="Where the lab runs while its checks run.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
+def coverage_cmd(*, lab_id: str, runtime: str, as_json: bool) -> None:
+    """Show which declared faults the lab's checks inject, and which none does.
+
+    Runs every check on the solution with the lab started, recording each fault the checks'
+    `faults` fixture injects. Rows: every service × fault kind of lab.yaml's `faults:` and every
+    crash point the services declare; the checks that inject each; untouched cells in red.
+    Exits 1 when a declared fault is untouched and not explained in mutants/COVERAGE.md, 2 when
+    the lab has no solution.
+
+    \b
+    Example:
+      workbench labs coverage saga
+    """
+    from workbench.commands.coverage import run_coverage
+
+    code = run_coverage(lab_id, runtime=runtime, as_json=as_json)
+    if code:
+        raise click.exceptions.Exit(code)

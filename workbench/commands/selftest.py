@@ -8,7 +8,9 @@ if TYPE_CHECKING:
     from rich.status import Status
 
 
-def run_selftest(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> bool:
+def run_selftest(
+    lab_ids: tuple[str, ...], runtime: str, verbose: bool, *, generated: int = 0, seed: int = 0
+) -> bool:
     """Self-test the labs named (every lab in the lab list when none); True when all pass."""
     from rich.markup import escape
 
@@ -44,7 +46,7 @@ def run_selftest(lab_ids: tuple[str, ...], runtime: str, verbose: bool) -> bool:
             def step(message: str, status: Status = status) -> None:
                 status.update(escape(message))
 
-            report = selftest(lab, runtime=runtime, on_step=step)
+            report = selftest(lab, runtime=runtime, on_step=step, generated=generated, seed=seed)
         for variant in report.variants:
             mark = "[green]✓[/]" if variant.ok else "[red]✗[/]"
             out.print(f"  {mark} {escape(variant.variant)}: {escape(variant.expectation)}")

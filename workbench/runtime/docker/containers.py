@@ -77,7 +77,9 @@ def create_volume(client: docker.DockerClient, spec: VolumeSpec) -> None:
 
 
 def run_containers(client: docker.DockerClient, run_id: str) -> list[Container]:
-    return list(client.containers.list(all=True, filters=labels.run_filter(run_id), ignore_removed=True))
+    return list(
+        client.containers.list(all=True, filters=labels.run_filter(run_id), ignore_removed=True)
+    )
 
 
 def log_tail(container: Container, lines: int = 30, since: Any = None) -> list[str]:
