@@ -104,7 +104,7 @@ def test_short_blocks_and_the_service_own_code_are_not_blamed(
 ) -> None:
     url, _ = order
     with httpx.Client(base_url=url, timeout=10) as client:
-        assert client.post("/sleep/0.2").status_code == 200
+        assert client.post("/sleep/0.05").status_code == 200
         assert client.post("/own/1.0").status_code == 200
         assert client.post("/through/1.0").status_code == 200
         assert client.post("/mostly-own").status_code == 200
