@@ -121,20 +121,40 @@ class Shop:
 
     def wait_final(self, ids: list[int], within: float | None = None,
                    context: str = "") -> dict[int, dict[str, Any]]:
-        """Wait until every order is APPROVED or REJECTED, and return them.
+        """Wait until every order is APPROVED or REJECTED and its saga has ended; return them.
 
-        Fails at once for an order whose saga has ended (returned or raised) while the order is
-        still PENDING: nothing will ever move it, so waiting longer only wastes the learner's
-        time. Otherwise fails after the saga deadline (plus slack for a loaded machine).
+        A saga is judged once it has ended (run() or resume() returned or raised), not at the
+        moment its order turned final: what it does after approve() or reject() counts too.
+        Fails at once for an order whose saga has ended while the order is still PENDING, and
+        for a saga that ended by raising (the order service keeps the exception on the order):
+        nothing will ever finish that saga's work. Otherwise fails after the saga deadline
+        (plus slack for a loaded machine).
         """
         limit = time.monotonic() + (within if within is not None else self.deadline_s + 2.0)
         while True:
             found = self.orders(ids)
             stuck = [o for o in found.values() if o["status"] not in FINAL]
-            if not stuck and len(found) == len(ids):
+            raised = [o for o in found.values()
+                      if o["status"] in FINAL and not o.get("saga_open", False) and o.get("error")]
+            if raised:
+                first = raised[0]
+                raise AssertionError(
+                    f"{context}order {first['id']} ended {first['status']}, but its saga stopped "
+                    f"with an exception: {first['error']}. A saga must finish its work and "
+                    "return; an exception after approve() or reject() leaves that work undone"
+                )
+            running = [o for o in found.values() if o.get("saga_open", False)]
+            if not stuck and not running and len(found) == len(ids):
                 return found
             ended = [o for o in stuck if not o.get("saga_open", True)]
             if ended or time.monotonic() > limit:
+                if not ended and not stuck and running:
+                    first = running[0]
+                    raise AssertionError(
+                        f"{context}order {first['id']} is {first['status']}, but its saga is "
+                        f"still running after the {self.deadline_s:g} s saga deadline: a saga "
+                        "must end (stop retrying) once its deadline has passed"
+                    )
                 first = (ended or stuck)[0]
                 why = (f"its saga stopped with: {first['error']}" if first.get("error")
                        else "its saga never finished" if ended

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from conftest import Shop, cents
 
@@ -10,6 +12,8 @@ from workbench.checks import eventually
 # Longer than the order service's step timeout (STEP_TIMEOUT_S, 0.5 s): the participant does
 # the work, but its answer comes too late and the orchestrator sees a timeout.
 SLOW_MS = 800
+# A participant restarting: shorter than exponential back-off over five attempts (0.75 s).
+OUTAGE_S = 0.45
 
 
 @pytest.mark.exercise("retries")
@@ -74,4 +78,26 @@ def test_a_timeout_at_the_pivot_does_not_undo_a_parcel_that_left(
         f"order {oid}'s parcel has left (shipping scheduled it; only the answer was late), but "
         f"the order ended {order['status']} with {cents(net)} of 30.00 charged: past the pivot a "
         "saga can only go forward. Retry the ship call instead of compensating"
+    )
+
+
+@pytest.mark.exercise("retries")
+@pytest.mark.hint("Back off exponentially (50 ms, 100 ms, 200 ms, 400 ms): retries spaced out "
+                  "like that span a participant's restart; retries in a tight loop do not.")
+def test_a_restart_of_shipping_is_ridden_out(shop: Shop, faults: object) -> None:
+    sku, customer = shop.new_sku(3), shop.new_customer()
+    faults.error_rate("shipping", 1.0, route="/shipments")  # type: ignore[attr-defined]
+    oid = shop.place(customer, sku, amount_cents=1700)
+    # The ship call follows the charge at once: from there shipping is down for OUTAGE_S, as
+    # while it restarts, then answers again.
+    eventually(lambda: shop.charges(oid) or not shop.order(oid)["saga_open"], within=3.0,
+               interval=0.01, message=f"order {oid} never reached payment: reserve, then charge")
+    time.sleep(OUTAGE_S)
+    shop.lift_faults("shipping")
+    order = shop.wait_final([oid], context=f"after shipping was down for {OUTAGE_S:g} s, ")[oid]
+    assert order["status"] == "APPROVED", (
+        f"order {oid} ended {order['status']} ({order['reason']}) because shipping was down for "
+        f"{OUTAGE_S:g} s, as long as a restart takes: the retries were spent before it came back. "
+        "Space them out with exponential back-off (50, 100, 200, 400 ms: 0.75 s over five "
+        "attempts) so they outlast a short outage"
     )

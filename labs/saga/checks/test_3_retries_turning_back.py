@@ -15,6 +15,8 @@ from conftest import Shop, cents
 from workbench.checks import eventually
 
 SLOW_MS = 800  # longer than the order service's 0.5 s step timeout: done, but answered late
+FAILURES = 6  # one more than the five attempts the exercise suggests for a forward step
+UNDELIVERABLE = "1 Harbour Road, Atlantis"  # shipping refuses it (409): a final no
 
 
 def _books_balance(shop: Shop, oid: int, sku: str, stock: int, qty: int, amount: int,
@@ -58,27 +60,43 @@ def test_a_payment_outage_never_refunds_money_that_was_not_taken(
 
 
 @pytest.mark.exercise("retries")
-@pytest.mark.hint("Compensations meet outages too: retry a refund or a release until it gets "
-                  "through (with the same key), never drop it.")
+@pytest.mark.hint("Compensations meet outages too: retry a refund until it gets through (with the "
+                  "same key), never drop it, and never stop after a fixed number of attempts "
+                  "while the deadline allows more.")
 def test_a_refund_that_meets_an_outage_is_retried(shop: Shop, faults: object) -> None:
     sku, customer = shop.new_sku(2), shop.new_customer()
-    faults.error_rate("shipping", 1.0, route="/shipments")  # type: ignore[attr-defined]
-    faults.fail_next("payment", 2, route="/refunds")  # type: ignore[attr-defined]
-    faults.fail_next("inventory", 2, route="/reservations/")  # type: ignore[attr-defined]
-    oid = shop.place(customer, sku, qty=1, amount_cents=1800)
-    order = shop.wait_final([oid], context="with shipping down and refunds and releases "
-                                           "failing twice, ")[oid]
+    # More failures than a forward step's attempts: a compensation has nothing to fall back on,
+    # so it keeps trying while the saga deadline leaves time. Shipping refuses the address at
+    # once, so nearly the whole deadline is left for turning back.
+    faults.fail_next("payment", FAILURES, route="/refunds")  # type: ignore[attr-defined]
+    oid = shop.place(customer, sku, qty=1, amount_cents=1800, address=UNDELIVERABLE)
+    order = shop.wait_final([oid], context=f"with the address undeliverable and the refund "
+                                           f"failing {FAILURES} times, ")[oid]
     assert order["status"] == "REJECTED", f"order {oid} ended {order['status']}"
     net = shop.net_charged(oid)
     assert net == 0, (
         f"order {oid} is REJECTED, but the customer is out of {cents(net)}: payment answered the "
-        "refund with 503 twice and the refund was never tried again. A compensation must get "
-        "through: retry it with back-off"
+        f"refund with 503 {FAILURES} times in a row and the refund was dropped. A compensation "
+        "must get through: retry it with back-off until the saga deadline"
     )
+
+
+@pytest.mark.exercise("retries")
+@pytest.mark.hint("Compensations meet outages too: retry a release until it gets through, never "
+                  "drop it, and never stop after a fixed number of attempts while the deadline "
+                  "allows more.")
+def test_a_release_that_meets_an_outage_is_retried(shop: Shop, faults: object) -> None:
+    sku, customer = shop.new_sku(2), shop.new_customer()
+    faults.fail_next("inventory", FAILURES, route="/reservations/")  # type: ignore[attr-defined]
+    oid = shop.place(customer, sku, qty=1, amount_cents=1800, address=UNDELIVERABLE)
+    order = shop.wait_final([oid], context=f"with the address undeliverable and the release "
+                                           f"failing {FAILURES} times, ")[oid]
+    assert order["status"] == "REJECTED", f"order {oid} ended {order['status']}"
     available = shop.stock(sku)["available"]
     assert available == 2, (
         f"order {oid} is REJECTED but {sku} has {available} of its 2 units available: inventory "
-        "answered the release with 503 twice and it was never tried again"
+        f"answered the release with 503 {FAILURES} times in a row and it was never tried again. "
+        "A compensation must get through: retry it with back-off until the saga deadline"
     )
 
 
@@ -143,8 +161,11 @@ def test_a_shipper_that_stays_slow_does_not_undo_a_parcel_that_left(
 ) -> None:
     sku, customer = shop.new_sku(3), shop.new_customer()
     faults.latency("shipping", SLOW_MS, route="/shipments")  # type: ignore[attr-defined]
+    # The first lookup meets a blip too: one 503 is no proof that no parcel left.
+    faults.fail_next("shipping", 1, route="/orders/")  # type: ignore[attr-defined]
     oid = shop.place(customer, sku, amount_cents=2600)
-    order = shop.wait_final([oid], context="with every ship call answered too late, ")[oid]
+    order = shop.wait_final([oid], context="with every ship call answered too late and the "
+                                           "first lookup answered 503, ")[oid]
     shipped = shop.shipment(oid) is not None
     net = shop.net_charged(oid)
     assert shipped, f"order {oid} never reached shipping: reserve, charge, then ship"
@@ -152,7 +173,8 @@ def test_a_shipper_that_stays_slow_does_not_undo_a_parcel_that_left(
     assert went_forward, (
         f"order {oid}'s parcel left on the first ship call (only every answer came too late), "
         f"but the order ended {order['status']} with {cents(net)} of 26.00 charged: before "
-        "turning back at the pivot, find out whether the parcel left"
+        "turning back at the pivot, find out whether the parcel left (a lookup that answers "
+        "503 knows nothing yet: ask again)"
     )
 
 
@@ -172,3 +194,45 @@ def test_a_customers_second_order_is_charged_too(shop: Shop) -> None:
         "21.00 charged: payment answered its charge with the first order's result. An "
         "idempotency key must name one order's charge"
     )
+
+
+@pytest.mark.exercise("retries")
+@pytest.mark.hint("A charge whose answer never came may have been declined: repeat it with the "
+                  "same key to learn the outcome, and refund only a charge that happened.")
+def test_a_declined_charge_whose_answer_was_late_is_not_refunded(
+    shop: Shop, faults: object
+) -> None:
+    sku, customer = shop.new_sku(3), shop.new_customer(credit_limit_cents=1000)
+    faults.latency("payment", SLOW_MS, route="/charges")  # type: ignore[attr-defined]
+    oid = shop.place(customer, sku, amount_cents=3300)
+    # Payment declines the card on the first attempt; every answer is late for a while, long
+    # enough for a saga to run out of forward retries, then payment is quick again.
+    time.sleep(shop.deadline_s * 0.55)
+    shop.lift_faults("payment")
+    order = _books_balance(shop, oid, sku, 3, 1, 3300,
+                           "after payment declined a card but answered too late for a few seconds")
+    assert order["status"] == "REJECTED", (
+        f"order {oid} of 33.00 over a 10.00 credit limit ended {order['status']}"
+    )
+    refunds = shop.refunds(oid)
+    assert not refunds, (
+        f"order {oid}'s card was declined (only the answer came late), yet payment refunded "
+        f"{cents(sum(r['amount_cents'] for r in refunds))}: payment pays out any refund you ask "
+        "for. Learn the charge's outcome (repeat it with the same key) before refunding"
+    )
+
+
+@pytest.mark.exercise("retries")
+@pytest.mark.hint("Asking whether a charge happened is part of turning back: keep asking until "
+                  "the saga deadline, like a refund.")
+def test_a_payment_outage_that_outlasts_the_forward_retries_is_settled(
+    shop: Shop, faults: object
+) -> None:
+    sku, customer = shop.new_sku(3), shop.new_customer()
+    faults.error_rate("payment", 1.0, route="/charges")  # type: ignore[attr-defined]
+    oid = shop.place(customer, sku, amount_cents=2300)
+    # Down for half the saga deadline: longer than any forward retries, shorter than the saga.
+    time.sleep(shop.deadline_s * 0.5)
+    shop.lift_faults("payment")
+    _books_balance(shop, oid, sku, 3, 1, 2300, "after payment answered every charge with 503 for "
+                                               f"{shop.deadline_s * 0.5:g} s")

@@ -2,8 +2,9 @@
 
 One crash serves every check of this exercise (a restart is the slow part, on Docker above all):
 saga A is parked right after its charge, saga C right after releasing its stock while it turns
-back from a declined card, and saga B's ship answer kills the order service. All three sagas
-die at once, each at its own step; the service is restarted and must finish all of them.
+back from a declined card, saga F right after its refund while it turns back from a shipping
+outage that is over by the restart, and saga B's ship answer kills the order service. They all
+die at once, each at its own step; the service is restarted and must finish every one of them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class Crashed:
     """Order id: APPROVED, parked right before order.approved went out."""
     rejected_untold: int
     """Order id: REJECTED (out of stock), parked right before order.rejected went out."""
+    refunded: tuple[int, str]
+    """(order id, sku): 1 of 3 units, 14.00, turned back by a shipping outage that ended before
+    the restart; parked right after its refund."""
 
 
 def _reached(what: Callable[[], Any], within: float = 4.0) -> bool:
@@ -62,6 +66,15 @@ def crashed(
         shop = Shop(http, service_url, deadline)
         sku_a, sku_b, sku_c = shop.new_sku(3), shop.new_sku(3), shop.new_sku(3)
 
+        # F first: its shipping outage must be over before B ships.
+        sku_f = shop.new_sku(3)
+        faults.error_rate("shipping", 1.0, route="/shipments")
+        faults.crash_at("order", "refund", hold=True)
+        f = shop.place(shop.new_customer(), sku_f, amount_cents=1400)
+        if not _reached(lambda: shop.refunds(f) or not shop.order(f)["saga_open"], within=6.0):
+            faults.disarm_crashes("order")
+        shop.lift_faults("shipping")  # the outage that turned F back is over
+
         faults.crash_at("order", "charge", hold=True)
         a = shop.place(shop.new_customer(), sku_a, amount_cents=2000)
         if not _reached(lambda: shop.charges(a) or not shop.order(a)["saga_open"]):
@@ -89,8 +102,8 @@ def crashed(
         b = shop.place(shop.new_customer(), sku_b, amount_cents=1500)
         shop.wait_down("order")
         faults.restart("order")
-        shop.settle([a, b, c, d, e], within=deadline + 2.0)
-        yield Crashed(shop, (a, sku_a), (b, sku_b), (c, sku_c), d, e)
+        shop.settle([a, b, c, d, e, f], within=deadline + 2.0)
+        yield Crashed(shop, (a, sku_a), (b, sku_b), (c, sku_c), d, e, (f, sku_f))
 
 
 def _final(crashed: Crashed, oid: int, where: str) -> dict[str, Any]:
@@ -162,6 +175,26 @@ def test_a_crash_while_compensating_finishes_the_compensation(crashed: Crashed) 
         f"order {oid}'s card was declined, yet payment shows "
         + ", ".join(f"a {e['kind']} of {cents(e['amount_cents'])}" for e in ledger)
         + ": a saga resumed while compensating must not charge, nor refund what was never paid"
+    )
+    shop.notified(oid, "rejected")
+
+
+@pytest.mark.exercise("crash-resume")
+@pytest.mark.hint('A saga that turned back stays turned back: log it (saga.log.write("saga", '
+                  '"compensating")) and let resume() finish the compensation, even when the '
+                  "failure that caused it is gone.")
+def test_a_crash_after_a_refund_keeps_the_saga_turned_back(crashed: Crashed) -> None:
+    shop, (oid, sku) = crashed.shop, crashed.refunded
+    order = _final(crashed, oid, "right after this order was refunded (shipping had been down)")
+    net, shipped = shop.net_charged(oid), shop.shipment(oid) is not None
+    available = shop.stock(sku)["available"]
+    undone = order["status"] == "REJECTED" and net == 0 and not shipped and available == 3
+    assert undone, (
+        f"order {oid} was turning back (shipping was down) and had been refunded when the "
+        f"service crashed; after the restart it ended {order['status']} with {cents(net)} of "
+        f"14.00 charged, shipped={shipped} and {available} of 3 units available. Once a saga "
+        "has begun to compensate, resume() must finish the compensation (release, reject, tell), "
+        "not go forward: its money is already back"
     )
     shop.notified(oid, "rejected")
 
