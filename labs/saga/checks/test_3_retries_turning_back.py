@@ -123,19 +123,34 @@ def test_a_refund_that_timed_out_is_not_paid_twice(shop: Shop, faults: object) -
 
 @pytest.mark.exercise("retries")
 @pytest.mark.hint("After the last retry of a step that timed out, its outcome is unknown: ask "
-                  "(repeat it with the same key) before you decide nothing happened.")
+                  "(repeat it with the same key) before you decide, and refund only a charge "
+                  "that happened.")
 def test_a_charge_that_kept_timing_out_is_settled(shop: Shop, faults: object) -> None:
     sku, customer = shop.new_sku(3), shop.new_customer()
+    declined_sku, declined = shop.new_sku(3), shop.new_customer(credit_limit_cents=1000)
     faults.latency("payment", SLOW_MS, route="/charges")  # type: ignore[attr-defined]
     oid = shop.place(customer, sku, amount_cents=4100)
-    # Payment takes the money on the first attempt; every answer is late for a while, long
-    # enough for a saga to run out of forward retries, then payment is quick again.
+    # Over its credit limit: payment declines this card, but that answer is late too.
+    no = shop.place(declined, declined_sku, amount_cents=3300)
+    # Payment takes the money (or declines) on the first attempt; every answer is late for a
+    # while, long enough for a saga to run out of forward retries, then payment is quick again.
     eventually(lambda: shop.charges(oid), within=3.0,
                message=f"order {oid} never reached payment: reserve, then charge")
     time.sleep(shop.deadline_s * 0.55)
     shop.lift_faults("payment")
     _books_balance(shop, oid, sku, 3, 1, 4100, "after payment answered every charge too late "
                                                "for a few seconds")
+    order = _books_balance(shop, no, declined_sku, 3, 1, 3300,
+                           "after payment declined a card but answered too late for a few seconds")
+    assert order["status"] == "REJECTED", (
+        f"order {no} of 33.00 over a 10.00 credit limit ended {order['status']}"
+    )
+    refunds = shop.refunds(no)
+    assert not refunds, (
+        f"order {no}'s card was declined (only the answer came late), yet payment refunded "
+        f"{cents(sum(r['amount_cents'] for r in refunds))}: payment pays out any refund you ask "
+        "for. Learn the charge's outcome (repeat it with the same key) before refunding"
+    )
 
 
 @pytest.mark.exercise("retries")
@@ -193,32 +208,6 @@ def test_a_customers_second_order_is_charged_too(shop: Shop) -> None:
         f"the customer's second order {second} ended {order['status']} with {cents(net)} of "
         "21.00 charged: payment answered its charge with the first order's result. An "
         "idempotency key must name one order's charge"
-    )
-
-
-@pytest.mark.exercise("retries")
-@pytest.mark.hint("A charge whose answer never came may have been declined: repeat it with the "
-                  "same key to learn the outcome, and refund only a charge that happened.")
-def test_a_declined_charge_whose_answer_was_late_is_not_refunded(
-    shop: Shop, faults: object
-) -> None:
-    sku, customer = shop.new_sku(3), shop.new_customer(credit_limit_cents=1000)
-    faults.latency("payment", SLOW_MS, route="/charges")  # type: ignore[attr-defined]
-    oid = shop.place(customer, sku, amount_cents=3300)
-    # Payment declines the card on the first attempt; every answer is late for a while, long
-    # enough for a saga to run out of forward retries, then payment is quick again.
-    time.sleep(shop.deadline_s * 0.55)
-    shop.lift_faults("payment")
-    order = _books_balance(shop, oid, sku, 3, 1, 3300,
-                           "after payment declined a card but answered too late for a few seconds")
-    assert order["status"] == "REJECTED", (
-        f"order {oid} of 33.00 over a 10.00 credit limit ended {order['status']}"
-    )
-    refunds = shop.refunds(oid)
-    assert not refunds, (
-        f"order {oid}'s card was declined (only the answer came late), yet payment refunded "
-        f"{cents(sum(r['amount_cents'] for r in refunds))}: payment pays out any refund you ask "
-        "for. Learn the charge's outcome (repeat it with the same key) before refunding"
     )
 
 
