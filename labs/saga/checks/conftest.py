@@ -176,7 +176,13 @@ class Shop:
                      f"notification got no {subject} event for it. Publish {subject} with "
                      f'{{"order_id": order.id}} after the order is {kind}'),
         )
-        return self.notifications(order_id)
+        told = self.notifications(order_id)
+        other = "rejected" if kind == "approved" else "approved"
+        assert not any(n["kind"] == other for n in told), (
+            f"order {order_id} is {kind.upper()}, but its customer was also told it was {other} "
+            f"(notification got order.{other} for it): publish only the outcome the order has"
+        )
+        return told
 
     # -- faults the fixture does not cover --------------------------------------------------------
 

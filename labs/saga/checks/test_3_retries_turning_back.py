@@ -38,6 +38,7 @@ def _books_balance(shop: Shop, oid: int, sku: str, stock: int, qty: int, amount:
             f"shipped={shipped} and {sku} has {available} of {stock} units available: a rejected "
             "order gives back every unit and every cent"
         )
+    shop.notified(oid, str(order["status"]).lower())
     return order
 
 
