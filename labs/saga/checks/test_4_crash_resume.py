@@ -3,7 +3,8 @@
 One crash serves every check of this exercise (a restart is the slow part, on Docker above all):
 saga A is parked right after its charge, saga C right after releasing its stock while it turns
 back from a declined card, saga F right after its refund while it turns back from a shipping
-outage that is over by the restart, and saga B's ship answer kills the order service. They all
+outage that is over by the restart, saga G at a release that met a 503, and saga B's ship answer
+kills the order service. They all
 die at once, each at its own step; the service is restarted and must finish every one of them.
 """
 
@@ -19,6 +20,8 @@ import pytest
 from conftest import Shop, cents
 
 from workbench.checks import Faults, eventually
+
+UNDELIVERABLE = "3 Harbour Road, Atlantis"  # shipping refuses it (409): the saga turns back
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class Crashed:
     refunded: tuple[int, str]
     """(order id, sku): 1 of 3 units, 14.00, turned back by a shipping outage that ended before
     the restart; parked right after its refund."""
+    releasing: tuple[int, str]
+    """(order id, sku): 2 of 3 units, 16.00, turned back by an undeliverable address; parked
+    when inventory answered its first release with 503."""
 
 
 def _reached(what: Callable[[], Any], within: float = 4.0) -> bool:
@@ -45,6 +51,11 @@ def _reached(what: Callable[[], Any], within: float = 4.0) -> bool:
     except AssertionError:
         return False  # the saga never got there: its own check will say what went wrong
     return True
+
+
+def _armed(shop: Shop) -> list[Any]:
+    """The order service's crash points still armed (a parked saga has taken its point)."""
+    return list(shop.http.get(f"{shop.url('order')}/_admin/crash").json()["armed"])
 
 
 @contextmanager
@@ -75,6 +86,16 @@ def crashed(
             faults.disarm_crashes("order")
         shop.lift_faults("shipping")  # the outage that turned F back is over
 
+        # G: its first release meets a 503, and the saga is parked right at that answer, its
+        # stock still held. Whatever the saga has decided by then, the restart must end it with
+        # the units back.
+        sku_g = shop.new_sku(3)
+        faults.fail_next("inventory", 1, route="/reservations/")
+        faults.crash_at("order", "release", hold=True)
+        g = shop.place(shop.new_customer(), sku_g, qty=2, amount_cents=1600, address=UNDELIVERABLE)
+        if not _reached(lambda: not _armed(shop) or not shop.order(g)["saga_open"]):
+            faults.disarm_crashes("order")
+
         faults.crash_at("order", "charge", hold=True)
         a = shop.place(shop.new_customer(), sku_a, amount_cents=2000)
         if not _reached(lambda: shop.charges(a) or not shop.order(a)["saga_open"]):
@@ -102,8 +123,8 @@ def crashed(
         b = shop.place(shop.new_customer(), sku_b, amount_cents=1500)
         shop.wait_down("order")
         faults.restart("order")
-        shop.settle([a, b, c, d, e, f], within=deadline + 2.0)
-        yield Crashed(shop, (a, sku_a), (b, sku_b), (c, sku_c), d, e, (f, sku_f))
+        shop.settle([a, b, c, d, e, f, g], within=deadline + 2.0)
+        yield Crashed(shop, (a, sku_a), (b, sku_b), (c, sku_c), d, e, (f, sku_f), (g, sku_g))
 
 
 def _final(crashed: Crashed, oid: int, where: str) -> dict[str, Any]:
@@ -196,6 +217,25 @@ def test_a_crash_after_a_refund_keeps_the_saga_turned_back(crashed: Crashed) -> 
         "has begun to compensate, resume() must finish the compensation (release, reject, tell), "
         "not go forward: its money is already back"
     )
+    shop.notified(oid, "rejected")
+
+
+@pytest.mark.exercise("crash-resume")
+@pytest.mark.hint("Reject the order only once every compensation is done: resume() treats a "
+                  "decided order as finished, so a crash between reject() and the release "
+                  "would keep the stock forever.")
+def test_a_crash_while_releasing_gives_the_stock_back(crashed: Crashed) -> None:
+    shop, (oid, sku) = crashed.shop, crashed.releasing
+    order = _final(crashed, oid, "while inventory answered this order's release with 503")
+    available = shop.stock(sku)["available"]
+    assert order["status"] == "REJECTED" and available == 3, (
+        f"order {oid} was turning back (undeliverable address) and its release had just met a "
+        f"503 when the service crashed; after the restart it is {order['status']} and {sku} has "
+        f"{available} of its 3 units available. The 2 units must go back: finish the "
+        "compensation before rejecting the order, and let resume() finish it after a crash"
+    )
+    net = shop.net_charged(oid)
+    assert net == 0, f"order {oid} is REJECTED but the customer is out of {cents(net)}"
     shop.notified(oid, "rejected")
 
 
