@@ -1,23 +1,20 @@
-"""Every lab under labs/ (and the fixture shop) proves its checks on the Docker runtime too."""
+"""A self-test on Docker bakes first, once.
+
+Every lab's own self-test on Docker runs in tests/integration/test_labs_selftest.py, side by side
+with the local ones.
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from support import FIXTURE_LABS, docker_required
 
-from workbench.paths import REPO_DIR
-
 pytestmark = pytest.mark.docker
-
-LABS = [FIXTURE_LABS / "shop", *sorted(p.parent for p in (REPO_DIR / "labs").glob("*/lab.yaml"))]
 
 
 @pytest.fixture(scope="module")
@@ -28,31 +25,6 @@ def engine() -> None:
         if docker_required():
             pytest.fail("WORKBENCH_REQUIRE_DOCKER=1 but the Docker runtime has no engine")
         pytest.skip("no Docker engine answers (or the Docker runtime is not installed)")
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(900)  # a cold bake plus 11 variants on a loaded 2-core machine
-@pytest.mark.parametrize("lab_dir", LABS, ids=[p.name for p in LABS])
-def test_lab_selftest_on_docker(engine: None, lab_dir: Path) -> None:
-    command = [sys.executable, "-m", "workbench", "labs", "selftest", str(lab_dir),
-               "--runtime", "docker"]  # fmt: skip
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as proc:
-        try:
-            stdout, stderr = proc.communicate(timeout=840)
-        except BaseException:
-            # Interrupted (a timeout, Ctrl-C): ask the self-test to stop its run as a user's
-            # Ctrl-C would, so no container outlives the test; kill only if it does not.
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.communicate(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            raise
-    assert proc.returncode == 0, (
-        f"self-test of {lab_dir.name} on Docker failed:\n{stdout}\n{stderr}"
-    )
 
 
 @pytest.mark.slow
