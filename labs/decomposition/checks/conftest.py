@@ -39,10 +39,9 @@ def first_five(names: list[str]) -> str:
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def cut_problems(material: Material, cut: Cut, *, strict: bool = False) -> list[str]:
-    """What stops the cut from being a partition into whole aggregates (exercise 1's rules that
-    the later exercises rely on); empty when it is one. `strict` adds the rest of exercise 1:
-    one team per service, card data apart, an aggregate root in every service."""
+def partition_problems(material: Material, cut: Cut) -> list[str]:
+    """What stops the cut from being a partition (every entity and use case in exactly one
+    service): the least a cut needs before it can be measured."""
     problems = []
     owners = cut.owners()
     missing = [e for e in material.entities if e not in owners]
@@ -55,29 +54,38 @@ def cut_problems(material: Material, cut: Cut, *, strict: bool = False) -> list[
     unplaced = [u for u in material.use_cases if u not in placed]
     if unplaced:
         problems.append(f"no service runs {first_five(unplaced)}")
+    placed_twice = sorted(u for u, s in placed.items() if len(s) > 1)
+    if placed_twice:
+        problems.append(f"{first_five(placed_twice)} run in more than one service")
+    return problems
+
+
+def cut_problems(material: Material, cut: Cut) -> list[str]:
+    """Every rule of exercise 1 the cut breaks, in short (empty when it passes exercise 1)."""
+    problems = partition_problems(material, cut)
+    owners = cut.owners()
     for aggregate in material.aggregates.values():
         homes = {owners[e][0] for e in aggregate.entities if e in owners}
         if len(homes) > 1:
             problems.append(f"aggregate {aggregate.name} is split over {', '.join(sorted(homes))}")
-    if strict:
-        roots = {a.root for a in material.aggregates.values()}
-        for service in cut.services.values():
-            teams = {material.aggregate_of(e).team for e in service.entities if e in owners}
-            teams |= {material.use_cases[u].team for u in service.use_cases}
-            if len(teams) > 1:
-                problems.append(f"service {service.name} belongs to {len(teams)} teams")
-            zones = {material.entities[e].zone for e in service.entities}
-            if "pci" in zones and len(zones) > 1:
-                problems.append(f"service {service.name} keeps card data beside other data")
-            if not roots & set(service.entities):
-                problems.append(f"service {service.name} owns no aggregate root")
+    roots = {a.root for a in material.aggregates.values()}
+    for service in cut.services.values():
+        teams = {material.aggregate_of(e).team for e in service.entities}
+        teams |= {material.use_cases[u].team for u in service.use_cases}
+        if len(teams) > 1:
+            problems.append(f"service {service.name} belongs to {len(teams)} teams")
+        zones = {material.entities[e].zone for e in service.entities}
+        if "pci" in zones and len(zones) > 1:
+            problems.append(f"service {service.name} keeps card data beside other data")
+        if not roots & set(service.entities):
+            problems.append(f"service {service.name} owns no aggregate root")
     return problems
 
 
 def contexts_done(workspace: Path, material: Material) -> Cut:
     """The cut, once it passes every rule of exercise 1 (sagas are judged on such a cut)."""
     cut = learner_cut(workspace, material)
-    problems = cut_problems(material, cut, strict=True)
+    problems = cut_problems(material, cut)
     assert not problems, (
         "sagas are judged on a cut that passes exercise 1 (contexts); yours does not yet: "
         + "; ".join(problems[:5])
@@ -85,16 +93,25 @@ def contexts_done(workspace: Path, material: Material) -> Cut:
     return cut
 
 
-def whole_cut(workspace: Path, material: Material) -> Cut:
-    """The cut, once it places every entity and use case once and keeps aggregates whole."""
+def measurable_cut(workspace: Path, material: Material) -> Cut:
+    """The cut, once it places every entity and use case exactly once (then it can be measured,
+    even with aggregates split: the measures show what splitting them costs)."""
     cut = learner_cut(workspace, material)
-    problems = cut_problems(material, cut)
+    problems = partition_problems(material, cut)
     assert not problems, (
         "your cut is not yet one that can be measured: "
         + "; ".join(problems)
-        + " — finish exercise 1 (contexts) first"
+        + " — place every entity and use case in exactly one service first (exercise 1)"
     )
     return cut
 
 
-__all__ = ["contexts_done", "cut_problems", "first_five", "learner_cut", "sync_reads", "whole_cut"]
+__all__ = [
+    "contexts_done",
+    "cut_problems",
+    "first_five",
+    "learner_cut",
+    "measurable_cut",
+    "partition_problems",
+    "sync_reads",
+]

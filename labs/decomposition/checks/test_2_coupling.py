@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import whole_cut
+from conftest import measurable_cut
 from design.measure import call_graph, entity_graph, partition, read_graph, sync_reads
 from design.model import Cut, Material
 
@@ -55,7 +55,7 @@ def coupling_report(material: Material, cut: Cut) -> str:
     "checks/baseline.json and move the aggregates that talk most across your boundaries."
 )
 def test_the_cut_follows_the_coupling(material: Material, workspace: Path) -> None:
-    cut = whole_cut(workspace, material)
+    cut = measurable_cut(workspace, material)
     g = entity_graph(material)
     parts = partition(cut)
     cross = weighted_cut(g, parts)
@@ -85,7 +85,7 @@ def test_the_cut_follows_the_coupling(material: Material, workspace: Path) -> No
     "fed by the owner's events."
 )
 def test_no_services_wait_on_each_other_in_a_circle(material: Material, workspace: Path) -> None:
-    cut = whole_cut(workspace, material)
+    cut = measurable_cut(workspace, material)
     calls = call_graph(material, cut)
     cycles = sync_cycles(calls)
     if cycles:
@@ -108,7 +108,7 @@ def test_no_services_wait_on_each_other_in_a_circle(material: Material, workspac
     "service reads."
 )
 def test_sync_chains_are_short(material: Material, workspace: Path) -> None:
-    cut = whole_cut(workspace, material)
+    cut = measurable_cut(workspace, material)
     chain = longest_sync_chain(call_graph(material, cut))
     assert len(chain) <= MAX_CHAIN, (
         f"a request can wait on {len(chain)} services in a row ({' → '.join(map(str, chain))}); "
@@ -124,7 +124,7 @@ def test_sync_chains_are_short(material: Material, workspace: Path) -> None:
 def test_latency_critical_use_cases_wait_on_few_services(
     material: Material, workspace: Path
 ) -> None:
-    cut = whole_cut(workspace, material)
+    cut = measurable_cut(workspace, material)
     peers: dict[str, set[str]] = {}
     for uc, _source, _entity, target in sync_reads(material, cut):
         if material.use_cases[uc].latency_critical:

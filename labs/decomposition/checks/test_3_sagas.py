@@ -55,14 +55,14 @@ def test_saga_steps_name_known_services_and_actions(material: Material, workspac
         for i, step in enumerate(steps, 1):
             assert step.service in cut.services, (
                 f"saga {uc} step {i} (line {step.line}) runs on service {step.service!r}, which "
-                f"your cut does not have{nearest(step.service, set(cut.services))}; "
+                f"your cut does not have{nearest(step.service, set(cut.services))} Your "
                 f"services: {', '.join(cut.services)}"
             )
             known = actions_of(material, cut, step.service)
             for name in [step.action] + ([step.compensation] if step.compensation else []):
                 assert name in known, (
                     f"saga {uc} step {i} (line {step.line}) asks {step.service} to {name!r}, "
-                    f"which it cannot do{nearest(name, known)}; {step.service} can: "
+                    f"which it cannot do{nearest(name, known)} {step.service} can: "
                     f"{', '.join(known) or 'nothing (it owns no aggregate)'}"
                 )
 

@@ -147,6 +147,7 @@ def figures(material: Material, cut: Cut) -> dict[str, Any]:
         "modularity": round(modularity(g, partition(cut)), 3),
         "longest_sync_chain": len(longest_sync_chain(calls)),
         "sync_cycles": len(sync_cycles(calls)),
+        "sync_reads": len(sync_reads(material, cut)),
         "sagas_needed": len(write_sets(material, cut)),
     }
 

@@ -150,13 +150,13 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map
 
 
 def nearest(name: str, known: list[str] | tuple[str, ...] | set[str]) -> str:
-    """`; did you mean 'X'?` for the closest known name, or '' when nothing is close."""
+    """`; did you mean 'X'?` for the closest known name, or '.' when nothing is close."""
     squashed = {k.replace(" ", "").replace("-", "").lower(): k for k in known}
     key = name.replace(" ", "").replace("-", "").lower()
     if key in squashed:
         return f"; did you mean {squashed[key]!r}?"
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f"; did you mean {close[0]!r}?" if close else "."
 
 
 def _load_yaml(workspace: Path) -> dict[str, Any]:
