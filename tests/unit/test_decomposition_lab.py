@@ -39,7 +39,13 @@ def lab() -> Lab:
 
 @pytest.fixture(scope="module")
 def design() -> Iterator[Any]:
-    """The lab's `design` package (material, measures, the drawing), imported from the lab."""
+    """The lab's `design` package (material, measures, the drawing), imported from the lab.
+
+    Other labs have a `design` package too (the fixture labs'): this one is forgotten after the
+    module, and any that was imported before is put back."""
+    before = {k: m for k, m in sys.modules.items() if k == "design" or k.startswith("design.")}
+    for name in before:
+        del sys.modules[name]
     sys.path.insert(0, str(LAB_DIR))
     try:
         import design.graph
@@ -49,6 +55,9 @@ def design() -> Iterator[Any]:
         yield design
     finally:
         sys.path.remove(str(LAB_DIR))
+        for name in [k for k in sys.modules if k == "design" or k.startswith("design.")]:
+            del sys.modules[name]
+        sys.modules.update(before)
 
 
 @pytest.fixture(scope="module")

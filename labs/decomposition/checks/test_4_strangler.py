@@ -161,6 +161,19 @@ def test_a_freelancer_written_through_the_facade_lives_in_the_new_service(
         f"after the update freelancer {fid} reads as {_short(again)}; expected "
         f"{_short({**record, **change})}"
     )
+    # A legacy client may change one field alone; the others stay as they are.
+    partial = http.put(f"{facade}/freelancers/{fid}", json={"available": False})
+    assert partial.status_code == 200 and partial.json() == {**again, "available": False}, (
+        f"updating only `available` of freelancer {fid} answered {partial.status_code} "
+        f"{partial.text[:200]}: an update carries only the fields that change"
+    )
+    # What is no freelancer at all is refused as the monolith refuses it (422), not a crash.
+    odd = http.post(f"{facade}/freelancers", json=["not", "a", "freelancer"])
+    assert odd.status_code == 422, (
+        f"POST /freelancers with a JSON list answered {odd.status_code} {odd.text[:200]}; the "
+        "monolith answers 422: pass what is not a freelancer on unchanged, for the service to "
+        "refuse"
+    )
     done = counts.since()
     assert freelancer_routes(done["monolith"]["served"]) == 0, (
         "creating and updating a freelancer through the facade reached the monolith "
