@@ -144,6 +144,15 @@ def test_the_facade_forwards_through_the_learners_route_and_acl(
     assert after["monolith"] - before["monolith"] == 1
 
 
+def test_a_body_that_is_not_json_is_refused_by_both_backends_alike(
+    http: httpx.Client, running: Deployment
+) -> None:
+    headers = {"content-type": "application/json"}
+    for url in (running.url("monolith"), running.url("facade")):
+        answer = http.post(f"{url}/freelancers", content=b"{not json", headers=headers)
+        assert (answer.status_code, answer.json()) == (422, {"detail": "the body is not JSON"})
+
+
 def test_a_route_that_names_no_service_is_a_502_naming_it(
     http: httpx.Client, running: Deployment
 ) -> None:

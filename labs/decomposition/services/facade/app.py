@@ -48,7 +48,12 @@ async def forward(path: str, request: Request) -> Response:
         )
     body = await request.body()
     if target == "freelancers" and body:
-        body = json.dumps(strangler.to_new(json.loads(body))).encode()
+        try:
+            legacy = json.loads(body)
+        except ValueError:
+            legacy = None  # not JSON: passed on as it came, for the service to refuse
+        if legacy is not None:
+            body = json.dumps(strangler.to_new(legacy)).encode()
     try:
         answer = await kit.peer(target).request(
             request.method,

@@ -42,6 +42,7 @@ db = sqlite3.connect(
 )
 db.execute("CREATE TABLE IF NOT EXISTS freelancers (id INTEGER PRIMARY KEY, doc TEXT NOT NULL)")
 _seeded = asyncio.Event()
+_tasks: set[asyncio.Task[None]] = set()  # a reference to the copy while it runs
 
 
 def _save(record: dict[str, Any]) -> dict[str, Any]:
@@ -87,12 +88,20 @@ async def seed() -> None:
         _seeded.set()
 
     task = asyncio.create_task(copy())
-    seed.task = task  # type: ignore[attr-defined]  # keep a reference while it runs
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
 
 
 @kit.readiness_check
 async def seeded() -> str | None:
     return None if _seeded.is_set() else "copying the monolith's freelancers"
+
+
+async def _body(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        raise HTTPException(422, "the body is not JSON") from None
 
 
 def _checked(body: Any, *, partial: bool) -> dict[str, Any]:
@@ -139,7 +148,7 @@ async def get_freelancer(fid: int) -> dict[str, Any] | JSONResponse:
 
 @app.post("/freelancers", status_code=201)
 async def create_freelancer(request: Request) -> dict[str, Any]:
-    fields = _checked(await request.json(), partial=False)
+    fields = _checked(await _body(request), partial=False)
     top = db.execute("SELECT MAX(id) FROM freelancers").fetchone()[0] or 0
     fid = max(FIRST_NEW_ID, top + 1)
     return _save({"id": fid, **fields, "available": fields.get("available", True)})
@@ -150,5 +159,5 @@ async def update_freelancer(fid: int, request: Request) -> dict[str, Any] | JSON
     found = _get(fid)
     if found is None:
         return JSONResponse({"error": f"no freelancer {fid}"}, status_code=404)
-    found.update(_checked(await request.json(), partial=True))
+    found.update(_checked(await _body(request), partial=True))
     return _save(found)

@@ -143,6 +143,13 @@ def _problem(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+async def _body(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        raise HTTPException(422, "the body is not JSON") from None
+
+
 def _checked(body: Any, *, partial: bool) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise HTTPException(422, "a freelancer is a JSON object")
@@ -180,7 +187,7 @@ async def get_freelancer(fid: int) -> dict[str, Any] | JSONResponse:
 
 @app.post("/freelancers", status_code=201)
 async def create_freelancer(request: Request) -> dict[str, Any]:
-    fields = _checked(await request.json(), partial=False)
+    fields = _checked(await _body(request), partial=False)
     fid = _next_id[0]
     _next_id[0] += 1
     FREELANCERS[fid] = {"id": fid, **fields, "available": fields.get("available", True)}
@@ -191,7 +198,7 @@ async def create_freelancer(request: Request) -> dict[str, Any]:
 async def update_freelancer(fid: int, request: Request) -> dict[str, Any] | JSONResponse:
     if fid not in FREELANCERS:
         return _problem(404, f"no freelancer {fid}")
-    FREELANCERS[fid].update(_checked(await request.json(), partial=True))
+    FREELANCERS[fid].update(_checked(await _body(request), partial=True))
     return FREELANCERS[fid]
 
 
