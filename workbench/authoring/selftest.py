@@ -114,11 +114,11 @@ def selftest(
             # self-test spends most of its time on mutants). A run stopped by a check that could
             # not finish says nothing yet: then every check of the exercise runs, as before.
             run = check(variant, folder, [mutant.exercise], stop=True)
-            verdict = _expect_fail(variant, run, [mutant.exercise])
-            if not verdict.ok and _stopped_without_verdict(run, mutant.exercise):
+            judged = _expect_fail(variant, run, [mutant.exercise])
+            if not judged.ok and _stopped_without_verdict(run, mutant.exercise):
                 run = check(variant, folder, [mutant.exercise])
-                verdict = _expect_fail(variant, run, [mutant.exercise])
-            report.variants.append(verdict)
+                judged = _expect_fail(variant, run, [mutant.exercise])
+            report.variants.append(judged)
     if generated and solution_ok.ok and solution_ok.run is not None:
         for verdict in generated_verdicts(
             lab, generated, seed=seed, runtime=runtime, step=step, check_timeout=check_timeout,
