@@ -20,6 +20,7 @@ from workbench.commands import graph as graph_commands
 from workbench.commands import lab as lab_commands
 from workbench.commands import labs as labs_commands
 from workbench.commands import patterns as patterns_commands
+from workbench.commands import watch as watch_commands
 from workbench.commands import workspace as workspace_commands
 from workbench.errors import WorkbenchError
 
@@ -56,6 +57,7 @@ cli.add_command(bake_commands.bake)
 cli.add_command(bake_commands.images)
 cli.add_command(check_commands.check)
 cli.add_command(check_commands.progress_cmd)
+cli.add_command(watch_commands.watch_cmd)
 cli.add_command(graph_commands.graph_cmd)
 cli.add_command(graph_commands.diagram_cmd)
 cli.add_command(doctor_commands.doctor_cmd)

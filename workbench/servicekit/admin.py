@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,6 +15,9 @@ from fastapi.responses import JSONResponse
 from workbench.servicekit.crash import ArmError, CrashPoints
 from workbench.servicekit.faults import FaultSpec, FaultTable
 from workbench.servicekit.stats import Stats
+
+BOOT_ID = f"{os.getpid()}-{secrets.token_hex(4)}"
+"""Names this process: a service that reloaded (a learner saved a file) answers with a new one."""
 
 ReadinessProbe = Callable[[], Awaitable[list[str]]]
 StallReport = Callable[[], list[dict[str, Any]]]
@@ -33,7 +38,7 @@ def admin_router(
     @router.get("/health")
     async def health() -> dict[str, Any]:
         """Liveness: the process answers. Says nothing about its dependencies."""
-        return {"status": "ok", "service": service}
+        return {"status": "ok", "service": service, "boot": BOOT_ID}
 
     @router.get("/ready")
     async def ready() -> JSONResponse:
