@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from workbench.app.design import DesignView
     from workbench.app.live import LiveTopology
+    from workbench.app.watch import Watch
     from workbench.checkrun.results import CheckEvent, CheckRun
     from workbench.lab.model import Lab
     from workbench.runtime.base import Runtime
@@ -448,6 +449,21 @@ class LabSession:
             raise CancelledError("checks")
         progress.record(run)
         return run
+
+    def watch(self, exercise: str) -> Watch:
+        """Watch mode for one exercise, on the workspace the checks read (and the running
+        deployment, when its checks need services: an error saying how to start otherwise)."""
+        from workbench.app.watch import Watch
+
+        needs = self.lab.needs_services([exercise])
+        with self._lock:
+            deployment = self.deployment if needs else None
+        if needs and deployment is None:
+            raise NotRunningError(
+                f"the checks of {exercise!r} talk to the lab's services, and they are not running",
+                "start the lab first",
+            )
+        return Watch(self.lab, exercise, self._checks_workspace(deployment), deployment)
 
     # -- the learner's design ---------------------------------------------------------------------
 

@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from workbench.errors import NotRunningError
-
 if TYPE_CHECKING:
     from workbench.checkrun.results import CheckEvent, CheckRun
     from workbench.lab.model import Lab
@@ -317,36 +315,6 @@ class Watch:
     def _url(self, service: str) -> str:
         assert self.deployment is not None
         return self.deployment.url(service)
-
-
-def watch_of(lab: Lab, exercise: str | None, *, workspace: Path | None = None) -> Watch:
-    """The watch of `workbench watch LAB [EXERCISE]`: the exercise given, else the first one not
-    passed yet; the running deployment when it needs services (an error saying how to start the
-    lab otherwise)."""
-    from workbench.app.checking import _running, _workspace
-    from workbench.checkrun.progress import lab_progress
-    from workbench.checkrun.runner import select_exercises
-
-    if not lab.exercises:
-        from workbench.errors import WorkbenchError
-
-        raise WorkbenchError(f"lab {lab.id!r} has no exercises to watch")
-    if exercise is None:
-        done = {ex for ex, p in lab_progress(lab.id).items() if p.last_status == "passed"}
-        exercise = next((e.id for e in lab.exercises if e.id not in done), lab.exercises[-1].id)
-    else:
-        select_exercises(lab, exercise)  # a clear error for an unknown one
-    deployment = None
-    if lab.needs_services([exercise]):
-        deployment = _running(lab, start=False, note=lambda _t: None)
-        if deployment is None:
-            raise NotRunningError(
-                f"lab {lab.id!r} is not running, and the checks of {exercise!r} talk to its "
-                "services",
-                f"start it with `workbench lab start {lab.id}` (in another terminal, or first), "
-                "then watch",
-            )
-    return Watch(lab, exercise, _workspace(lab, workspace, deployment), deployment)
 
 
 def _changed(old: Stamp, new: Stamp) -> tuple[str, ...]:

@@ -50,7 +50,7 @@ def watch_cmd(
       workbench watch saga                 # the first exercise not passed yet
       workbench watch saga compensation    # one exercise
     """
-    from workbench.app.watch import watch_of
+    from workbench.app.checking import watch_of
     from workbench.commands.output import console
     from workbench.lab import find_lab
 

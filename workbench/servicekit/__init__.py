@@ -70,7 +70,8 @@ the learner's innermost frame.
 
 HTTP contract
 -------------
-- `GET /health` -> 200 `{"status": "ok", "service", "boot"}` (`boot` names the process: new after a reload); `GET /ready` -> 200/503
+- `GET /health` -> 200 `{"status": "ok", "service", "boot"}` (`boot` names the process: a
+  new one after a reload); `GET /ready` -> 200/503
   `{"ready", "service", "problems": [...]}`; `GET /_admin/problems` -> 200 `{"service",
   "problems", "stalls": [{"where", "held_s", "ago_s", "message"}]}` (event-loop stalls).
 - `POST /_admin/faults` `{"kind": "latency"|"error_rate"|"fail_next"|"reset", "route":

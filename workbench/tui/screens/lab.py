@@ -29,10 +29,12 @@ from workbench.tui.messages import (
     ServiceSelected,
     SessionNote,
     StartProgress,
+    WatchUpdate,
     WorkDone,
 )
 from workbench.tui.screens.confirm import ConfirmScreen
 from workbench.tui.screens.lab_jobs import LabJobs
+from workbench.tui.screens.lab_watch import WatchView
 from workbench.tui.widgets.activity import ActivityBar
 from workbench.tui.widgets.checks import ChecksPanel
 from workbench.tui.widgets.faults import FaultChoice, FaultsDialog
@@ -42,6 +44,7 @@ from workbench.tui.widgets.logs import LogsPanel
 from workbench.tui.widgets.runtime_indicator import RuntimeIndicator
 from workbench.tui.widgets.services import ServicesPanel
 from workbench.tui.widgets.topology import TopologyView
+from workbench.tui.widgets.watch_indicator import WatchIndicator
 
 NEEDS_RUNNING = {"stop", "service", "faults", "logs_of_selected"}
 
@@ -55,6 +58,12 @@ class LabScreen(Screen[None]):
             "x", "stop", "Stop", tooltip="Stop the lab's services and remove what they created"
         ),
         Binding("c", "check", "Check", tooltip="Run the checks of the exercise shown"),
+        Binding(
+            "w",
+            "watch",
+            "Watch",
+            tooltip="Watch mode: check the exercise shown every time you save its files",
+        ),
         Binding(
             "f2",
             "app.doctor",
@@ -139,6 +148,7 @@ class LabScreen(Screen[None]):
         """Header with the runtime indicator, the two columns, the activity line, the footer."""
         with WorkbenchHeader(self.lab.title, id="lab-header"):
             yield RuntimeIndicator(id="runtime-indicator")
+            yield WatchIndicator(id="watch-indicator")
         with Horizontal(id="lab-body"):
             yield InstructionsViewer(self.lab, id="instructions")
             with Vertical(id="lab-side"):
@@ -217,8 +227,12 @@ class LabScreen(Screen[None]):
         return True
 
     def watch_phase(self, phase: str) -> None:
-        """Indicator and footer follow the lab's state."""
+        """Indicator and footer follow the lab's state; watch mode ends with the services it
+        needs."""
         self.query_one(RuntimeIndicator).state = phase
+        watched = self.query_one(WatchIndicator).exercise
+        if phase == "stopping" and watched and self.lab.needs_services([watched]):
+            self._leave_watch("Watch mode is off: the lab is stopping.")
         self.refresh_bindings()
 
     def watch_checking(self) -> None:
@@ -306,6 +320,40 @@ class LabScreen(Screen[None]):
         self.query_one(ChecksPanel).begin(exercise, title)
         self.query_one(ActivityBar).begin(f"Checking {title}…")
         self.jobs.check_worker(exercise)
+
+    def action_watch(self) -> None:
+        """Toggle watch mode: check the exercise shown on every save of its files."""
+        if self.jobs.watching:
+            self._leave_watch("Watch mode is off.")
+            return
+        exercise = self.instructions.current_exercise
+        if exercise is None:
+            self.notify("This lab has no exercises to watch.", severity="warning")
+            return
+        self._watch(exercise)
+
+    def _watch(self, exercise: str) -> None:
+        from workbench.errors import NotRunningError
+
+        try:
+            self.jobs.start_watch(exercise)
+        except NotRunningError:
+            self.notify(
+                "The checks talk to the lab's services: press s to start the lab, then w.",
+                title="Not running",
+                severity="warning",
+            )
+            return
+        indicator = self.query_one(WatchIndicator)
+        indicator.exercise, indicator.activity = exercise, ""
+        files = ", ".join(self.lab.exercise(exercise).files) or "its files"
+        self.notify(f"Watching {exercise}: save {files} and it is checked. w again stops.")
+
+    def _leave_watch(self, text: str) -> None:
+        self.jobs.stop_watch()
+        self.query_one(WatchIndicator).exercise = None
+        self.query_one(ActivityBar).end()
+        self.notify(text, timeout=3)
 
     def action_exercise(self, step: int) -> None:
         """Next or previous exercise."""
@@ -408,9 +456,12 @@ class LabScreen(Screen[None]):
 
     @on(ExerciseChanged)
     def _exercise_changed(self, message: ExerciseChanged) -> None:
-        """The checks panel says which exercise `c` checks."""
+        """The checks panel says which exercise `c` checks; watch mode follows the exercise."""
         if message.exercise_id and not self.checking:
             self.query_one(ChecksPanel).prompt(self.lab.exercise(message.exercise_id).title)
+        watched = self.query_one(WatchIndicator).exercise
+        if message.exercise_id and watched and message.exercise_id != watched:
+            self._watch(message.exercise_id)
 
     @on(StartProgress)
     def _start_progress(self, message: StartProgress) -> None:
@@ -430,6 +481,18 @@ class LabScreen(Screen[None]):
         if message.result is not None:
             panel.add_result(message.result)  # type: ignore[arg-type]
             self.query_one(ActivityBar).step()
+
+    @on(WatchUpdate)
+    def _watch_update(self, message: WatchUpdate) -> None:
+        """Watch mode reported what it does: the header, the checks tab and the verdict."""
+        from workbench.app.watch import WatchEvent
+
+        event = message.event
+        assert isinstance(event, WatchEvent)
+        indicator = self.query_one(WatchIndicator)
+        if indicator.exercise is None:
+            return  # a late event from a watch that was just turned off
+        WatchView(self, indicator).show(event)
 
     @on(LiveUpdate)
     def _live_update(self, message: LiveUpdate) -> None:
