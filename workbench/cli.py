@@ -64,6 +64,8 @@ cli.add_command(doctor_commands.doctor_cmd)
 cli.add_command(patterns_commands.patterns_cmd)
 lab_commands.lab.add_command(workspace_commands.init_cmd)
 lab_commands.lab.add_command(workspace_commands.reset_cmd)
+lab_commands.lab.add_command(workspace_commands.edit_cmd)
+lab_commands.lab.add_command(workspace_commands.diff_cmd)
 
 
 def main() -> None:

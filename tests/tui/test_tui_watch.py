@@ -67,7 +67,9 @@ async def test_watch_rechecks_on_save_and_stops_on_toggle(tui_labs: Path, wait_u
         panel = screen.query_one(ChecksPanel)
         assert panel.last_run is None  # nothing saved: nothing checked
 
-        _save(workspace / "partition.yaml", (lab.path / "starter/partition.yaml").read_text() + "\n")
+        _save(
+            workspace / "partition.yaml", (lab.path / "starter/partition.yaml").read_text() + "\n"
+        )
         await wait_until(pilot, lambda: panel.last_run is not None, within=30, what="checked")
         assert panel.last_run is not None and panel.last_run.passed_exercises() == []
         assert indicator.activity == "not passing yet"

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from workbench.app.design import DesignView
+    from workbench.app.editing import FileDiff
     from workbench.app.live import LiveTopology
     from workbench.app.watch import Watch
     from workbench.checkrun.results import CheckEvent, CheckRun
@@ -449,6 +450,23 @@ class LabSession:
             raise CancelledError("checks")
         progress.record(run)
         return run
+
+    def learner_path(self, exercise: str | None) -> Path:
+        """The first learner file of `exercise` in the workspace the checks read."""
+        from workbench.app.editing import learner_file
+
+        with self._lock:
+            deployment = self.deployment
+        return learner_file(self.lab, self._checks_workspace(deployment), None, exercise=exercise)
+
+    def changes(self, exercise: str | None) -> list[FileDiff]:
+        """What the learner changed in the exercise's files since the starter."""
+        from workbench.app.editing import diff_against_starter, exercise_files
+
+        with self._lock:
+            deployment = self.deployment
+        workspace = self._checks_workspace(deployment)
+        return diff_against_starter(self.lab, workspace, exercise_files(self.lab, exercise))
 
     def watch(self, exercise: str) -> Watch:
         """Watch mode for one exercise, on the workspace the checks read (and the running
