@@ -17,6 +17,7 @@ from workbench.commands import doctor as doctor_commands
 from workbench.commands import fault as fault_commands
 from workbench.commands import gc as gc_commands
 from workbench.commands import graph as graph_commands
+from workbench.commands import hint as hint_commands
 from workbench.commands import lab as lab_commands
 from workbench.commands import labs as labs_commands
 from workbench.commands import patterns as patterns_commands
@@ -58,6 +59,7 @@ cli.add_command(bake_commands.images)
 cli.add_command(check_commands.check)
 cli.add_command(check_commands.progress_cmd)
 cli.add_command(watch_commands.watch_cmd)
+cli.add_command(hint_commands.hint_cmd)
 cli.add_command(graph_commands.graph_cmd)
 cli.add_command(graph_commands.diagram_cmd)
 cli.add_command(doctor_commands.doctor_cmd)

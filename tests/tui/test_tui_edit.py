@@ -131,3 +131,43 @@ async def test_an_editor_that_does_not_start_is_one_sentence_and_the_tui_comes_b
         await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen), within=5, what="diff")
         assert isinstance(app.screen, DiffScreen)
         assert app.screen.diffs[0].diff == ""
+
+
+async def test_h_climbs_the_hint_ladder_after_a_failing_check(
+    design_workspace: Path,
+    wait_until,  # type: ignore[no-untyped-def]
+) -> None:
+    from workbench.checkrun.progress import lab_progress
+    from workbench.tui.widgets.checks import ChecksPanel
+
+    app = WorkbenchApp(lab_id="design-mini")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot, wait_until)
+        hints = screen.lab.exercise("partition").hints
+        await pilot.press("h")
+        assert any("comes after a check that fails" in m for m in _messages(app))
+
+        await pilot.press("c")
+        await wait_until(pilot, lambda: not screen.checking, within=30, what="checked")
+        panel = screen.query_one(ChecksPanel)
+        shown = _plain(panel.shown)
+        assert "h shows hint 1 of 2" in shown and hints[0] not in shown  # offered, not shown
+
+        await pilot.press("h")
+        shown = _plain(panel.shown)
+        assert hints[0] in shown and "h shows hint 2 of 2" in shown
+        assert any(hints[0] in m for m in _messages(app))
+        await pilot.press("h")
+        shown = _plain(panel.shown)
+        assert hints[1] in shown and "shows hint" not in shown
+        assert lab_progress("design-mini")["partition"].hints_used == 2
+
+
+def _plain(renderable: object) -> str:
+    import os
+
+    from rich.console import Console
+
+    console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(renderable)
+    return console.export_text()

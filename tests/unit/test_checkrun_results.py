@@ -99,7 +99,7 @@ def test_json_schema_is_the_documented_one() -> None:
         "exercises",
         "checks",
     }
-    assert set(data["exercises"][0]) == {"id", "title", "status", "hints", "checks"}
+    assert set(data["exercises"][0]) == {"id", "title", "status", "hints", "hints_used", "checks"}
     assert set(data["checks"][0]) == {
         "id",
         "name",

@@ -58,6 +58,7 @@ class LabScreen(Screen[None]):
             "x", "stop", "Stop", tooltip="Stop the lab's services and remove what they created"
         ),
         Binding("c", "check", "Check", tooltip="Run the checks of the exercise shown"),
+        Binding("h", "hint", "Hint", tooltip="The exercise's next hint (after a failing check)"),
         Binding("e", "edit", "Edit", tooltip="Open the exercise's file in your editor ($EDITOR)"),
         Binding("d", "diff", "Diff", tooltip="What you changed against the starter files"),
         Binding(
@@ -323,6 +324,12 @@ class LabScreen(Screen[None]):
         self.query_one(ActivityBar).begin(f"Checking {title}…")
         self.jobs.check_worker(exercise)
 
+    def action_hint(self) -> None:
+        """The exercise's next hint, once a check has failed it (counted in the progress)."""
+        from workbench.tui.screens.lab_edit import show_next_hint
+
+        show_next_hint(self, self.instructions.current_exercise)
+
     def action_edit(self) -> None:
         """Open the exercise's learner file in $VISUAL / $EDITOR (the workbench steps aside)."""
         from workbench.tui.screens.lab_edit import edit_in_editor
@@ -331,16 +338,9 @@ class LabScreen(Screen[None]):
 
     def action_diff(self) -> None:
         """Show what the learner changed in the exercise's files against the starter."""
-        from workbench.tui.screens.diff import DiffScreen
+        from workbench.tui.screens.lab_edit import show_diff
 
-        exercise = self.instructions.current_exercise
-        title = self.lab.exercise(exercise).title if exercise else self.lab.title
-        try:
-            diffs = self.session.changes(exercise)
-        except Exception as exc:  # no workspace yet: say so
-            self.notify(getattr(exc, "message", None) or str(exc), severity="warning")
-            return
-        self.app.push_screen(DiffScreen(title, diffs))
+        show_diff(self, self.instructions.current_exercise)
 
     def action_watch(self) -> None:
         """Toggle watch mode: check the exercise shown on every save of its files."""
