@@ -46,6 +46,11 @@ class CheckResult:
     duration: float = 0.0
     details: str = ""
     """Traceback and captured output, shown only with -v."""
+    trace: tuple[dict[str, Any], ...] = ()
+    """What happened in the services because of the check, in time order (only for a check
+    that did not pass): the service kit's records and the faults the check injected."""
+    trace_skipped: int = 0
+    """Records left out of the middle of a huge trace."""
 
     @property
     def ok(self) -> bool:
@@ -61,6 +66,8 @@ class CheckResult:
             "hint": self.hint,
             "duration": round(self.duration, 4),
             "details": self.details,
+            "trace": [dict(r) for r in self.trace],
+            "trace_skipped": self.trace_skipped,
         }
 
     @classmethod
@@ -74,6 +81,8 @@ class CheckResult:
             hint=data.get("hint"),
             duration=float(data.get("duration", 0.0)),
             details=data.get("details", ""),
+            trace=tuple(r for r in data.get("trace") or () if isinstance(r, dict)),
+            trace_skipped=int(data.get("trace_skipped") or 0),
         )
 
 

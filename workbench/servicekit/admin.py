@@ -100,6 +100,11 @@ def admin_router(
     async def disarm_crash() -> dict[str, Any]:
         return {**crash.state(), "cleared": crash.disarm(), "armed": []}
 
+    @router.get("/_admin/trace")
+    async def trace_of(request_id: str, limit: int = 20000) -> dict[str, Any]:
+        """What the service did for one request id (a check's), oldest first."""
+        return {"service": service, "records": stats.trace.of(request_id, limit)}
+
     @router.get("/_admin/stats")
     async def get_stats() -> dict[str, Any]:
         return stats.snapshot()
