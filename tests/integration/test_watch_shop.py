@@ -113,3 +113,36 @@ def test_cli_watch_leaves_the_lab_running(running_shop: LabSession) -> None:
     assert "shop keeps running" in out
     statuses = {s.service: s.state.value for s in running_shop.status()}
     assert set(statuses.values()) == {"ready"}, statuses
+
+
+def test_check_v_and_json_say_what_happened(running_shop: LabSession) -> None:
+    """The starter prices every order at 0: the failing checks carry the gateway's call to
+    orders and the event orders published, tied to the check by its request id."""
+    import json
+
+    env = {**os.environ, "COLUMNS": "250"}
+    verbose = subprocess.run(
+        [sys.executable, "-m", "workbench", "check", "shop", "-v"],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+    assert verbose.returncode == 1, verbose.stdout + verbose.stderr
+    out = verbose.stdout
+    assert "what happened" in out
+    assert "check → gateway  POST /orders → 201" in out, out
+    assert "gateway → orders  POST /orders → 201" in out
+    assert "orders → events  publish order.created" in out
+    assert "events → audit  deliver order.created" in out
+    assert out.index("check → gateway") < out.index("gateway → orders") < out.index("publish")
+
+    as_json = subprocess.run(
+        [sys.executable, "-m", "workbench", "check", "shop", "--json"],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+    data = json.loads(as_json.stdout)
+    failing = [c for c in data["checks"] if c["outcome"] == "failed"]
+    assert failing and all(c["trace"] for c in failing)
+    ids = {r["request_id"] for c in failing[:1] for r in c["trace"]}
+    assert len(ids) == 1  # one check, one id, through every service it reached
+    kinds = {(r["service"], r["kind"]) for r in failing[0]["trace"]}
+    assert {("gateway", "request"), ("gateway", "call"), ("orders", "request")} <= kinds
+    assert all(c["trace"] == [] for c in data["checks"] if c["outcome"] == "passed")

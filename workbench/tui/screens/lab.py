@@ -123,6 +123,13 @@ class LabScreen(Screen[None]):
             "Switch runtime",
             tooltip="Choose the runtime of the next start: auto, local or docker",
         ),
+        Binding(
+            "enter",
+            "happened",
+            "What happened",
+            show=False,
+            tooltip="On the checks tab: the calls and events of the failing checks, as a sequence",
+        ),
         Binding("1", "tab('services')", "Services tab", show=False),
         Binding("2", "tab('logs')", "Logs tab", show=False),
         Binding("3", "tab('checks')", "Checks tab", show=False),
@@ -341,6 +348,19 @@ class LabScreen(Screen[None]):
         from workbench.tui.screens.lab_edit import show_diff
 
         show_diff(self, self.instructions.current_exercise)
+
+    def action_happened(self) -> None:
+        """The calls and events of the last run's failing checks, as a sequence diagram."""
+        from workbench.tui.screens.happened import HappenedScreen
+
+        if self.query_one(TabbedContent).active != "checks":
+            return
+        run = self.query_one(ChecksPanel).last_run
+        failing = [r for r in run.results if not r.ok] if run else []
+        if not failing:
+            self.notify("No failing check to show: run the checks (c) first.", timeout=4)
+            return
+        self.app.push_screen(HappenedScreen(failing))
 
     def action_watch(self) -> None:
         """Toggle watch mode: check the exercise shown on every save of its files."""
