@@ -77,3 +77,21 @@ def test_pattern_page(snap_compare, fixed_home: Path) -> None:  # type: ignore[n
     app = WorkbenchApp(runtime="local")
     press = ["f3", *"api gateway", "enter"]
     assert snap_compare(app, terminal_size=(120, 40), press=press, run_before=_settle)
+
+
+async def _maximize_topology(pilot: Pilot[None]) -> None:
+    from workbench.tui.widgets.topology import TopologyView
+
+    await _settle(pilot)
+    pilot.app.screen.query_one(TopologyView).focus()
+    await pilot.press("m")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lab_screen_topology_maximized(
+    snap_compare, fixed_home: Path, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    """`m` gives the whole screen to the focused panel; at 80 columns the drawing is compact."""
+    app = WorkbenchApp(lab_id="shop", runtime="local")
+    assert snap_compare(app, terminal_size=size, run_before=_maximize_topology)

@@ -58,6 +58,12 @@ class LabScreen(Screen[None]):
             "x", "stop", "Stop", tooltip="Stop the lab's services and remove what they created"
         ),
         Binding("c", "check", "Check", tooltip="Run the checks of the exercise shown"),
+        Binding(
+            "m",
+            "maximize_panel",
+            "Maximize",
+            tooltip="Give the whole screen to the focused panel (again: give it back)",
+        ),
         Binding("h", "hint", "Hint", tooltip="The exercise's next hint (after a failing check)"),
         Binding("e", "edit", "Edit", tooltip="Open the exercise's file in your editor ($EDITOR)"),
         Binding("d", "diff", "Diff", tooltip="What you changed against the starter files"),
@@ -134,6 +140,9 @@ class LabScreen(Screen[None]):
         Binding("2", "tab('logs')", "Logs tab", show=False),
         Binding("3", "tab('checks')", "Checks tab", show=False),
     ]
+
+    ALLOW_IN_MAXIMIZED_VIEW = "WorkbenchHeader, ActivityBar, Footer, .-textual-system"
+    """A maximized panel keeps the header (runtime, watch mode), the activity line and keys."""
 
     phase: reactive[str] = reactive("stopped", init=False)
     """stopped → starting → running → stopping → stopped."""
@@ -330,6 +339,21 @@ class LabScreen(Screen[None]):
         self.query_one(ChecksPanel).begin(exercise, title)
         self.query_one(ActivityBar).begin(f"Checking {title}…")
         self.jobs.check_worker(exercise)
+
+    def action_maximize_panel(self) -> None:
+        """Maximize the focused panel (topology, instructions, services/logs/checks), or give
+        the screen back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        panels = [w for w in (*self.query(TopologyView), self.instructions) if w is not None]
+        panels.append(self.query_one(TabbedContent))
+        focused = self.focused
+        chosen = next(
+            (p for p in panels if focused is not None and (focused is p or p in focused.ancestors)),
+            self.instructions,
+        )
+        self.maximized = chosen  # panels that cannot take the focus may be maximized too
 
     def action_hint(self) -> None:
         """The exercise's next hint, once a check has failed it (counted in the progress)."""
