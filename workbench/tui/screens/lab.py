@@ -59,15 +59,6 @@ class LabScreen(Screen[None]):
         ),
         Binding("c", "check", "Check", tooltip="Run the checks of the exercise shown"),
         Binding(
-            "m",
-            "maximize_panel",
-            "Maximize",
-            tooltip="Give the whole screen to the focused panel (again: give it back)",
-        ),
-        Binding("h", "hint", "Hint", tooltip="The exercise's next hint (after a failing check)"),
-        Binding("e", "edit", "Edit", tooltip="Open the exercise's file in your editor ($EDITOR)"),
-        Binding("d", "diff", "Diff", tooltip="What you changed against the starter files"),
-        Binding(
             "w",
             "watch",
             "Watch",
@@ -129,6 +120,15 @@ class LabScreen(Screen[None]):
             "Switch runtime",
             tooltip="Choose the runtime of the next start: auto, local or docker",
         ),
+        Binding(
+            "m",
+            "maximize_panel",
+            "Maximize",
+            tooltip="Give the whole screen to the focused panel (again: give it back)",
+        ),
+        Binding("h", "hint", "Hint", tooltip="The exercise's next hint (after a failing check)"),
+        Binding("e", "edit", "Edit", tooltip="Open the exercise's file in your editor ($EDITOR)"),
+        Binding("d", "diff", "Diff", tooltip="What you changed against the starter files"),
         Binding(
             "enter",
             "happened",
