@@ -296,7 +296,7 @@ def pytest_runtest_makereport(
             message = stalls.explain(message, service, stalls.during(deployment, began))
         if lab_down:
             report.user_properties.append(("workbench_lab_down", True))
-        elif report.failed and call.when == "call" and state is not None:
+        elif report.failed and call.when == "call" and state is not None and trace.enabled():
             # What happened, while the check's faults still stand (they are undone at teardown).
             happened = trace.collect(deployment, trace.current_id())
             if happened["records"]:

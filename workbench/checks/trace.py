@@ -10,6 +10,7 @@ it left out. Passing checks cost nothing but the header.
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -30,6 +31,12 @@ _current: list[str] = []
 """The running check's request id (one item; a list so it is set without `global`)."""
 _faults: list[dict[str, Any]] = []
 """What the check did itself (faults injected, events published), noted here."""
+
+
+def enabled() -> bool:
+    """Whether a failing check's trace is collected (`WORKBENCH_TRACE=0` turns it off, e.g. to
+    measure what it costs: `bench/bench_checks.py`)."""
+    return os.environ.get("WORKBENCH_TRACE", "1") != "0"
 
 
 def begin() -> str:
