@@ -75,3 +75,26 @@ def test_the_checks_request_id_rides_on_its_requests() -> None:
     headers = trace.headers()
     assert headers["X-Request-ID"] == rid and len(rid) == 32
     assert headers["traceparent"].startswith(f"00-{rid}-")
+
+
+def test_a_crash_point_that_fired_is_marked_on_its_service() -> None:
+    found = steps(
+        [
+            _rec(1.0, CHECK, "fault", fault="crash", detail="point=charge key=7"),
+            _rec(1.2, "order", "crash", point="charge", key="7", detail="the process exited"),
+            _rec(
+                1.3,
+                "gateway",
+                "call",
+                peer="order",
+                method="GET",
+                path="/orders/7",
+                error="ConnectError",
+                ms=1.0,
+            ),
+        ]  # fmt: skip
+    )
+    crash = found[1]
+    assert crash.note and crash.failed and crash.fault == "crash"
+    assert describe(crash).endswith("order: crash point charge reached for 7: the process exited")
+    assert found[2].outcome == "ConnectError"

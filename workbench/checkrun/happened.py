@@ -103,6 +103,10 @@ def steps(records: list[dict[str, Any]]) -> list[Step]:
             error = record.get("error")
             label += f": {error}; it will be redelivered" if error else "; it will be redelivered"
             out.append(Step(at, service, service, label, failed=True))
+        elif kind == "crash":
+            key = f" for {record.get('key')}" if record.get("key") else ""
+            label = f"crash point {record.get('point')} reached{key}: {record.get('detail', '')}"
+            out.append(Step(at, service, service, label.rstrip(": "), fault="crash", failed=True))
         elif kind == "fault":
             detail = str(record.get("detail", ""))
             label = f"fault injected: {record.get('fault')}" + (f" ({detail})" if detail else "")

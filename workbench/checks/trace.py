@@ -80,6 +80,9 @@ def collect(deployment: Deployment | None, request_id: str | None) -> dict[str, 
     records: list[dict[str, Any]] = list(_faults)
     if deployment is not None and request_id is not None:
         records += _ask_services(deployment, request_id)
+        armed = {str(f["service"]) for f in _faults if f.get("fault") == "crash"}
+        if armed and _faults:
+            records += _crashes(deployment, armed, since=float(_faults[0]["ts"]))
     records.sort(key=lambda r: float(r.get("ts", 0.0)))
     skipped = 0
     if len(records) > 2 * KEEP:
@@ -114,4 +117,38 @@ def _ask_services(deployment: Deployment, request_id: str) -> list[dict[str, Any
         thread.start()
     for thread in threads:
         thread.join(ASK_TIMEOUT_S + 1.0)
+    return found
+
+
+def _crashes(deployment: Deployment, services: set[str], since: float) -> list[dict[str, Any]]:
+    """The crash points that fired in `services` since `since`, from their logs (a service that
+    exits at one takes its in-memory records with it; its log line stays)."""
+    import json
+    from datetime import datetime
+
+    from workbench.runtime.select import runtime_for
+    from workbench.service_env import CRASH_EXIT_LOG
+
+    found: list[dict[str, Any]] = []
+    try:
+        runtime = runtime_for(deployment)
+        for service in sorted(services):
+            for line in runtime.logs(deployment, service, tail=400):
+                if CRASH_EXIT_LOG not in line.text and "crash point reached" not in line.text:
+                    continue
+                try:
+                    entry = json.loads(line.text)
+                    ts = datetime.fromisoformat(str(entry["ts"]).replace("Z", "+00:00"))
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if ts.timestamp() + 0.001 < since:
+                    continue
+                holding = "holding" in str(entry.get("msg"))
+                found.append(
+                    {"ts": ts.timestamp(), "service": service, "kind": "crash",
+                     "point": entry.get("point"), "key": entry.get("key"),
+                     "detail": "parked there" if holding else "the process exited"}
+                )  # fmt: skip
+    except Exception:  # a runtime that cannot say: the trace goes without
+        return found
     return found
