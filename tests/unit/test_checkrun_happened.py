@@ -92,7 +92,7 @@ def test_a_crash_point_that_fired_is_marked_on_its_service() -> None:
                 error="ConnectError",
                 ms=1.0,
             ),
-        ]  # fmt: skip
+        ]
     )
     crash = found[1]
     assert crash.note and crash.failed and crash.fault == "crash"
