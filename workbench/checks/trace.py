@@ -92,21 +92,13 @@ def collect(deployment: Deployment | None, request_id: str | None) -> dict[str, 
 
 
 def _ask_services(deployment: Deployment, request_id: str) -> list[dict[str, Any]]:
-    import httpx
-
     found: list[dict[str, Any]] = []
     lock = threading.Lock()
 
     def ask(url: str) -> None:
-        try:
-            answer = httpx.get(
-                f"{url}/_admin/trace", params={"request_id": request_id}, timeout=ASK_TIMEOUT_S
-            )
-            records = answer.json().get("records", []) if answer.status_code == 200 else []
-        except (httpx.HTTPError, ValueError):
-            return  # down, paused or killed by the check: its callers still saw their calls
+        records = _get_records(url, request_id)
         with lock:
-            found.extend(r for r in records if isinstance(r, dict))
+            found.extend(records)
 
     threads = [
         threading.Thread(target=ask, args=(endpoint.url,), daemon=True)
@@ -118,6 +110,32 @@ def _ask_services(deployment: Deployment, request_id: str) -> list[dict[str, Any
     for thread in threads:
         thread.join(ASK_TIMEOUT_S + 1.0)
     return found
+
+
+def _get_records(url: str, request_id: str) -> list[dict[str, Any]]:
+    """One service's records of the id; none when it does not answer (down, paused, killed by
+    the check: its callers still saw their calls). The standard library's client: a failing
+    check should not pay for an httpx client (and its TLS set-up) per service."""
+    import http.client
+    import json
+    from urllib.parse import quote, urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port, timeout=ASK_TIMEOUT_S
+    )
+    try:
+        conn.request("GET", f"/_admin/trace?request_id={quote(request_id)}")
+        answer = conn.getresponse()
+        body = answer.read()
+        if answer.status != 200:
+            return []
+        records = json.loads(body).get("records", [])
+    except (OSError, http.client.HTTPException, ValueError, AttributeError):
+        return []
+    finally:
+        conn.close()
+    return [r for r in records if isinstance(r, dict)]
 
 
 def _crashes(deployment: Deployment, services: set[str], since: float) -> list[dict[str, Any]]:
