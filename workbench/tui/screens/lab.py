@@ -326,6 +326,9 @@ class LabScreen(Screen[None]):
         if exercise is None:
             self.notify("This lab has no exercises to check.", severity="warning")
             return
+        if self.jobs.watching:  # two runs at once would fill the checks tab in turns
+            self.notify("Watch mode checks on every save: save the file, or press w to stop it.")
+            return
         if self.lab.needs_services([exercise]) and self.phase != "running":
             self.notify(
                 "The checks talk to the lab's services: press s to start the lab first.",
