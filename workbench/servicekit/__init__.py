@@ -88,6 +88,10 @@ HTTP contract
   "latency": {"routes": {route: L}, "peers": {peer: L}}}` with `L` = `{"count", "p50_ms",
   "p95_ms", "buckets": [[lower_ms, upper_ms|null, n]]}`;
   `DELETE /_admin/stats` resets it. Probes and admin calls are not counted.
+- `GET /_admin/trace?request_id=ID[&limit=N]` -> `{"service", "records": [...]}`: what the
+  service did under that request id, oldest first (`kind` `request`, `call`, `published`,
+  `consumed` or `failed`, with `ts`, `request_id` and the kind's fields; the newest 20,000
+  records are kept). A check's id gives what the check set off (`workbench.checks.trace`).
 - Every response carries `X-Request-ID`; incoming `X-Request-ID`/`traceparent` are continued and
   sent on with every peer call and published event.
 """
