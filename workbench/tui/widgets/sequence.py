@@ -8,7 +8,8 @@ from rich.text import Text
 from workbench.checkrun.happened import Step
 
 TIME_WIDTH = 9
-MIN_LANE = 12
+MIN_LANE = 8
+"""Narrower lanes would leave no room for an arrow's head between two lifelines."""
 
 
 def sequence_lines(found: list[Step], lanes: list[str], width: int) -> list[Text]:
@@ -26,6 +27,8 @@ def sequence_lines(found: list[Step], lanes: list[str], width: int) -> list[Text
             continue
         lines.append(_label(step, xs, total, style))
         lines.append(_arrow(step, xs, total, style))
+    for line in lines:  # wider than the screen (many lanes): cut, never folded onto the next row
+        line.no_wrap, line.overflow = True, "crop"
     return lines
 
 
