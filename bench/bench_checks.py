@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "labs"
@@ -62,6 +63,34 @@ def bare_pytest_run(tmp: Path) -> Callable[[], None]:
         subprocess.run(bare, capture_output=True, check=True, env=env)
 
     return run
+
+
+def trace_cost(shop: Any, workspace: Path, deployment: Any, rounds: int) -> None:
+    """What "what happened" costs: with every order failing (a fault on orders) each check
+    collects its trace from every service; the same run without collecting (WORKBENCH_TRACE=0)."""
+    from workbench.checkrun.runner import run_checks
+    from workbench.runtime import faults
+
+    def failing(trace: str) -> Callable[[], None]:
+        def run() -> None:
+            done = run_checks(shop, workspace, exercises=["pricing"], deployment=deployment,
+                              env={"WORKBENCH_TRACE": trace})  # fmt: skip
+            assert not done.passed
+            assert all(r.trace for r in done.results if not r.ok) == (trace == "1")
+
+        return run
+
+    faults.inject(deployment, "orders", "error_rate", rate=1.0, status=503)
+    try:
+        print("failing checks (orders answers 503), with and without their traces:")
+        with_trace = show("run_checks() failing, traces collected", timed(failing("1"), rounds))
+        without = show("run_checks() failing, WORKBENCH_TRACE=0", timed(failing("0"), rounds))
+    finally:
+        faults.clear(deployment)
+    print(
+        f"traces cost {with_trace - without:+.3f} s on a failing run, "
+        f"{(with_trace - without) / without:+.1%} of its time (target < 10 %)"
+    )
 
 
 def main() -> None:
@@ -115,6 +144,7 @@ def main() -> None:
         print("parts:")
         pre = show("import pre-check (subprocess)", timed(precheck, rounds))
         start = show("bare pytest subprocess, same flags, 1 empty test", timed(bare_pytest, rounds))
+        trace_cost(shop, workspace, deployment, rounds)
         print("design lab (nothing running):")
         show("workbench check design-mini (CLI)", timed(design_cli, rounds))
         print(

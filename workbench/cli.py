@@ -17,9 +17,11 @@ from workbench.commands import doctor as doctor_commands
 from workbench.commands import fault as fault_commands
 from workbench.commands import gc as gc_commands
 from workbench.commands import graph as graph_commands
+from workbench.commands import hint as hint_commands
 from workbench.commands import lab as lab_commands
 from workbench.commands import labs as labs_commands
 from workbench.commands import patterns as patterns_commands
+from workbench.commands import watch as watch_commands
 from workbench.commands import workspace as workspace_commands
 from workbench.errors import WorkbenchError
 
@@ -56,12 +58,16 @@ cli.add_command(bake_commands.bake)
 cli.add_command(bake_commands.images)
 cli.add_command(check_commands.check)
 cli.add_command(check_commands.progress_cmd)
+cli.add_command(watch_commands.watch_cmd)
+cli.add_command(hint_commands.hint_cmd)
 cli.add_command(graph_commands.graph_cmd)
 cli.add_command(graph_commands.diagram_cmd)
 cli.add_command(doctor_commands.doctor_cmd)
 cli.add_command(patterns_commands.patterns_cmd)
 lab_commands.lab.add_command(workspace_commands.init_cmd)
 lab_commands.lab.add_command(workspace_commands.reset_cmd)
+lab_commands.lab.add_command(workspace_commands.edit_cmd)
+lab_commands.lab.add_command(workspace_commands.diff_cmd)
 
 
 def main() -> None:

@@ -1,12 +1,13 @@
 """The README's "A quick tour", run as written, as a newcomer would on a machine without Docker.
 
 Every line of the tour's code block but `make run` (it opens the terminal UI) runs as a real
-`workbench` process in a fresh HOME with its own XDG folders, so it touches nothing of the user's
-and the README's default paths (~/workbench-labs/saga) are the ones used. DOCKER_HOST names a socket
-that does not exist: `--runtime auto`, the default, must then fall back to the local runtime by
-itself. `graph --live` redraws until Ctrl-C, so it gets a SIGINT once it has drawn. On the starter
-files `workbench check saga` must fail with its documented exit code (1) and name the failing
-checks. Whatever happens, the lab is stopped at the end.
+`workbench` process in a fresh HOME with its own XDG folders (and `true` as the editor), so it
+touches nothing of the user's and the README's default paths (~/workbench-labs/saga) are the
+ones used. DOCKER_HOST names a socket that does not exist: `--runtime auto`, the default, must
+then fall back to the local runtime by itself. `graph --live` redraws and `watch` waits until
+Ctrl-C, so each gets a SIGINT after a while. On the starter files `workbench check saga` must
+fail with its documented exit code (1) and name the failing checks (with `-v`, what happened).
+Whatever happens, the lab is stopped at the end.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def newcomer_env(tmp_path: Path) -> dict[str, str]:
         DOCKER_HOST=f"unix://{tmp_path / 'no-docker-engine.sock'}",
         COLUMNS="120",
         NO_COLOR="1",
+        EDITOR="true",  # `workbench lab edit`: an editor that exits at once
     )
     home.mkdir()
     return env
@@ -119,12 +121,21 @@ def test_the_readme_tour_runs_as_written(newcomer_env: dict[str, str]) -> None:
                 assert "running on local" in out, f"`{line}` drew no live topology:\n{out}"
                 assert "Traceback" not in out, out
                 continue
+            if line.startswith("workbench watch"):
+                code, out = run_live(line, newcomer_env)
+                assert code == 0, f"`{line}` after Ctrl-C: exit {code}\n{out}"
+                assert "checkout.py is still as handed out" in out, out
+                assert "saga keeps running" in out and "Traceback" not in out, out
+                continue
             proc = run(line, newcomer_env)
             assert "Traceback" not in proc.stdout + proc.stderr, f"`{line}`: {said(proc)}"
-            if line == "workbench check saga":
+            if line.startswith("workbench check saga"):
                 assert proc.returncode == CHECK_FAILED, f"`{line}` on the starter: {said(proc)}"
                 assert "✗" in proc.stdout, f"`{line}` names no failing check: {said(proc)}"
                 assert "happy-path" in proc.stdout + proc.stderr, said(proc)
+                if "-v" in line.split():
+                    assert "what happened" in proc.stdout, said(proc)
+                    assert "check → order  POST /orders" in proc.stdout, said(proc)
                 continue
             assert proc.returncode == 0, f"`{line}`: {said(proc)}"
             if line == "workbench lab init saga":

@@ -99,7 +99,7 @@ def test_json_schema_is_the_documented_one() -> None:
         "exercises",
         "checks",
     }
-    assert set(data["exercises"][0]) == {"id", "title", "status", "hints", "checks"}
+    assert set(data["exercises"][0]) == {"id", "title", "status", "hints", "hints_used", "checks"}
     assert set(data["checks"][0]) == {
         "id",
         "name",
@@ -109,6 +109,8 @@ def test_json_schema_is_the_documented_one() -> None:
         "hint",
         "duration",
         "details",
+        "trace",
+        "trace_skipped",
     }
     assert set(data["counts"]) == {o.value for o in Outcome}
     documented = set(re.findall(r"^\|\s*`([a-z_.\[\]]+)`", SCHEMA_DOC.read_text(), re.MULTILINE))

@@ -47,7 +47,8 @@ async def client(kit: ServiceKit) -> AsyncIterator[httpx.AsyncClient]:
 async def test_health_answers_with_service_name_and_request_id(client: httpx.AsyncClient) -> None:
     r = await client.get("/health")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "service": "orders"}
+    assert r.json()["status"] == "ok" and r.json()["service"] == "orders"
+    assert r.json()["boot"]  # a new one after a reload: watch mode waits for it
     assert len(r.headers["x-request-id"]) == 32
 
 
@@ -280,3 +281,20 @@ def test_a_problem_list_cannot_hide_the_kits_own_fields(kit: ServiceKit) -> None
 
     with pytest.raises(KitConfigError, match="'stalls' would hide"):
         kit.problem_list("stalls")
+
+
+async def test_trace_keeps_what_one_request_id_did(
+    kit: ServiceKit, client: httpx.AsyncClient
+) -> None:
+    rid = "ab" * 16
+    await client.get("/stock", headers={"X-Request-ID": rid})
+    await client.post("/_admin/faults", json={"kind": "fail_next", "count": 1, "status": 503})
+    await client.get("/orders/7", headers={"X-Request-ID": rid})
+    await client.get("/stock")  # another request id: not the check's
+    records = (await client.get("/_admin/trace", params={"request_id": rid})).json()["records"]
+    assert [(r["kind"], r["path"], r["status"]) for r in records] == [
+        ("request", "/stock", 200),
+        ("request", "/orders/7", 503),
+    ]
+    assert records[1]["fault"] == "fail_next" and records[0]["service"] == "orders"
+    assert records[0]["ts"] <= records[1]["ts"] and records[0]["request_id"] == rid

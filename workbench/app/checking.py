@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from workbench.errors import NotRunningError, WorkbenchError
 
 if TYPE_CHECKING:
+    from workbench.app.watch import Watch
     from workbench.checkrun.results import CheckRun
     from workbench.lab.model import Lab
     from workbench.runtime.base import Deployment, Progress
@@ -242,3 +243,31 @@ def _note_other_workspace(
         )
     elif workspace != deployment.workspace.resolve():
         note(f"the running services use {deployment.workspace}, not {workspace}")
+
+
+def watch_of(lab: Lab, exercise: str | None, *, workspace: Path | None = None) -> Watch:
+    """The watch of `workbench watch LAB [EXERCISE]`: the exercise given, else the first one not
+    passed yet; the running deployment when it needs services (an error saying how to start the
+    lab otherwise)."""
+    from workbench.app.watch import Watch
+    from workbench.checkrun.progress import lab_progress
+    from workbench.checkrun.runner import select_exercises
+
+    if not lab.exercises:
+        raise WorkbenchError(f"lab {lab.id!r} has no exercises to watch")
+    if exercise is None:
+        done = {ex for ex, p in lab_progress(lab.id).items() if p.last_status == "passed"}
+        exercise = next((e.id for e in lab.exercises if e.id not in done), lab.exercises[-1].id)
+    else:
+        select_exercises(lab, exercise)  # a clear error for an unknown one
+    deployment = None
+    if lab.needs_services([exercise]):
+        deployment = _running(lab, start=False, note=lambda _t: None)
+        if deployment is None:
+            raise NotRunningError(
+                f"lab {lab.id!r} is not running, and the checks of {exercise!r} talk to its "
+                "services",
+                f"start it with `workbench lab start {lab.id}` (in another terminal, or first), "
+                "then watch",
+            )
+    return Watch(lab, exercise, _workspace(lab, workspace, deployment), deployment)

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from workbench.app.design import DesignView
+    from workbench.app.editing import FileDiff
     from workbench.app.live import LiveTopology
+    from workbench.app.watch import Watch
     from workbench.checkrun.results import CheckEvent, CheckRun
     from workbench.lab.model import Lab
     from workbench.runtime.base import Runtime
@@ -448,6 +450,38 @@ class LabSession:
             raise CancelledError("checks")
         progress.record(run)
         return run
+
+    def learner_path(self, exercise: str | None) -> Path:
+        """The first learner file of `exercise` in the workspace the checks read."""
+        from workbench.app.editing import learner_file
+
+        with self._lock:
+            deployment = self.deployment
+        return learner_file(self.lab, self._checks_workspace(deployment), None, exercise=exercise)
+
+    def changes(self, exercise: str | None) -> list[FileDiff]:
+        """What the learner changed in the exercise's files since the starter."""
+        from workbench.app.editing import diff_against_starter, exercise_files
+
+        with self._lock:
+            deployment = self.deployment
+        workspace = self._checks_workspace(deployment)
+        return diff_against_starter(self.lab, workspace, exercise_files(self.lab, exercise))
+
+    def watch(self, exercise: str) -> Watch:
+        """Watch mode for one exercise, on the workspace the checks read (and the running
+        deployment, when its checks need services: an error saying how to start otherwise)."""
+        from workbench.app.watch import Watch
+
+        needs = self.lab.needs_services([exercise])
+        with self._lock:
+            deployment = self.deployment if needs else None
+        if needs and deployment is None:
+            raise NotRunningError(
+                f"the checks of {exercise!r} talk to the lab's services, and they are not running",
+                "start the lab first",
+            )
+        return Watch(self.lab, exercise, self._checks_workspace(deployment), deployment)
 
     # -- the learner's design ---------------------------------------------------------------------
 

@@ -27,6 +27,10 @@ class ExerciseProgress:
     last_checked: str
     last_status: str
     """An `ExerciseStatus` value from the latest run that checked this exercise."""
+    hints_used: int = 0
+    """How many of the exercise's hints the learner asked to see (the hint ladder)."""
+    failed_once: bool = False
+    """Whether a run ever failed it: the hint ladder opens then."""
 
     @property
     def passed(self) -> bool:
@@ -74,6 +78,8 @@ def record(run: CheckRun, *, when: str | None = None) -> list[str]:
             newly.append(exercise.id)
         entry["last_checked"] = stamp
         entry["last_status"] = exercise.status.value
+        if exercise.status is ExerciseStatus.FAILED:
+            entry["failed_once"] = True  # from now on its hints are offered
     _write(data)
     return newly
 
@@ -90,6 +96,8 @@ def load_progress() -> dict[str, dict[str, ExerciseProgress]]:
                 entry.get("first_passed"),
                 entry.get("last_checked", ""),
                 entry.get("last_status", ""),
+                _count(entry.get("hints_used")),
+                entry.get("failed_once") is True,
             )
             for ex, entry in exercises.items()
             if isinstance(entry, dict)
@@ -99,3 +107,26 @@ def load_progress() -> dict[str, dict[str, ExerciseProgress]]:
 
 def lab_progress(lab_id: str) -> dict[str, ExerciseProgress]:
     return load_progress().get(lab_id, {})
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and value > 0 else 0
+
+
+def hints_used(lab_id: str) -> dict[str, int]:
+    """{exercise: hints the learner has seen} for one lab (only exercises with some)."""
+    return {ex: p.hints_used for ex, p in lab_progress(lab_id).items() if p.hints_used}
+
+
+def use_hint(lab_id: str, exercise: str, available: int) -> int:
+    """The learner asked for the next hint: count it (at most `available`); the new count.
+
+    The hint to show is the count's (1-based): asking again after the last shows the last.
+    """
+    data = _read()
+    lab = data["labs"].setdefault(lab_id, {})
+    entry = lab.setdefault(exercise, {"first_passed": None})
+    used = min(_count(entry.get("hints_used")) + 1, max(available, 0))
+    entry["hints_used"] = used
+    _write(data)
+    return used

@@ -74,9 +74,27 @@ def _print_result(result: CheckResult, console: Console, verbose: bool) -> None:
             console.print(f"    {escape(result.message)}")
         if result.hint and not result.ok:
             console.print(f"    [yellow]hint:[/] {escape(result.hint)}")
+    if verbose and not result.ok and result.trace:
+        _print_trace(result, console)
     if verbose and result.details:
         for line in result.details.rstrip().splitlines():
             console.print(f"      [dim]{escape(line)}[/]")
+
+
+def _print_trace(result: CheckResult, console: Console) -> None:
+    """What the check set off in the services, one step a line, in time order."""
+    from rich.markup import escape
+
+    from workbench.checkrun.happened import describe, steps
+
+    found = steps(list(result.trace))
+    console.print("    [bold]what happened[/] (the check's calls, the services' calls and events):")
+    for index, step in enumerate(found):
+        if result.trace_skipped and index == len(found) // 2:
+            console.print(f"      [dim]… {result.trace_skipped} more left out …[/]")
+        style = "red" if step.failed else ("yellow" if step.fault else "")
+        line = escape(describe(step))
+        console.print(f"      [{style}]{line}[/]" if style else f"      {line}")
 
 
 def _summary(run: CheckRun) -> str:

@@ -46,6 +46,11 @@ class CheckResult:
     duration: float = 0.0
     details: str = ""
     """Traceback and captured output, shown only with -v."""
+    trace: tuple[dict[str, Any], ...] = ()
+    """What happened in the services because of the check, in time order (only for a check
+    that did not pass): the service kit's records and the faults the check injected."""
+    trace_skipped: int = 0
+    """Records left out of the middle of a huge trace."""
 
     @property
     def ok(self) -> bool:
@@ -61,6 +66,8 @@ class CheckResult:
             "hint": self.hint,
             "duration": round(self.duration, 4),
             "details": self.details,
+            "trace": [dict(r) for r in self.trace],
+            "trace_skipped": self.trace_skipped,
         }
 
     @classmethod
@@ -74,6 +81,8 @@ class CheckResult:
             hint=data.get("hint"),
             duration=float(data.get("duration", 0.0)),
             details=data.get("details", ""),
+            trace=tuple(r for r in data.get("trace") or () if isinstance(r, dict)),
+            trace_skipped=int(data.get("trace_skipped") or 0),
         )
 
 
@@ -105,6 +114,8 @@ class ExerciseResult:
     status: ExerciseStatus
     hints: tuple[str, ...] = ()
     """The exercise's hints from lab.yaml, shown under a failing exercise."""
+    hints_used: int = 0
+    """How many of them the learner has asked to see (the hint ladder), as of this run."""
 
 
 @dataclass
@@ -115,6 +126,8 @@ class CheckRun:
     """Exercise ids asked for, in lab order."""
     exercise_titles: dict[str, str] = field(default_factory=dict)
     exercise_hints: dict[str, list[str]] = field(default_factory=dict)
+    hints_used: dict[str, int] = field(default_factory=dict)
+    """{exercise: hints the learner had asked for} when the run began (absent means 0)."""
     results: list[CheckResult] = field(default_factory=list)
     import_problems: list[ImportProblem] = field(default_factory=list)
     error: str | None = None
@@ -165,6 +178,7 @@ class CheckRun:
                 self.exercise_titles.get(ex, ex),
                 self.exercise_status(ex),
                 tuple(self.exercise_hints.get(ex, [])),
+                self.hints_used.get(ex, 0),
             )
             for ex in self.selected
         ]
@@ -196,6 +210,7 @@ class CheckRun:
                     "title": e.title,
                     "status": e.status.value,
                     "hints": list(e.hints),
+                    "hints_used": e.hints_used,
                     "checks": [r.id for r in self.results_for(e.id)],
                 }
                 for e in self.exercises()
@@ -214,6 +229,7 @@ class CheckRun:
             selected=[e["id"] for e in exercises],
             exercise_titles={e["id"]: e["title"] for e in exercises},
             exercise_hints={e["id"]: list(e.get("hints", [])) for e in exercises},
+            hints_used={e["id"]: int(e.get("hints_used", 0)) for e in exercises},
             results=[CheckResult.from_dict(r) for r in data.get("checks", [])],
             import_problems=[ImportProblem.from_dict(p) for p in data.get("import_problems", [])],
             error=data.get("error"),

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.checkrun.imports import check_imports, service_paths
+from workbench.checkrun.progress import hints_used
 from workbench.checkrun.results import CheckEvent, CheckResult, CheckRun, EventCallback, Outcome
 from workbench.checks import wire
 from workbench.errors import WorkbenchError
@@ -133,6 +134,7 @@ def _new_run(
         selected=list(selected),
         exercise_titles={e.id: e.title for e in lab.exercises},
         exercise_hints={e.id: list(e.hints) for e in lab.exercises},
+        hints_used=hints_used(lab.id),
         run_id=deployment.run_id if deployment else None,
         started_at=time.time(),
     )

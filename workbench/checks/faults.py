@@ -66,6 +66,9 @@ class Faults:
         self._used = True
         given = {name: value for name, value in options.items() if value is not None}
         _record_coverage(service, kind, given)
+        from workbench.checks import trace
+
+        trace.fault_injected(service, kind, given)
         faults.inject(self.deployment, service, kind, runtime=self.runtime, **given)
 
     # Request level, through the service kit. `route` limits a fault to paths starting with

@@ -92,7 +92,10 @@ def http() -> Iterator[httpx.Client]:
     """An HTTP client with timeouts short enough that a stuck service fails the check quickly."""
     import httpx
 
-    with httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
+    from workbench.checks import trace
+
+    # The check's request id rides on every request: the services note what it sets off.
+    with httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0), headers=trace.headers()) as client:
         yield client
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from workbench.checks import health, stalls, wire
+from workbench.checks import health, stalls, trace, wire
 from workbench.checks.messages import check_name, learner_message, unreachable
 
 if TYPE_CHECKING:
@@ -255,6 +255,7 @@ def pytest_runtest_logstart(nodeid: str, location: object) -> None:
     state = _current_state()
     if state is not None:
         state.started[nodeid] = time.monotonic()
+        trace.begin()  # the check's own request id: what it sets off is noted under it
         state.emit(wire.START, id=nodeid)
 
 
@@ -295,6 +296,11 @@ def pytest_runtest_makereport(
             message = stalls.explain(message, service, stalls.during(deployment, began))
         if lab_down:
             report.user_properties.append(("workbench_lab_down", True))
+        elif report.failed and call.when == "call" and state is not None and trace.enabled():
+            # What happened, while the check's faults still stand (they are undone at teardown).
+            happened = trace.collect(deployment, trace.current_id())
+            if happened["records"]:
+                report.user_properties.append(("workbench_trace", happened))
         report.user_properties.append(("workbench_kind", kind))
         report.user_properties.append(("workbench_message", message))
     report.user_properties.append(("workbench_hint", _hint_of(item)))
@@ -336,6 +342,7 @@ def _result_of(
     nodeid: str, exercise: str | None, reports: list[pytest.TestReport]
 ) -> wire.ResultFields:
     outcome, message, details = "passed", "", ""
+    happened: dict[str, Any] | None = None
     hint: str | None = None
     duration = 0.0
     for report in reports:
@@ -352,12 +359,13 @@ def _result_of(
             outcome = "failed" if kind == "failed" and report.when == "call" else "error"
             message = str(props.get("workbench_message") or "the check failed")
             details = report.longreprtext
+            happened = props.get("workbench_trace")  # type: ignore[assignment]
             for section, text in report.sections:
                 details += f"\n--- {section} ---\n{text}"
     if any(dict(r.user_properties).get("workbench_lab_down") for r in reports):
         hint = None  # a hint on the learner's code would point away from the broken lab
     name = nodeid.rsplit("::", 1)[-1]
-    return {
+    result: wire.ResultFields = {
         "id": nodeid,
         "name": check_name(name),
         "exercise": exercise,
@@ -367,6 +375,10 @@ def _result_of(
         "duration": duration,
         "details": details,
     }
+    if happened:
+        result["trace"] = list(happened["records"])
+        result["trace_skipped"] = int(happened["skipped"])
+    return result
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

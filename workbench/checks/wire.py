@@ -20,7 +20,7 @@ Every event is an object with `"event"` naming its kind; in the order they are w
 from __future__ import annotations
 
 import json
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 COLLECTED = "collected"
 COLLECT_ERROR = "collect_error"
@@ -52,6 +52,11 @@ class ResultFields(TypedDict):
     duration: float
     details: str
     """Traceback and captured output (what -v shows)."""
+    trace: NotRequired[list[dict[str, Any]]]
+    """What the check set off in the services, in time order (only when it did not pass):
+    records of the service kit (`workbench.servicekit.trace`) and the faults it injected."""
+    trace_skipped: NotRequired[int]
+    """Records left out of the middle of a huge trace."""
 
 
 Event = dict[str, Any]

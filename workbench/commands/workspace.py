@@ -85,3 +85,73 @@ def reset_cmd(lab_id: str, exercise: str | None, workspace_dir: Path | None) -> 
         out.print(f"    {escape(rel)}")
     if result.backup is not None:
         out.print(f"Your previous version is in [bold]{escape(str(result.backup))}[/]")
+
+
+@click.command("edit")
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
+@click.argument("file", required=False)
+@click.option(
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Edit in this folder instead of the lab's recorded workspace.",
+)
+def edit_cmd(lab_id: str, file: str | None, workspace_dir: Path | None) -> None:
+    """Open FILE of your workspace for LAB in your editor ($VISUAL, else $EDITOR).
+
+    Without FILE, opens the learner file of the first exercise you have not passed yet. FILE is
+    relative to the workspace. Running services reload when you save it.
+
+    \b
+    Examples:
+      workbench lab edit saga                  # the file of your current exercise
+      workbench lab edit cqrs projection.py
+    """
+    from workbench.app.editing import learner_file, open_in_editor
+    from workbench.checkrun.progress import lab_progress
+    from workbench.lab import find_lab
+    from workbench.lab.workspace import require_workspace
+
+    lab = find_lab(lab_id)
+    workspace = workspace_dir.resolve() if workspace_dir else require_workspace(lab)
+    done = {ex for ex, p in lab_progress(lab.id).items() if p.last_status == "passed"}
+    current = next((e.id for e in lab.exercises if e.id not in done and e.files), None)
+    path = learner_file(lab, workspace, file, exercise=current if file is None else None)
+    code = open_in_editor(path)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+@click.command("diff")
+@click.argument("lab_id", metavar="LAB", shell_complete=complete_lab)
+@click.argument("exercise", required=False, shell_complete=complete_exercise)
+@click.option(
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Compare this folder instead of the lab's recorded workspace.",
+)
+def diff_cmd(lab_id: str, exercise: str | None, workspace_dir: Path | None) -> None:
+    """Show what you changed against the starter files: a unified diff per learner file.
+
+    \b
+    Examples:
+      workbench lab diff saga                  # every exercise's files
+      workbench lab diff saga compensation     # one exercise's
+    """
+    from rich.syntax import Syntax
+
+    from workbench.app.editing import diff_against_starter, exercise_files
+    from workbench.commands.output import console
+    from workbench.lab import find_lab
+    from workbench.lab.workspace import require_workspace
+
+    lab = find_lab(lab_id)
+    workspace = workspace_dir.resolve() if workspace_dir else require_workspace(lab)
+    out = console()
+    diffs = diff_against_starter(lab, workspace, exercise_files(lab, exercise))
+    for item in diffs:
+        if item.diff:
+            out.print(Syntax(item.diff, "diff", theme="ansi_dark", background_color="default"))
+        else:
+            out.print(f"[dim]{item.file}: unchanged since the starter[/]")

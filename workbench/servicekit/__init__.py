@@ -70,7 +70,8 @@ the learner's innermost frame.
 
 HTTP contract
 -------------
-- `GET /health` -> 200 `{"status": "ok", "service"}`; `GET /ready` -> 200/503
+- `GET /health` -> 200 `{"status": "ok", "service", "boot"}` (`boot` names the process: a
+  new one after a reload); `GET /ready` -> 200/503
   `{"ready", "service", "problems": [...]}`; `GET /_admin/problems` -> 200 `{"service",
   "problems", "stalls": [{"where", "held_s", "ago_s", "message"}]}` (event-loop stalls).
 - `POST /_admin/faults` `{"kind": "latency"|"error_rate"|"fail_next"|"reset", "route":
@@ -87,6 +88,10 @@ HTTP contract
   "latency": {"routes": {route: L}, "peers": {peer: L}}}` with `L` = `{"count", "p50_ms",
   "p95_ms", "buckets": [[lower_ms, upper_ms|null, n]]}`;
   `DELETE /_admin/stats` resets it. Probes and admin calls are not counted.
+- `GET /_admin/trace?request_id=ID[&limit=N]` -> `{"service", "records": [...]}`: what the
+  service did under that request id, oldest first (`kind` `request`, `call`, `published`,
+  `consumed` or `failed`, with `ts`, `request_id` and the kind's fields; the newest 20,000
+  records are kept). A check's id gives what the check set off (`workbench.checks.trace`).
 - Every response carries `X-Request-ID`; incoming `X-Request-ID`/`traceparent` are continued and
   sent on with every peer call and published event.
 """

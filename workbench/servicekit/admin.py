@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,6 +15,9 @@ from fastapi.responses import JSONResponse
 from workbench.servicekit.crash import ArmError, CrashPoints
 from workbench.servicekit.faults import FaultSpec, FaultTable
 from workbench.servicekit.stats import Stats
+
+BOOT_ID = f"{os.getpid()}-{secrets.token_hex(4)}"
+"""Names this process: a service that reloaded (a learner saved a file) answers with a new one."""
 
 ReadinessProbe = Callable[[], Awaitable[list[str]]]
 StallReport = Callable[[], list[dict[str, Any]]]
@@ -33,7 +38,7 @@ def admin_router(
     @router.get("/health")
     async def health() -> dict[str, Any]:
         """Liveness: the process answers. Says nothing about its dependencies."""
-        return {"status": "ok", "service": service}
+        return {"status": "ok", "service": service, "boot": BOOT_ID}
 
     @router.get("/ready")
     async def ready() -> JSONResponse:
@@ -94,6 +99,11 @@ def admin_router(
     @router.delete("/_admin/crash")
     async def disarm_crash() -> dict[str, Any]:
         return {**crash.state(), "cleared": crash.disarm(), "armed": []}
+
+    @router.get("/_admin/trace")
+    async def trace_of(request_id: str, limit: int = 20000) -> dict[str, Any]:
+        """What the service did for one request id (a check's), oldest first."""
+        return {"service": service, "records": stats.trace.of(request_id, limit)}
 
     @router.get("/_admin/stats")
     async def get_stats() -> dict[str, Any]:

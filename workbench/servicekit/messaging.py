@@ -258,6 +258,10 @@ class Messaging:
                     ) from exc
                 await asyncio.sleep(0.05)
         self._stats.published(subject)
+        self._stats.trace.note(
+            "published", subject=subject, seq=int(ack.seq), msg_id=msg_id,
+            duplicate=bool(ack.duplicate) or None,
+        )  # fmt: skip
         self._log.info(
             "published", subject=subject, seq=ack.seq, msg_id=msg_id, duplicate=bool(ack.duplicate)
         )
@@ -375,7 +379,11 @@ class Messaging:
             )
             try:
                 await consumer.handler(event)
-            except Exception:
+            except Exception as exc:
+                self._stats.trace.note(
+                    "failed", subject=event.subject, delivery=event.delivery,
+                    msg_id=event.msg_id, error=f"{type(exc).__name__}: {exc}"[:300],
+                )  # fmt: skip
                 self._log.exception(
                     "handler failed, event will be redelivered",
                     subject=event.subject,
@@ -387,6 +395,10 @@ class Messaging:
                 keepalive.cancel()
             await msg.ack()
             self._stats.consumed(event.subject)
+            self._stats.trace.note(
+                "consumed", subject=event.subject, seq=event.stream_seq,
+                delivery=event.delivery, msg_id=event.msg_id,
+            )  # fmt: skip
             self._log.info(
                 "consumed", subject=event.subject, delivery=event.delivery, msg_id=event.msg_id
             )

@@ -123,6 +123,8 @@ class KitMiddleware:
             if decision.reset:
                 self.log.info("request", method=scope.get("method"), path=path,
                               status=None, fault="reset")  # fmt: skip
+                self.stats.trace.note("request", method=scope.get("method"), path=path,
+                                      fault="reset")  # fmt: skip
                 await close_without_answer(receive)
                 return
             if decision.fail_status is not None:
@@ -181,4 +183,5 @@ class KitMiddleware:
         if not isinstance(template, str):
             template = self.resolve_route(scope) or path
         self.stats.served(template, status, ms)
+        self.stats.trace.note("request", **fields)
         self.log.info("request", **fields)

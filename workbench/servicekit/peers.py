@@ -46,12 +46,35 @@ class TracingTransport(httpx.AsyncBaseTransport):
         started = time.perf_counter()
         try:
             response = await self._inner.handle_async_request(request)
-        except BaseException:
-            self._stats.called(peer, None, _ms_since(started))
+        except BaseException as exc:
+            ms = _ms_since(started)
+            self._stats.called(peer, None, ms)
+            self._trace(request, peer, ms, error=type(exc).__name__)
             raise
         # Until the answer's head arrived: the body is read later, by the caller, if at all.
-        self._stats.called(peer, response.status_code, _ms_since(started))
+        ms = _ms_since(started)
+        self._stats.called(peer, response.status_code, ms)
+        self._trace(request, peer, ms, status=response.status_code)
         return response
+
+    def _trace(
+        self,
+        request: httpx.Request,
+        peer: str,
+        ms: float,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        self._stats.trace.note(
+            "call",
+            peer=peer,
+            method=request.method,
+            path=request.url.path,
+            status=status,
+            error=error,
+            ms=ms,
+        )
 
     async def aclose(self) -> None:
         await self._inner.aclose()

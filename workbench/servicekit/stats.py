@@ -24,6 +24,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from workbench.servicekit.trace import TraceLog
+
 BUCKET_GROWTH = 1.25
 BOUNDS_MS: tuple[float, ...] = tuple(
     round(0.1 * BUCKET_GROWTH**i, 4)
@@ -83,6 +85,8 @@ class Stats:
     def __init__(self, service: str) -> None:
         self.service = service
         self._lock = threading.Lock()
+        self.trace = TraceLog(service)
+        """Per request id, what the service did (`/_admin/trace`): a failing check shows it."""
         self.reset()
 
     def reset(self) -> None:

@@ -76,3 +76,10 @@ class DesignUpdate(Message):
     posted from a worker thread."""
 
     view: object
+
+
+@dataclass
+class WatchUpdate(Message):
+    """What watch mode is doing (`workbench.app.watch.WatchEvent`); posted from its thread."""
+
+    event: object

@@ -116,24 +116,62 @@ def render(
     max_boxes: int = 30,
     legend: bool = True,
     detail_lines: int = 1,
+    compact: bool = False,
 ) -> Drawing:
     """Draw `g` for a terminal `width` columns wide (see the module docstring).
 
     With `height`, boxes get more compact (no spare port rows, then no detail lines) until the
     diagram fits in that many rows; if it still does not, the canvas is taller (to scroll).
+    `compact` is for small terminals: boxes are a title only (a store folded into its service
+    as `▣`), edges carry no labels and gaps are narrow; the labels and stores are listed under
+    the legend instead.
     """
     view = make_view(g)
     contexts = any(g.nodes[u.id].get("context") for u in view.units)
     if collapse == "always" or (collapse == "auto" and contexts and len(view.units) > max_boxes):
         view = make_view(g, collapse_contexts=True)
-    tries = [(detail_lines, True), (detail_lines, False), (0, False)]
-    for details, spread_ports in tries if height is not None else tries[:1]:
-        drawing = _draw(view, width, details, spread_ports)
-        if height is None or drawing.height <= height:
-            break
+    if compact:
+        drawing = _draw(_folded_stores(view), width, 0, False, labels=False)
+        drawing.notes = _store_notes(view) + drawing.notes
+    else:
+        tries = [(detail_lines, True), (detail_lines, False), (0, False)]
+        for details, spread_ports in tries if height is not None else tries[:1]:
+            drawing = _draw(view, width, details, spread_ports)
+            if height is None or drawing.height <= height:
+                break
     if legend:
         _add_legend(drawing, view, width)
     return drawing
+
+
+def _folded_stores(view: View) -> View:
+    """The view with a `▣` after the title of every member that owns a store."""
+    from dataclasses import replace
+
+    units = [
+        replace(
+            u,
+            members=[
+                replace(m, title=f"{m.title} ▣")
+                if any(d.startswith("db ") for d in m.details)
+                else m
+                for m in u.members
+            ],
+        )
+        for u in view.units
+    ]
+    return replace(view, units=units)
+
+
+def _store_notes(view: View) -> list[str]:
+    stores = [
+        f"{m.title}: {d.removeprefix('db ')}"
+        for u in view.units
+        for m in u.members
+        for d in m.details
+        if d.startswith("db ")
+    ]
+    return [f"▣ stores: {'; '.join(stores)}"] if stores else []
 
 
 # -- boxes -------------------------------------------------------------------------------------
@@ -168,7 +206,9 @@ def _fit(text: str, width: int) -> str:
 
 
 # -- drawing -----------------------------------------------------------------------------------
-def _draw(view: View, width: int, detail_lines: int, spread_ports: bool) -> Drawing:
+def _draw(
+    view: View, width: int, detail_lines: int, spread_ports: bool, *, labels: bool = True
+) -> Drawing:
     unit_by_id = {u.id: u for u in view.units}
     lines = {u.id: _member_lines(u, detail_lines) for u in view.units}
     member_rows = {u.id: _member_rows(lines[u.id]) for u in view.units}
@@ -204,7 +244,7 @@ def _draw(view: View, width: int, detail_lines: int, spread_ports: bool) -> Draw
         for e, d in zip(edges, drawn, strict=True)
     ]
     ranking = rank([u.id for u in view.units], edges)
-    caps, gaps = _widths(view, ranking, lines, drawn, width)
+    caps, gaps = _widths(view, ranking, lines, drawn, width if labels else 0)
     sizes = {u.id: _unit_size(lines[u.id], caps[ranking.layer_of[u.id]]) for u in view.units}
     layout = place(ranking, sizes, edges, min_gap=MIN_GAP, gap_wants=gaps, width=width)
 
@@ -243,7 +283,7 @@ def _draw(view: View, width: int, detail_lines: int, spread_ports: bool) -> Draw
         label = _label(e)
         if route is None or not label:
             continue
-        if not _place_label(canvas, route.points, label, i, styles[i]):
+        if not labels or not _place_label(canvas, route.points, label, i, styles[i]):
             notes.append(f"{e.source} → {e.target}: {label}")
     canvas.finish()
     rows = [list(canvas.runs(y)) for y in range(canvas.height)]

@@ -29,10 +29,12 @@ from workbench.tui.messages import (
     ServiceSelected,
     SessionNote,
     StartProgress,
+    WatchUpdate,
     WorkDone,
 )
 from workbench.tui.screens.confirm import ConfirmScreen
 from workbench.tui.screens.lab_jobs import LabJobs
+from workbench.tui.screens.lab_watch import WatchView
 from workbench.tui.widgets.activity import ActivityBar
 from workbench.tui.widgets.checks import ChecksPanel
 from workbench.tui.widgets.faults import FaultChoice, FaultsDialog
@@ -42,6 +44,7 @@ from workbench.tui.widgets.logs import LogsPanel
 from workbench.tui.widgets.runtime_indicator import RuntimeIndicator
 from workbench.tui.widgets.services import ServicesPanel
 from workbench.tui.widgets.topology import TopologyView
+from workbench.tui.widgets.watch_indicator import WatchIndicator
 
 NEEDS_RUNNING = {"stop", "service", "faults", "logs_of_selected"}
 
@@ -55,6 +58,12 @@ class LabScreen(Screen[None]):
             "x", "stop", "Stop", tooltip="Stop the lab's services and remove what they created"
         ),
         Binding("c", "check", "Check", tooltip="Run the checks of the exercise shown"),
+        Binding(
+            "w",
+            "watch",
+            "Watch",
+            tooltip="Watch mode: check the exercise shown every time you save its files",
+        ),
         Binding(
             "f2",
             "app.doctor",
@@ -111,10 +120,29 @@ class LabScreen(Screen[None]):
             "Switch runtime",
             tooltip="Choose the runtime of the next start: auto, local or docker",
         ),
+        Binding(
+            "m",
+            "maximize_panel",
+            "Maximize",
+            tooltip="Give the whole screen to the focused panel (again: give it back)",
+        ),
+        Binding("h", "hint", "Hint", tooltip="The exercise's next hint (after a failing check)"),
+        Binding("e", "edit", "Edit", tooltip="Open the exercise's file in your editor ($EDITOR)"),
+        Binding("d", "diff", "Diff", tooltip="What you changed against the starter files"),
+        Binding(
+            "enter",
+            "happened",
+            "What happened",
+            show=False,
+            tooltip="On the checks tab: the calls and events of the failing checks, as a sequence",
+        ),
         Binding("1", "tab('services')", "Services tab", show=False),
         Binding("2", "tab('logs')", "Logs tab", show=False),
         Binding("3", "tab('checks')", "Checks tab", show=False),
     ]
+
+    ALLOW_IN_MAXIMIZED_VIEW = "WorkbenchHeader, ActivityBar, Footer, .-textual-system"
+    """A maximized panel keeps the header (runtime, watch mode), the activity line and keys."""
 
     phase: reactive[str] = reactive("stopped", init=False)
     """stopped → starting → running → stopping → stopped."""
@@ -139,6 +167,7 @@ class LabScreen(Screen[None]):
         """Header with the runtime indicator, the two columns, the activity line, the footer."""
         with WorkbenchHeader(self.lab.title, id="lab-header"):
             yield RuntimeIndicator(id="runtime-indicator")
+            yield WatchIndicator(id="watch-indicator")
         with Horizontal(id="lab-body"):
             yield InstructionsViewer(self.lab, id="instructions")
             with Vertical(id="lab-side"):
@@ -217,8 +246,12 @@ class LabScreen(Screen[None]):
         return True
 
     def watch_phase(self, phase: str) -> None:
-        """Indicator and footer follow the lab's state."""
+        """Indicator and footer follow the lab's state; watch mode ends with the services it
+        needs."""
         self.query_one(RuntimeIndicator).state = phase
+        watched = self.query_one(WatchIndicator).exercise
+        if phase == "stopping" and watched and self.lab.needs_services([watched]):
+            self._leave_watch("Watch mode is off: the lab is stopping.")
         self.refresh_bindings()
 
     def watch_checking(self) -> None:
@@ -293,6 +326,9 @@ class LabScreen(Screen[None]):
         if exercise is None:
             self.notify("This lab has no exercises to check.", severity="warning")
             return
+        if self.jobs.watching:  # two runs at once would fill the checks tab in turns
+            self.notify("Watch mode checks on every save: save the file, or press w to stop it.")
+            return
         if self.lab.needs_services([exercise]) and self.phase != "running":
             self.notify(
                 "The checks talk to the lab's services: press s to start the lab first.",
@@ -306,6 +342,86 @@ class LabScreen(Screen[None]):
         self.query_one(ChecksPanel).begin(exercise, title)
         self.query_one(ActivityBar).begin(f"Checking {title}…")
         self.jobs.check_worker(exercise)
+
+    def action_maximize_panel(self) -> None:
+        """Maximize the focused panel (topology, instructions, services/logs/checks), or give
+        the screen back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        panels = [w for w in (*self.query(TopologyView), self.instructions) if w is not None]
+        panels.append(self.query_one(TabbedContent))
+        focused = self.focused
+        chosen = next(
+            (p for p in panels if focused is not None and (focused is p or p in focused.ancestors)),
+            self.instructions,
+        )
+        self.maximized = chosen  # panels that cannot take the focus may be maximized too
+
+    def action_hint(self) -> None:
+        """The exercise's next hint, once a check has failed it (counted in the progress)."""
+        from workbench.tui.screens.lab_edit import show_next_hint
+
+        show_next_hint(self, self.instructions.current_exercise)
+
+    def action_edit(self) -> None:
+        """Open the exercise's learner file in $VISUAL / $EDITOR (the workbench steps aside)."""
+        from workbench.tui.screens.lab_edit import edit_in_editor
+
+        edit_in_editor(self, self.instructions.current_exercise)
+
+    def action_diff(self) -> None:
+        """Show what the learner changed in the exercise's files against the starter."""
+        from workbench.tui.screens.lab_edit import show_diff
+
+        show_diff(self, self.instructions.current_exercise)
+
+    def action_happened(self) -> None:
+        """The calls and events of the last run's failing checks, as a sequence diagram."""
+        from workbench.tui.screens.happened import HappenedScreen
+
+        if self.query_one(TabbedContent).active != "checks":
+            return
+        run = self.query_one(ChecksPanel).last_run
+        failing = [r for r in run.results if not r.ok] if run else []
+        if not failing:
+            self.notify("No failing check to show: run the checks (c) first.", timeout=4)
+            return
+        self.app.push_screen(HappenedScreen(failing))
+
+    def action_watch(self) -> None:
+        """Toggle watch mode: check the exercise shown on every save of its files."""
+        if self.jobs.watching:
+            self._leave_watch("Watch mode is off.")
+            return
+        exercise = self.instructions.current_exercise
+        if exercise is None:
+            self.notify("This lab has no exercises to watch.", severity="warning")
+            return
+        self._watch(exercise)
+
+    def _watch(self, exercise: str) -> None:
+        from workbench.errors import NotRunningError
+
+        try:
+            self.jobs.start_watch(exercise)
+        except NotRunningError:
+            self.notify(
+                "The checks talk to the lab's services: press s to start the lab, then w.",
+                title="Not running",
+                severity="warning",
+            )
+            return
+        indicator = self.query_one(WatchIndicator)
+        indicator.exercise, indicator.activity = exercise, ""
+        files = ", ".join(self.lab.exercise(exercise).files) or "its files"
+        self.notify(f"Watching {exercise}: save {files} and it is checked. w again stops.")
+
+    def _leave_watch(self, text: str) -> None:
+        self.jobs.stop_watch()
+        self.query_one(WatchIndicator).exercise = None
+        self.query_one(ActivityBar).end()
+        self.notify(text, timeout=3)
 
     def action_exercise(self, step: int) -> None:
         """Next or previous exercise."""
@@ -408,9 +524,12 @@ class LabScreen(Screen[None]):
 
     @on(ExerciseChanged)
     def _exercise_changed(self, message: ExerciseChanged) -> None:
-        """The checks panel says which exercise `c` checks."""
+        """The checks panel says which exercise `c` checks; watch mode follows the exercise."""
         if message.exercise_id and not self.checking:
             self.query_one(ChecksPanel).prompt(self.lab.exercise(message.exercise_id).title)
+        watched = self.query_one(WatchIndicator).exercise
+        if message.exercise_id and watched and message.exercise_id != watched:
+            self._watch(message.exercise_id)
 
     @on(StartProgress)
     def _start_progress(self, message: StartProgress) -> None:
@@ -430,6 +549,18 @@ class LabScreen(Screen[None]):
         if message.result is not None:
             panel.add_result(message.result)  # type: ignore[arg-type]
             self.query_one(ActivityBar).step()
+
+    @on(WatchUpdate)
+    def _watch_update(self, message: WatchUpdate) -> None:
+        """Watch mode reported what it does: the header, the checks tab and the verdict."""
+        from workbench.app.watch import WatchEvent
+
+        event = message.event
+        assert isinstance(event, WatchEvent)
+        indicator = self.query_one(WatchIndicator)
+        if indicator.exercise is None:
+            return  # a late event from a watch that was just turned off
+        WatchView(self, indicator).show(event)
 
     @on(LiveUpdate)
     def _live_update(self, message: LiveUpdate) -> None:

@@ -27,11 +27,13 @@ from workbench.tui.messages import (
     DesignUpdate,
     LiveUpdate,
     StartProgress,
+    WatchUpdate,
     WorkDone,
 )
 
 if TYPE_CHECKING:
     from workbench.app.session import LabSession
+    from workbench.app.watch import WatchEvent
     from workbench.checkrun.results import CheckEvent
     from workbench.lab.model import Lab
     from workbench.tui.widgets.faults import FaultChoice
@@ -78,6 +80,8 @@ class LabJobs:
         self._start_cancelled_late = False
         self._design_timer: Timer | None = None
         self._design_stamp: tuple[tuple[str, int], ...] = ()
+        self._watch_stop: threading.Event | None = None
+        self._watch_thread: threading.Thread | None = None
 
     def _job(self, name: str, fn: Callable[[], object], *, group: str) -> Worker[None]:
         """Run `fn` in a thread; its result or exception comes back as WorkDone(name)."""
@@ -141,6 +145,7 @@ class LabJobs:
     def shutdown(self) -> None:
         """Stop everything now, synchronously (the screen is going away)."""
         self._log_stop.set()
+        self.stop_watch()
         self.session.cancel_start()
         self._check_cancel.set()
         if self.session.running:
@@ -174,6 +179,40 @@ class LabJobs:
 
     def cancel_checks(self) -> None:
         self._check_cancel.set()
+
+    # -- watch mode -----------------------------------------------------------------------------
+
+    @property
+    def watching(self) -> bool:
+        return self._watch_stop is not None
+
+    def start_watch(self, exercise: str) -> None:
+        """Check `exercise` on every save (the application's watch loop, in a thread of its
+        own: a worker would be joined at exit while the loop waits for a save). Raises when the
+        exercise needs services that do not run."""
+        self.stop_watch()
+        watch = self.session.watch(exercise)
+        stop = threading.Event()
+
+        def post(event: WatchEvent) -> None:
+            self.screen.post_message(WatchUpdate(event))
+
+        def run() -> None:
+            try:
+                watch.run(post, stop)
+            except Exception:
+                log.exception("watch mode of %s ended", exercise)
+
+        self._watch_stop = stop
+        self._watch_thread = threading.Thread(target=run, name="wb-watch", daemon=True)
+        self._watch_thread.start()
+
+    def stop_watch(self) -> None:
+        """Leave watch mode; a run it started is cancelled (the loop kills its checks)."""
+        if self._watch_stop is not None:
+            self._watch_stop.set()
+        self._watch_stop = None
+        self._watch_thread = None
 
     # -- the learner's design -------------------------------------------------------------------
 

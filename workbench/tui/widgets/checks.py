@@ -25,6 +25,9 @@ class ChecksPanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._results: list[CheckResult] = []
+        self._hints: list[str] = []
+        self._hints_used = 0
+        self._exercise: str | None = None
         self.last_run: CheckRun | None = None
         self.shown: RenderableType = ""
         """What the results area shows (tests read it as text)."""
@@ -68,6 +71,7 @@ class ChecksPanel(Vertical):
     def finish(self, run: CheckRun, exercise: str) -> None:
         """The run ended: the verdict, every check, and the hints where something failed."""
         self.last_run = run
+        self._exercise = exercise
         self._results = run.results_for(exercise) or list(run.results)
         self.query_one("#checks-progress", ProgressBar).display = False
         status = run.exercise_status(exercise)
@@ -86,10 +90,21 @@ class ChecksPanel(Vertical):
             headline.update(
                 Text(f"✗ {title}: {failed} of {len(self._results)} check(s) not passing", "red")
             )
-        hints: list[str] = []
+        self._hints = []
         if status is not ExerciseStatus.PASSED:
-            hints = run.exercise_hints.get(exercise, [])
-        self.shown = _render(self._results, run, hints=hints)
+            self._hints = run.exercise_hints.get(exercise, [])
+        self._hints_used = run.hints_used.get(exercise, 0)
+        self._show_final()
+
+    def show_hints(self, exercise: str, used: int) -> None:
+        """The learner asked for another hint: show the first `used` of the exercise's (when
+        the panel shows that exercise's run)."""
+        if self.last_run is not None and self._exercise == exercise:
+            self._hints_used = used
+            self._show_final()
+
+    def _show_final(self) -> None:
+        self.shown = _render(self._results, self.last_run, hints=self._hints, used=self._hints_used)
         self.query_one("#checks-results", Static).update(self.shown)
 
     def cancelled(self) -> None:
@@ -106,7 +121,11 @@ class ChecksPanel(Vertical):
 
 
 def _render(
-    results: list[CheckResult], run: CheckRun | None, *, hints: list[str] | None = None
+    results: list[CheckResult],
+    run: CheckRun | None,
+    *,
+    hints: list[str] | None = None,
+    used: int = 0,
 ) -> RenderableType:
     parts: list[RenderableType] = []
     if run is not None:
@@ -125,11 +144,14 @@ def _render(
         table.add_row(Text(mark, style=style), body)
     parts.append(table)
     if hints:
+        # The hint ladder: one at a time, on request (h), each counted in the progress.
         parts.append(Text("\nHints for this exercise:", "bold yellow"))
         tips = Table.grid(padding=(0, 1))
         tips.add_column(width=1)
         tips.add_column(ratio=1)
-        for hint in hints:
+        for hint in hints[:used]:
             tips.add_row(Text("•", "yellow"), Text(hint, "yellow"))
+        if used < len(hints):
+            tips.add_row(Text("h", "bold"), Text(f"shows hint {used + 1} of {len(hints)}", "dim"))
         parts.append(tips)
     return Group(*parts)

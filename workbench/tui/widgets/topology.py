@@ -164,7 +164,11 @@ class TopologyView(ScrollableContainer):
         from workbench.drawing import render
 
         self._drawn_width = self.size.width or 80
-        drawing = render(self._graph, width=max(self._drawn_width - 2, 20))
+        width = max(self._drawn_width - 2, 20)
+        drawing = render(self._graph, width=width)
+        if drawing.width > width or (self.size.height and drawing.height > self.size.height):
+            # A small terminal: titles only, labels and stores listed under the drawing.
+            drawing = render(self._graph, width=width, compact=True)
         key = (repr(drawing.rows), self.selected, self.app.current_theme.dark)
         if key == self._drawn_key:  # refreshed every second: only draw what changed
             return
