@@ -51,8 +51,9 @@ class Config:
     @classmethod
     def of(cls, version: int, value: Mapping[str, Any]) -> Config:
         """The settings from config's answer; raises ValueError when one is out of range."""
-        known = {k: value[k] for k in ("per_try_timeout_s", "attempts", "backoff_s",
-                                       "breaker_threshold", "breaker_cooldown_s") if k in value}  # fmt: skip
+        names = ("per_try_timeout_s", "attempts", "backoff_s", "breaker_threshold",
+                 "breaker_cooldown_s")  # fmt: skip
+        known = {k: value[k] for k in names if k in value}
         made = cls(**known, bulkhead=dict(value.get("bulkhead") or {}), version=version)
         if made.per_try_timeout_s <= 0 or made.attempts < 1 or made.backoff_s < 0:
             raise ValueError("a timeout, attempt count or back-off out of range")
@@ -121,7 +122,8 @@ class Send:
             except httpx.TimeoutException:
                 raise UpstreamTimeout(f"{upstream} did not answer within {timeout} s") from None
             except httpx.TransportError as exc:
-                raise UpstreamUnreachable(f"{upstream} unreachable ({type(exc).__name__})") from None
+                why = type(exc).__name__
+                raise UpstreamUnreachable(f"{upstream} unreachable ({why})") from None
             finally:
                 self.in_use -= 1
         kept = {k: v for k, v in response.headers.items()

@@ -76,7 +76,7 @@ async def load() -> None:
 
 def _valid(body: Any) -> list[dict[str, str]]:
     if not isinstance(body, list):
-        raise HTTPException(422, "a batch is a JSON list of {\"id\", \"text\"} objects")
+        raise HTTPException(422, 'a batch is a JSON list of {"id", "text"} objects')
     if len(body) > MAX_BATCH:
         raise HTTPException(422, f"a batch holds at most {MAX_BATCH} lines, not {len(body)}")
     items = []

@@ -73,15 +73,19 @@ def merged(current: dict[str, Any], change: Any) -> dict[str, Any]:
                 raise HTTPException(422, "bulkhead: must be an object {upstream: size}")
             for upstream, size in raw.items():
                 if upstream not in UPSTREAMS:
-                    raise HTTPException(422, f"bulkhead.{upstream}: unknown upstream (known: "
-                                             f"{', '.join(UPSTREAMS)})")
-                value["bulkhead"][upstream] = _number(f"bulkhead.{upstream}", size, int, 1,
-                                                      BULKHEAD_MAX, True)
+                    raise HTTPException(
+                        422,
+                        f"bulkhead.{upstream}: unknown upstream (known: {', '.join(UPSTREAMS)})",
+                    )
+                value["bulkhead"][upstream] = _number(
+                    f"bulkhead.{upstream}", size, int, 1, BULKHEAD_MAX, True
+                )
         elif field in RANGES:
             value[field] = _number(field, raw, *RANGES[field])
         else:
-            raise HTTPException(422, f"{field}: unknown setting (known: "
-                                     f"{', '.join([*RANGES, 'bulkhead'])})")
+            raise HTTPException(
+                422, f"{field}: unknown setting (known: {', '.join([*RANGES, 'bulkhead'])})"
+            )
     return value
 
 

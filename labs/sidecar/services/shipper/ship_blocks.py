@@ -150,8 +150,9 @@ class Collector:
         batch = [dict(line) for line in lines]
         for line in batch:
             if not isinstance(line.get("id"), str) or not isinstance(line.get("text"), str):
-                raise ValueError(f"collector.send takes {{'id': str, 'text': str}} items, "
-                                 f"got {line!r}")
+                raise TypeError(
+                    f"collector.send takes {{'id': str, 'text': str}} items, got {line!r}"
+                )
         if not batch:
             return {"received": 0, "new": 0}
         try:
