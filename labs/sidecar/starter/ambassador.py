@@ -12,11 +12,13 @@ from typing import Any
 
 
 async def forward(request: Any, send: Any, config: Any) -> Any:
-    # TODO (exercise 2): a timeout on every try (config.per_try_timeout_s), retries with a
+    # TODO(timeouts-retries): a timeout on every try (config.per_try_timeout_s), retries with a
     # back-off for what is safe to repeat (config.attempts, config.backoff_s), 504 when no
     # answer came in time.
-    # TODO (exercise 3): a circuit breaker per upstream (config.breaker_threshold,
+    # TODO(circuit-breaker): a circuit breaker per upstream (config.breaker_threshold,
     # config.breaker_cooldown_s).
-    # TODO (exercise 4): a bulkhead per upstream (config.bulkhead[upstream]).
+    # TODO(bulkhead): a bulkhead per upstream (config.bulkhead[upstream]).
+    # TODO(live-config): read every setting from this call's config, never from a copy kept
+    # from an earlier call (a semaphore keeps the size it was made with).
     # Today: one try, waiting as long as the upstream takes, like the app itself.
     return await send(request.upstream, request, timeout=None)

@@ -11,7 +11,7 @@ from typing import Any
 
 
 async def ship_once(logs: Any, collector: Any, offsets: Any) -> int:
-    # TODO (exercise 1): find the file you were shipping (by its identity, in offsets.load()),
+    # TODO(log-shipper): find the file you were shipping (by its identity, in offsets.load()),
     # read the whole lines after your offset, send them with ids that stay the same on every
     # read, then save the new offset. When your file was rotated, finish it, then go on with
     # the new app.log. Nothing is shipped yet: the collector stays empty.
