@@ -146,7 +146,7 @@ def test_a_collector_outage_loses_nothing(logs: Logs, faults: Faults) -> None:
     warm = logs.write(1, f"{text} before")
     logs.wait_collected(text, warm)
     # The collector refuses the next batches (503) for a while, then takes them again.
-    faults.fail_next("collector", 3, route="/lines")
+    faults.fail_next("collector", 3, route="/lines", method="POST")
     during = logs.write(3, f"{text} while the collector refuses")
     expected = warm + during
     found = logs.wait_collected(text, expected, within=RESTART_WAIT_S)

@@ -41,16 +41,19 @@ def _fail_until_open(proxy: Proxy, recs: Any, what: str) -> None:
 
 def _judge_open(proxy: Proxy, recs: Any, what: str) -> None:
     before = served(recs.delta(), RECS)
+    took = []
     for n in range(3):
-        response, took = proxy.recommend(f"open-{n}")
+        response, seconds = proxy.recommend(f"open-{n}")
+        took.append(seconds)
         assert is_open(response), (
             f"{what}; the next call got {described(response)}: the breaker must be open, "
             "answering 503 with X-Circuit: open"
         )
-        assert took < FAST_S, (
-            f"{what}; an open breaker answered in {took * 1000:.0f} ms: it must answer at once "
-            f"(under {FAST_S * 1000:.0f} ms), without calling the upstream"
-        )
+    # The fastest of three: a busy machine may slow one answer, not an open breaker's every one.
+    assert min(took) < FAST_S, (
+        f"{what}; an open breaker answered in {min(took) * 1000:.0f} ms at best: it must answer "
+        f"at once (under {FAST_S * 1000:.0f} ms), without calling the upstream"
+    )
     reached = served(recs.delta(), RECS) - before
     assert reached == 0, (
         f"{what}; while the breaker was open, recommendations still got {reached} calls: an open "
