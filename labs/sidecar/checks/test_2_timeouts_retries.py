@@ -16,6 +16,7 @@ from workbench.checks import Faults
 BUDGET_S = 1.5
 RECS = "/recommendations/{customer}"
 LATE_WORK_S = 0.8
+BACKOFF_S = 0.2
 
 
 @pytest.mark.exercise("timeouts-retries")
@@ -24,11 +25,17 @@ LATE_WORK_S = 0.8
     "that doubles from config.backoff_s."
 )
 def test_a_get_rides_out_two_failures(proxy: Proxy, faults: Faults) -> None:
+    proxy.configure(backoff_s=BACKOFF_S)
     faults.fail_next("recommendations", 2, route="/recommendations")
-    response, _ = proxy.recommend("ann")
+    response, took = proxy.recommend("ann")
     assert response.status_code == 200, (
         "recommendations failed twice (503) and then worked again, but the customer got "
         f"{described(response)}: retry a GET that met a 5xx (3 tries by default)"
+    )
+    assert took >= 2 * BACKOFF_S * 0.9, (
+        f"recommendations failed twice and the ambassador tried again within {took:.2f} s; with "
+        f"config.backoff_s at {BACKOFF_S:g} s it must pause at least that long before each "
+        "retry: retrying at once piles onto a service that is already failing"
     )
 
 

@@ -55,14 +55,13 @@ def may_retry(request: Any) -> bool:
 
 async def forward(request: Any, send: Any, config: Any) -> Any:
     upstream = request.upstream
+    # The bulkhead first: a call it refuses never becomes the breaker's half-open probe. Its
+    # size is read now, from this call's config, so a resize applies to the next call.
+    if IN_FLIGHT.get(upstream, 0) >= config.bulkhead.get(upstream, 4):
+        return send.answer(503, f"bulkhead full for {upstream}", {"X-Bulkhead": "full"})
     breaker = BREAKERS.setdefault(upstream, Breaker())
     if not breaker.allows(config):
         return send.answer(503, f"circuit open for {upstream}", {"X-Circuit": "open"})
-    # The size is read now, from this call's config: a resize applies to the next call.
-    if IN_FLIGHT.get(upstream, 0) >= config.bulkhead.get(upstream, 4):
-        if breaker.probing:
-            breaker.probing = False  # the probe never went: let the next call be it
-        return send.answer(503, f"bulkhead full for {upstream}", {"X-Bulkhead": "full"})
     IN_FLIGHT[upstream] = IN_FLIGHT.get(upstream, 0) + 1
     try:
         return await tries(request, send, config, breaker)
