@@ -272,12 +272,14 @@ def crowd_and_pay(proxy: Proxy, customers: list[str],
     def run_crowd() -> None:
         calls = [lambda c=c: proxy.recommend(c) for c in customers]
         started.set()
-        crowd.extend(proxy.many(calls))
+        if calls:
+            crowd.extend(proxy.many(calls))
 
     thread = threading.Thread(target=run_crowd)
     thread.start()
     started.wait()
-    time.sleep(0.3)  # the crowd's calls are in the ambassador by now
+    if customers:
+        time.sleep(0.3)  # the crowd's calls are in the ambassador by now
     paid = []
     for n in range(payments):
         reference = f"bulkhead-{uuid.uuid4().hex[:8]}-{n}"

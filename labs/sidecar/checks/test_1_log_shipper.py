@@ -66,6 +66,34 @@ def test_a_rotation_loses_no_line(logs: Logs) -> None:
 
 @pytest.mark.exercise("log-shipper")
 @pytest.mark.hint(
+    "When the file you saved is in neither app.log nor app.log.1 any more (two rotations while "
+    "you were away), start again from the oldest file there is, at offset 0."
+)
+def test_a_shipper_that_missed_two_rotations_ships_what_remains(logs: Logs) -> None:
+    text = marker("twice")
+    before = logs.write(1, f"{text} before")
+    logs.wait_collected(text, before)
+    # While the shipper is away the app rotates twice: the file it was reading is deleted (its
+    # unread lines are gone for everyone), and two files it has never seen remain.
+    logs.shipper_loop(running=False)
+    try:
+        logs.write(2, f"{text} in the file rotated away")
+        logs.rotate()
+        older = logs.write(2, f"{text} now in app.log.1")
+        logs.rotate()
+        newest = logs.write(2, f"{text} now in app.log")
+    finally:
+        logs.shipper_loop(running=True)
+    expected = before + older + newest
+    found = [
+        line for line in logs.wait_collected(text, expected) if "rotated away" not in line["text"]
+    ]
+    judge_once_in_order(found, expected, "while the shipper was away, the app rotated its log "
+                        "twice (the file the shipper was in is gone)", logs.shipper_error())  # fmt: skip
+
+
+@pytest.mark.exercise("log-shipper")
+@pytest.mark.hint(
     "Keep the offset in offsets.save(), not in a variable: a restarted shipper "
     "starts from what it saved, not from the start of the file."
 )

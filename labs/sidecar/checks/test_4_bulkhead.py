@@ -15,7 +15,12 @@ SHARE = 4
 CROWD = 20
 SLOW_MS = 2000
 PAYMENTS_P95_S = 0.3
-AT_ONCE_S = 0.3
+"""The target on a quiet machine. A busy one (checks beside other work, Docker) slows every
+call; what must never happen is a payment waiting behind a slow call, which costs seconds. So
+the limit is the payments' own p95 measured just before the crowd, three times over, between
+PAYMENTS_P95_S and WAITED_S."""
+WAITED_S = SLOW_MS / 1000 / 2
+"""Half the slow calls' time: an answer this late has waited behind one of them."""
 
 
 @pytest.mark.exercise("bulkhead")
@@ -31,6 +36,8 @@ def test_a_slow_upstream_takes_only_its_share(
     proxy.configure(attempts=1, per_try_timeout_s=5, breaker_threshold=10_000,
                     bulkhead={"recommendations": SHARE, "payments": SHARE})  # fmt: skip
     recs = stats("recommendations")
+    _, alone = crowd_and_pay(proxy, [], 5)
+    limit = min(WAITED_S, max(PAYMENTS_P95_S, 3 * p95([t for _, t in alone])))
     faults.latency("recommendations", SLOW_MS, route="/recommendations")
     crowd, paid = crowd_and_pay(proxy, [f"crowd-{n}" for n in range(CROWD)], 10)
 
@@ -41,10 +48,10 @@ def test_a_slow_upstream_takes_only_its_share(
         "ambassador"
     )
     slow = p95([t for _, t in paid])
-    assert slow < PAYMENTS_P95_S, (
+    assert slow < limit, (
         f"while recommendations was slow (2 s) under {CROWD} calls at once, payments took "
         f"{slow * 1000:.0f} ms (p95): they waited behind the slow calls; give each upstream its "
-        f"own bulkhead so payments stay under {PAYMENTS_P95_S * 1000:.0f} ms"
+        f"own bulkhead so payments stay under {limit * 1000:.0f} ms"
     )
     refused = [(r, t) for r, t in crowd if full(r)]
     others = [r for r, _ in crowd if not full(r) and r.status_code != 200]
@@ -58,7 +65,7 @@ def test_a_slow_upstream_takes_only_its_share(
         f"{admitted} went through and {len(refused)} were refused: refuse every call over the "
         f"share of {SHARE} (config.bulkhead['recommendations'])"
     )
-    late = [t for _, t in refused if t >= AT_ONCE_S]
+    late = [t for _, t in refused if t >= WAITED_S]
     assert not late, (
         f"{len(late)} of the refused calls waited {max(late):.2f} s before their 503: refuse "
         "at once, do not queue a call for a full bulkhead"
