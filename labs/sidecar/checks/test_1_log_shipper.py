@@ -88,8 +88,8 @@ def test_a_shipper_that_missed_two_rotations_ships_what_remains(logs: Logs) -> N
     found = [
         line for line in logs.wait_collected(text, expected) if "rotated away" not in line["text"]
     ]
-    judge_once_in_order(found, expected, "while the shipper was away, the app rotated its log "
-                        "twice (the file the shipper was in is gone)", logs.shipper_error())  # fmt: skip
+    what = "while the shipper was away, the app rotated its log twice (its file is gone)"
+    judge_once_in_order(found, expected, what, logs.shipper_error())
 
 
 @pytest.mark.exercise("log-shipper")
