@@ -117,7 +117,7 @@ def test_a_long_line_is_split_and_marked_and_bad_bytes_are_replaced(
     http: httpx.Client, running: Deployment
 ) -> None:
     text = f"long-{uuid.uuid4().hex[:6]}"
-    write(http, running, lines=[text + "y" * (70 * 1024)])
+    write(http, running, lines=[text + "y" * (70 * 1024) + text])
     write(http, running, raw_hex=(f"{text}-bytes caf".encode() + b"\xff\n").hex())
     got = eventually(lambda: len((c := collected(http, running, text))["lines"]) == 3 and c)
     first, second, third = (line["text"] for line in got["lines"])
@@ -150,7 +150,7 @@ def test_the_collector_keeps_an_id_once_and_counts_the_repeats(
     ]
     assert got["received_twice"] == 1
     first, again = got["lines"][1]["batches"]
-    assert again == first + 1
+    assert again > first
 
 
 def test_the_collector_refuses_a_malformed_batch_naming_the_item(
