@@ -139,6 +139,25 @@ def test_a_payment_answered_late_is_paid_once(proxy: Proxy, faults: Faults) -> N
 
 
 @pytest.mark.exercise("timeouts-retries")
+@pytest.mark.hint(
+    "send() raises send.Unreachable when the connection breaks: retry like a 5xx, and after "
+    "the last try answer send.answer(502, ...), not an exception."
+)
+def test_a_dropped_connection_is_answered_502(proxy: Proxy, faults: Faults) -> None:
+    faults.reset("recommendations", route="/recommendations")
+    response, took = proxy.recommend("cleo")
+    assert response.status_code == 502, (
+        f"recommendations dropped every connection unanswered, and the customer got "
+        f"{described(response)}"
+        + (f" ({response.text[:160]})" if response.status_code == 500 else "")
+        + ": catch send.Unreachable and answer 502 (bad gateway) when no try got through"
+    )
+    assert took < BUDGET_S, (
+        f"recommendations dropped every connection, and the customer waited {took:.2f} s"
+    )
+
+
+@pytest.mark.exercise("timeouts-retries")
 @pytest.mark.hint("A 4xx is the upstream's answer, not a failure: pass it on at once.")
 def test_a_4xx_is_never_retried(proxy: Proxy, faults: Faults, stats: Callable[[str], Any]) -> None:
     recommendations = stats("recommendations")

@@ -127,6 +127,32 @@ def test_after_the_cool_down_one_probe_decides(
 
 @pytest.mark.exercise("circuit-breaker")
 @pytest.mark.hint(
+    "Half-open means one probe: while it is under way, the other calls are still refused."
+)
+def test_half_open_lets_one_probe_through_not_all(
+    proxy: Proxy, faults: Faults, stats: Callable[[str], Any]
+) -> None:
+    proxy.configure(attempts=1, per_try_timeout_s=2, breaker_threshold=THRESHOLD,
+                    breaker_cooldown_s=COOL_DOWN_S)  # fmt: skip
+    recs = stats("recommendations")
+    faults.fail_next("recommendations", THRESHOLD, route="/recommendations")
+    _fail_until_open(proxy, recs, "recommendations failed its next calls")
+    time.sleep(COOL_DOWN_S + 0.1)
+    # recommendations is back but slow: the probe is still under way when the others arrive.
+    faults.latency("recommendations", 400, route="/recommendations")
+    answers = proxy.many([lambda n=n: proxy.recommend(f"together-{n}") for n in range(3)])
+    reached = served(recs.delta(), RECS) - THRESHOLD
+    through = [r for r, _ in answers if not is_open(r)]
+    assert reached == 1 and len(through) == 1, (
+        f"after the cool-down three calls arrived together while recommendations answered "
+        f"slowly: {reached} reached it and the customers got "
+        f"{', '.join(described(r) for r, _ in answers)}: half-open lets one probe through; "
+        "the others are refused until it has decided"
+    )
+
+
+@pytest.mark.exercise("circuit-breaker")
+@pytest.mark.hint(
     "A 404 is an answer from a working upstream: it is no failure, and it resets "
     "the count like a 200."
 )
