@@ -105,6 +105,15 @@ class Logs:
         where = f" at {error['where']}" if error.get("where") else ""
         return f" (ship_once last raised{where}: {short(error['error'], 200)})"
 
+    def raised_since(self, since: float) -> str:
+        """What ship_once last raised, if it raised after `since` (time.time()); else ""."""
+        state = _ok(self.http.get(f"{self.url('shipper')}/_admin/loop"), "read the shipper's loop")
+        error = state.json().get("last_error")
+        if not error or float(error.get("at", 0)) < since:
+            return ""
+        where = f" at {error['where']}" if error.get("where") else ""
+        return f"ship_once raised{where}: {short(error['error'], 200)}"
+
     def collected(self, text: str) -> list[dict[str, Any]]:
         """The collector's lines holding `text`, in the order they first arrived."""
         answer = self.http.get(f"{self.url('collector')}/lines", params={"contains": text})

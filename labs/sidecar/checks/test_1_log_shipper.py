@@ -3,11 +3,14 @@ across a rotation, a kill, a crash on either side of the save, and a collector o
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from conftest import SHIP_WAIT_S, Logs, judge_once_in_order, marker, short
 
 from workbench.checks import Faults
 
+QUIET_S = 0.5
 RESTART_WAIT_S = 4.0
 """After a restart the shipper must catch up: its start plus the usual two seconds."""
 
@@ -180,6 +183,24 @@ def test_a_collector_outage_loses_nothing(logs: Logs, faults: Faults) -> None:
     found = logs.wait_collected(text, expected, within=RESTART_WAIT_S)
     judge_once_in_order(found, expected, "the collector refused three batches (503), then took "
                         "them again", logs.shipper_error())  # fmt: skip
+
+
+@pytest.mark.exercise("log-shipper")
+@pytest.mark.hint(
+    "When there is nothing new to read, return 0: the loop asks again a tenth of a second "
+    "later. An exception is for something that went wrong."
+)
+def test_a_quiet_log_raises_nothing(logs: Logs) -> None:
+    since = time.time()
+    text = marker("quiet")
+    logs.wait_collected(text, logs.write(2, text))
+    time.sleep(QUIET_S)  # nothing new: a few rounds of the loop with nothing to ship
+    raised = logs.raised_since(since)
+    assert not raised, (
+        f"the app's log was quiet and the collector took every line, yet {raised}: a shipper "
+        "that fails on a quiet log fills its log with errors and ships the next line only "
+        "after its back-off"
+    )
 
 
 @pytest.mark.exercise("log-shipper")
