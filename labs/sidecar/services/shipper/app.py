@@ -82,8 +82,9 @@ class Loop:
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
                 continue
             backoff = IDLE_S
-            if not shipped:
-                await asyncio.sleep(IDLE_S)
+            # Yield even after a busy round: a ship_once that never awaits and keeps returning
+            # more than 0 must not hold the event loop (the service would stop answering).
+            await asyncio.sleep(IDLE_S if not shipped else 0)
 
 
 loop = Loop()
