@@ -149,3 +149,15 @@ def test_a_service_without_a_name_says_how_to_get_one(monkeypatch: pytest.Monkey
     monkeypatch.delenv("SERVICE_NAME", raising=False)
     with pytest.raises(KitConfigError, match="SERVICE_NAME is not set"):
         ServiceKit()
+
+
+def test_pooled_connections_are_forgotten_before_uvicorn_closes_them() -> None:
+    # uvicorn closes an idle connection after 5 s; a pool keeping it as long sometimes reuses it
+    # just as it closes ("Server disconnected without sending a response").
+    from workbench.servicekit.peers import DEFAULT_LIMITS, PeerClients
+
+    assert DEFAULT_LIMITS.keepalive_expiry is not None
+    assert DEFAULT_LIMITS.keepalive_expiry < 5.0
+    clients = PeerClients(Settings.from_env("orders", env={"INVENTORY_URL": "http://x:1"}), None)  # type: ignore[arg-type]
+    pool = clients.transport()._inner._pool  # type: ignore[attr-defined]
+    assert pool._keepalive_expiry == DEFAULT_LIMITS.keepalive_expiry

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 # Labs run on one machine: a peer that takes longer than this is a fault a lab injected on
 # purpose, and the caller should see it fail rather than hang a check.
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+# uvicorn closes a connection idle for 5 s (`timeout_keep_alive`). A pooled connection kept as
+# long is sometimes reused just as the server closes it, and the call fails with "Server
+# disconnected without sending a response": a fault nobody injected. Forgetting idle
+# connections well before the server does rules that out.
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20,
+                              keepalive_expiry=2.0)  # fmt: skip
 
 
 def _ms_since(started: float) -> float:
@@ -89,7 +95,10 @@ class PeerClients:
         self._clients: dict[str | None, httpx.AsyncClient] = {}
 
     def transport(self) -> TracingTransport:
-        return TracingTransport(self._settings, self._stats, httpx.AsyncHTTPTransport())
+        # Limits belong to the transport that pools (a client's own are ignored when it is
+        # given a transport).
+        inner = httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS)
+        return TracingTransport(self._settings, self._stats, inner)
 
     def peer(self, name: str) -> httpx.AsyncClient:
         # Per-call timeouts go on the call: `await client.get("/x", timeout=0.5)`.
