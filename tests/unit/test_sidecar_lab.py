@@ -76,16 +76,24 @@ def test_every_mutant_names_its_mistake_and_targets_an_exercise(lab: Lab) -> Non
     for mutant in mutants:
         assert mutant.description.endswith("."), mutant.name
         by_exercise.setdefault(mutant.exercise, set()).add(mutant.name)
+    # The ten, plus the wrong answers written independently of the lab (whole files).
     assert by_exercise == {
         "log-shipper": {
             "offset-in-memory",
             "random-line-ids",
             "save-before-send",
             "rotation-skips-tail",
+            "offset-without-file",
         },
         "timeouts-retries": {"retries-post-without-key", "no-timeout"},
-        "circuit-breaker": {"breaker-never-closes", "breaker-counts-4xx"},
-        "bulkhead": {"one-shared-pool"},
+        "circuit-breaker": {
+            "breaker-never-closes",
+            "breaker-counts-4xx",
+            "breaker-ignores-timeouts",
+            "breaker-counts-all-failures",
+            "half-open-lets-all-through",
+        },
+        "bulkhead": {"one-shared-pool", "bulkhead-leaks-on-open-breaker"},
         "live-config": {"pools-sized-once"},
     }
 
