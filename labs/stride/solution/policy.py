@@ -17,8 +17,8 @@ from typing import Any
 
 ISSUER = "identity"
 MAX_TOKEN_CHARS = 4096
-RATE_PER_S = 5.0
-BURST = 20
+RATE_PER_S = 10.0
+BURST = 30
 MAX_BODY_BYTES = 64 * 1024
 ORDER_PATH = re.compile(r"^/orders/\d+$")
 
