@@ -181,13 +181,18 @@ def test_bad_models_name_the_line_and_the_known_names(
 
 
 def test_a_missing_model_is_a_sentence(graph: ModuleType, tmp_path: Path) -> None:
-    with pytest.raises(DesignError, match="threatmodel.yaml is missing"):
+    with pytest.raises(DesignError, match=r"threatmodel\.yaml is missing"):
         graph.load(tmp_path)
 
 
 def test_categories_may_be_spelt_out(graph: ModuleType, tmp_path: Path) -> None:
-    model = graph.load(write(tmp_path, "processes:\n  - {id: gw}\nthreats:\n  - {id: t, "
-                             "element: gw, category: Elevation of privilege, status: accepted}\n"))
+    model = graph.load(
+        write(
+            tmp_path,
+            "processes:\n  - {id: gw}\nthreats:\n  - {id: t, "
+            "element: gw, category: Elevation of privilege, status: accepted}\n",
+        )
+    )
     assert model.threats[0].category == "E"
 
 
@@ -212,9 +217,10 @@ def test_authenticate_takes_only_genuine_current_tokens(policy: ModuleType) -> N
     now = time.time()
     good = token(claims())
     assert policy.authenticate(f"Bearer {good}", KEY, now)["sub"] == "alice"
-    head, body, sig = good.split(".")
+    head, _body, sig = good.split(".")
     edited = b64(json.dumps(claims(role="admin")).encode())
-    for bad in (None, "", "Bearer", "Bearer x", "Bearer a.b.c", "Basic abc", "Bearer " + "A" * 10240,
+    for bad in (None, "", "Bearer", "Bearer x", "Bearer a.b.c", "Basic abc",
+                "Bearer " + "A" * 10240,
                 f"Bearer {head}.{edited}.{sig}", f"Bearer {token(claims(), key=None, alg='none')}",
                 f"Bearer {token(claims(), key=b'other')}", f"Bearer {token(claims(exp=now - 1))}",
                 f"Bearer {token({'sub': 'alice', 'role': 'customer', 'iss': 'identity'})}",

@@ -102,8 +102,9 @@ class Shop:
     def token(self, user: str) -> str:
         """A genuine token from identity, through the gateway, as a customer gets one."""
         if user not in self._tokens:
-            response = self.http.post(f"{self.gateway}/token",
-                                      json={"username": user, "password": PASSWORDS[user]})
+            response = self.http.post(
+                f"{self.gateway}/token", json={"username": user, "password": PASSWORDS[user]}
+            )
             assert response.status_code == 200, (
                 f"{user} could not sign in through the gateway (POST /token answered "
                 f"{said(response)}): /token must stay open to everyone"
@@ -136,8 +137,9 @@ class Shop:
         return response
 
     def order(self, user: str) -> dict[str, Any]:
-        response = self.call("POST", "/orders", self.token(user),
-                             json_body={"items": [{"sku": "tea", "qty": 2}]})
+        response = self.call(
+            "POST", "/orders", self.token(user), json_body={"items": [{"sku": "tea", "qty": 2}]}
+        )
         assert response.status_code == 201, (
             f"{user} could not place an order through the gateway (POST /orders answered "
             f"{said(response)}): a signed-in customer must be able to shop"
@@ -173,10 +175,10 @@ def own_order_readable(shop: Shop, token: str | None = None, what: str = "") -> 
 
 def refused_401(shop: Shop, token: str | None, what: str, path: str) -> None:
     response = shop.call("GET", path, token)
-    assert response.status_code == 401, (
-        f"{what} on GET {path} got {said(response)}, not 401: "
-        + ("the shop served it to someone who proved nothing" if response.status_code < 400
-           else "it must be refused as unauthenticated")
+    assert response.status_code == 401, f"{what} on GET {path} got {said(response)}, not 401: " + (
+        "the shop served it to someone who proved nothing"
+        if response.status_code < 400
+        else "it must be refused as unauthenticated"
     )
 
 
@@ -194,29 +196,48 @@ def probe_bad_signature(shop: Shop) -> None:
     order = own_order_readable(shop)
     header, payload, _sig = shop.token("alice").split(".")
     forged = make_token(json.loads(unb64(payload)), b"a key the attacker guessed")
-    refused_401(shop, forged, "alice's claims signed with the wrong key",
-                f"/orders/{order['id']}")
-    refused_401(shop, f"{header}.{payload}.{b64(b'x' * 32)}",
-                "a token with a made-up signature", f"/orders/{order['id']}")
+    refused_401(shop, forged, "alice's claims signed with the wrong key", f"/orders/{order['id']}")
+    refused_401(
+        shop,
+        f"{header}.{payload}.{b64(b'x' * 32)}",
+        "a token with a made-up signature",
+        f"/orders/{order['id']}",
+    )
 
 
 def probe_alg_none(shop: Shop) -> None:
     order = own_order_readable(shop)
     claims = {"sub": "alice", "role": "customer", "exp": int(time.time()) + 300,
               "iss": "identity"}  # fmt: skip
-    refused_401(shop, make_token(claims, None, alg="none"),
-                "an unsigned token (alg: none, no signature)", f"/orders/{order['id']}")
-    refused_401(shop, make_token(claims, None, alg="HS256"),
-                "a token claiming HS256 with an empty signature", f"/orders/{order['id']}")
+    refused_401(
+        shop,
+        make_token(claims, None, alg="none"),
+        "an unsigned token (alg: none, no signature)",
+        f"/orders/{order['id']}",
+    )
+    refused_401(
+        shop,
+        make_token(claims, None, alg="HS256"),
+        "a token claiming HS256 with an empty signature",
+        f"/orders/{order['id']}",
+    )
 
 
 def probe_expired(shop: Shop) -> None:
     order = own_order_readable(shop, shop.minted("alice"), " with a fresh token")
-    refused_401(shop, shop.minted("alice", exp_in=-60), "alice's token that expired a minute ago",
-                f"/orders/{order['id']}")
+    refused_401(
+        shop,
+        shop.minted("alice", exp_in=-60),
+        "alice's token that expired a minute ago",
+        f"/orders/{order['id']}",
+    )
     no_exp = make_token({"sub": "alice", "role": "customer", "iss": "identity"}, shop.key)
-    refused_401(shop, no_exp, "a signed token without `exp` (it would never expire)",
-                f"/orders/{order['id']}")
+    refused_401(
+        shop,
+        no_exp,
+        "a signed token without `exp` (it would never expire)",
+        f"/orders/{order['id']}",
+    )
 
 
 def probe_garbage_token(shop: Shop) -> None:
@@ -243,8 +264,11 @@ def probe_edited_role(shop: Shop) -> None:
     assert response.status_code == 401, (
         f"alice's token with its payload edited to role admin (signature unchanged) got "
         f"{said(response)} on GET /admin/orders, not 401: "
-        + ("she now sees every customer's orders" if response.status_code == 200
-           else "the signature no longer matches the payload, so the token proves nothing")
+        + (
+            "she now sees every customer's orders"
+            if response.status_code == 200
+            else "the signature no longer matches the payload, so the token proves nothing"
+        )
     )
 
 
@@ -252,8 +276,11 @@ def probe_admin_route(shop: Shop) -> None:
     response = shop.call("GET", "/admin/orders", shop.token("bob"))
     assert response.status_code == 403, (
         f"bob, a customer, got {said(response)} on GET /admin/orders, not 403: "
-        + ("he sees every customer's orders" if response.status_code == 200
-           else "he is signed in but not allowed there")
+        + (
+            "he sees every customer's orders"
+            if response.status_code == 200
+            else "he is signed in but not allowed there"
+        )
     )
     response = shop.call("GET", "/admin/orders", shop.token("carol"))
     assert response.status_code == 200, (
@@ -271,11 +298,16 @@ def probe_forged_forward(shop: Shop) -> None:
     assert response.status_code == 401, (
         f"a direct call to orders (bypassing the gateway) with a forged `X-User: carol` got "
         f"{said(response)} on GET /admin/orders, not 401: "
-        + ("anyone who can reach orders' port reads every order"
-           if response.status_code == 200 else "orders must not believe an identity it cannot verify")
+        + (
+            "anyone who can reach orders' port reads every order"
+            if response.status_code == 200
+            else "orders must not believe an identity it cannot verify"
+        )
     )
-    response = shop.call("POST", "/orders", base=orders, json_body={"items": [{"sku": "x",
-                         "qty": 1}]}, headers={"X-User": "alice", "X-Role": "customer"})  # fmt: skip
+    response = shop.call(
+        "POST", "/orders", base=orders, json_body={"items": [{"sku": "x", "qty": 1}]},
+        headers={"X-User": "alice", "X-Role": "customer"},
+    )  # fmt: skip
     assert response.status_code == 401, (
         f"a direct POST to orders with a bare `X-User: alice` got {said(response)}, not 401: "
         "anyone could order in alice's name"
@@ -364,8 +396,11 @@ def probe_other_owner(shop: Shop) -> None:
     response = shop.call("GET", f"/orders/{bobs['id']}", shop.token("alice"))
     assert response.status_code == 404, (
         f"alice reading bob's order {bobs['id']} got {said(response)}, not 404: "
-        + ("she sees his items and his home address" if response.status_code == 200
-           else "answer as if it did not exist, so nobody learns which orders exist")
+        + (
+            "she sees his items and his home address"
+            if response.status_code == 200
+            else "answer as if it did not exist, so nobody learns which orders exist"
+        )
     )
     assert "Scaffold" not in response.text, "alice's answer carries bob's address"
 

@@ -109,8 +109,10 @@ def test_every_store_is_a_data_store(lab: Lab, workspace: Path) -> None:
 
 
 @pytest.mark.exercise("dfd")
-@pytest.mark.hint("After a few requests, `workbench graph stride --live` shows every call the "
-                  "services made; the one marked undeclared is a flow as well.")
+@pytest.mark.hint(
+    "After a few requests, `workbench graph stride --live` shows every call the "
+    "services made; the one marked undeclared is a flow as well."
+)
 def test_every_real_flow_is_drawn(lab: Lab, workspace: Path, shop: Shop,
                                   observed_topology: Callable[[], Any]) -> None:  # fmt: skip
     model = threat_model(lab, workspace)
@@ -178,18 +180,22 @@ def test_no_flow_the_system_lacks(lab: Lab, workspace: Path,
             store = model.elements[flow.source if kinds[0] == "store" else flow.target]
             process = flow.target if kinds[0] == "store" else flow.source
             ok = store.owner == process or (store.owner == BROKER and process in event_ends)
-            assert ok, (
-                f"flow {ends}: only {store.owner} reads and writes {store.id}"
-                + (" (and the event publishers and consumers the broker's stream)"
-                   if store.owner == BROKER else "")
+            assert ok, f"flow {ends}: only {store.owner} reads and writes {store.id}" + (
+                " (and the event publishers and consumers the broker's stream)"
+                if store.owner == BROKER
+                else ""
             )
         else:
-            assert False, f"flow {ends}: data does not move between two {kinds[0]}s on its own"
+            raise AssertionError(
+                f"flow {ends}: data does not move between two {kinds[0]}s on its own"
+            )
 
 
 @pytest.mark.exercise("dfd")
-@pytest.mark.hint("One boundary around the internet's side, others around the edge, the "
-                  "internal services and the data; every element in exactly one.")
+@pytest.mark.hint(
+    "One boundary around the internet's side, others around the edge, the "
+    "internal services and the data; every element in exactly one."
+)
 def test_trust_boundaries(lab: Lab, workspace: Path) -> None:
     model = threat_model(lab, workspace)
     for element in model.elements.values():

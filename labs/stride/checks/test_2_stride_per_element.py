@@ -43,8 +43,10 @@ def test_every_service_is_modelled(lab: Lab, workspace: Path) -> None:
 
 
 @pytest.mark.exercise("stride-per-element")
-@pytest.mark.hint("External entity: S R. Process: S T R I D E. Data store: T I D (+R for the "
-                  "audit log). Data flow: T I D, on every flow that crosses a boundary.")
+@pytest.mark.hint(
+    "External entity: S R. Process: S T R I D E. Data store: T I D (+R for the "
+    "audit log). Data flow: T I D, on every flow that crosses a boundary."
+)
 def test_threats_fit_each_element(lab: Lab, workspace: Path) -> None:
     graph = design(lab)
     model = threat_model(lab, workspace)
@@ -69,8 +71,10 @@ def test_threats_fit_each_element(lab: Lab, workspace: Path) -> None:
 
 
 @pytest.mark.exercise("stride-per-element")
-@pytest.mark.hint("status: mitigated with control: <one of the vocabulary>, or status: accepted "
-                  "with reason: and owner:.")
+@pytest.mark.hint(
+    "status: mitigated with control: <one of the vocabulary>, or status: accepted "
+    "with reason: and owner:."
+)
 def test_every_threat_is_handled(lab: Lab, workspace: Path) -> None:
     graph = design(lab)
     model = threat_model(lab, workspace)

@@ -23,8 +23,10 @@ def test_no_token_is_refused(shop: Shop) -> None:
     probe_no_token(shop)
 
 
-@pytest.mark.hint("Recompute HMAC-SHA256(key, header.payload) and compare it with "
-                  "hmac.compare_digest before trusting any claim.")
+@pytest.mark.hint(
+    "Recompute HMAC-SHA256(key, header.payload) and compare it with "
+    "hmac.compare_digest before trusting any claim."
+)
 def test_a_bad_signature_is_refused(shop: Shop) -> None:
     probe_bad_signature(shop)
 
@@ -51,7 +53,9 @@ def test_customers_stay_off_the_admin_route(shop: Shop) -> None:
     probe_admin_route(shop)
 
 
-@pytest.mark.hint("forwarded_headers signs user, role and request id with the key; "
-                  "verify_forwarded recomputes that signature and believes nothing else.")
+@pytest.mark.hint(
+    "forwarded_headers signs user, role and request id with the key; "
+    "verify_forwarded recomputes that signature and believes nothing else."
+)
 def test_a_forged_forwarded_identity_is_refused(shop: Shop) -> None:
     probe_forged_forward(shop)

@@ -17,8 +17,10 @@ from conftest import (
 pytestmark = pytest.mark.exercise("repudiation-disclosure-dos")
 
 
-@pytest.mark.hint("audit_record returns {subject or 'anonymous', method, path, status, "
-                  "request_id} for every request, refused ones too.")
+@pytest.mark.hint(
+    "audit_record returns {subject or 'anonymous', method, path, status, "
+    "request_id} for every request, refused ones too."
+)
 def test_every_request_leaves_an_audit_record(shop: Shop) -> None:
     probe_audit_every_request(shop)
 

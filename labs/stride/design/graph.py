@@ -163,7 +163,7 @@ class Model:
         return "".join(c for c in CATEGORIES if c in need and c not in have)
 
 
-# -- reading ----------------------------------------------------------------------------------------
+# -- reading --------------------------------------------------------------------------------------
 
 
 class _Loader(yaml.SafeLoader):
@@ -194,7 +194,7 @@ def read_yaml(workspace: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise DesignError(f"{FILE} cannot be read: {exc}") from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -68,7 +68,7 @@ def authenticate(authorization: str | None, key: bytes, now: float) -> dict[str,
     return claims
 
 
-# -- E and I: what may they do? ---------------------------------------------------------------------
+# -- E and I: what may they do? -------------------------------------------------------------------
 
 
 def authorize(
@@ -89,7 +89,7 @@ def authorize(
     return path in ("/orders",) or bool(ORDER_PATH.match(path))
 
 
-# -- D: how much? --------------------------------------------------------------------------------------
+# -- D: how much? ---------------------------------------------------------------------------------
 
 
 def allow_rate(claims: Mapping[str, Any] | None, client_ip: str, now: float) -> float | None:
@@ -108,7 +108,7 @@ def body_allowed(size: int) -> bool:
     return size <= MAX_BODY_BYTES
 
 
-# -- I: what do errors say? ----------------------------------------------------------------------------
+# -- I: what do errors say? -----------------------------------------------------------------------
 
 MESSAGES = {400: "the request was not valid", 401: "please sign in", 403: "not allowed",
             404: "not found", 409: "conflict", 422: "the request was not valid"}  # fmt: skip
@@ -123,7 +123,7 @@ def shape_error(status: int, body: bytes, request_id: str) -> dict[str, Any]:
             "request_id": request_id}  # fmt: skip
 
 
-# -- R: who did what? ---------------------------------------------------------------------------------
+# -- R: who did what? -----------------------------------------------------------------------------
 
 
 def audit_record(
@@ -135,7 +135,7 @@ def audit_record(
             "request_id": request_id}  # fmt: skip
 
 
-# -- S across the inside: the forwarded identity ----------------------------------------------------
+# -- S across the inside: the forwarded identity --------------------------------------------------
 
 
 def _forward_mac(key: bytes, user: str, role: str, request_id: str) -> str:

@@ -32,7 +32,7 @@ def authenticate(authorization: str | None, key: bytes, now: float) -> dict[str,
     return claims if isinstance(claims, dict) else None
 
 
-# -- E and I: what may they do? ---------------------------------------------------------------------
+# -- E and I: what may they do? -------------------------------------------------------------------
 
 
 def authorize(
@@ -45,7 +45,7 @@ def authorize(
     return claims is not None
 
 
-# -- D: how much? --------------------------------------------------------------------------------------
+# -- D: how much? ---------------------------------------------------------------------------------
 
 
 def allow_rate(claims: Mapping[str, Any] | None, client_ip: str, now: float) -> float | None:
@@ -59,7 +59,7 @@ def body_allowed(size: int) -> bool:
     return True
 
 
-# -- I: what do errors say? ----------------------------------------------------------------------------
+# -- I: what do errors say? -----------------------------------------------------------------------
 
 
 def shape_error(status: int, body: bytes, request_id: str) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def shape_error(status: int, body: bytes, request_id: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {"error": found}
 
 
-# -- R: who did what? ---------------------------------------------------------------------------------
+# -- R: who did what? -----------------------------------------------------------------------------
 
 
 def audit_record(
@@ -84,7 +84,7 @@ def audit_record(
     return None
 
 
-# -- S across the inside: the forwarded identity ----------------------------------------------------
+# -- S across the inside: the forwarded identity --------------------------------------------------
 
 
 def forwarded_headers(

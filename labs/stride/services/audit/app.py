@@ -43,7 +43,9 @@ async def close() -> None:
 
 
 @app.get("/audit")
-async def records(request_id: str | None = Query(default=None, max_length=200)) -> dict[str, object]:
+async def records(
+    request_id: str | None = Query(default=None, max_length=200),
+) -> dict[str, object]:
     return {"records": log.find(request_id)}
 
 

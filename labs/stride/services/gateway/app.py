@@ -116,8 +116,10 @@ async def entry(request: Request, path: str) -> Response:
         response = refusal(404, "not_found", f"no route {path}")
     else:
         refused, claims, body = await decide(request, path)
-        response = refused if refused is not None else await forward(
-            request, backend, path, claims, body, rid
+        response = (
+            refused
+            if refused is not None
+            else await forward(request, backend, path, claims, body, rid)
         )
     await publish_audit(claims, request.method, path, response.status_code, rid)
     return response
