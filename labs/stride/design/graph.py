@@ -331,6 +331,19 @@ def build(workspace: Path) -> nx.MultiDiGraph:
     for flow in model.flows.values():
         open_ = model.missing(flow.id)
         label = flow.id + (" (crosses)" if model.crosses(flow) else "")
+        store = _owned_store(model, flow)
+        if store is not None and not open_:
+            # A process and its own store: drawn as the store inside the process's box.
+            g.add_edge(store.owner, store.id, kind="store", label=label)
+            continue
         g.add_edge(flow.source, flow.target, kind="http",
                    label=f"{label} [{open_} open]" if open_ else label)  # fmt: skip
     return g
+
+
+def _owned_store(model: Model, flow: Flow) -> Element | None:
+    for end, other in ((flow.source, flow.target), (flow.target, flow.source)):
+        element = model.elements[end]
+        if element.kind == "store" and element.owner == other:
+            return element
+    return None
