@@ -63,7 +63,8 @@ def b64(data: bytes) -> str:
 
 def policy_module(lab: Lab) -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_policy", lab.solution_dir / "policy.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -122,7 +123,8 @@ def bench_flood(deployment: Deployment, key: bytes, policy: ModuleType, name: st
     off = abs(allowed - limit) / limit
     print(f"[{name}] {FLOOD_S:g} s flood: {allowed} allowed, {refused} refused; the limit is "
           f"{limit:.0f} ({policy.BURST} + {policy.RATE_PER_S:g}/s): {off:.1%} off, "
-          f"{'within' if off <= FLOOD_TOLERANCE else 'OUTSIDE'} ±{FLOOD_TOLERANCE:.0%}")  # fmt: skip
+          f"{'within' if off <= FLOOD_TOLERANCE else 'OUTSIDE'} "
+          f"±{FLOOD_TOLERANCE:.0%}")  # fmt: skip
 
 
 def bench_audit_lag(deployment: Deployment, name: str, requests: int) -> None:
