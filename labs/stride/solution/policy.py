@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from typing import Any
 
 ISSUER = "identity"
-MAX_TOKEN_CHARS = 4096
 RATE_PER_S = 10.0
 BURST = 30
 MAX_BODY_BYTES = 64 * 1024
@@ -27,7 +26,8 @@ _buckets: dict[str, tuple[float, float]] = {}
 
 
 def _unb64(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    # Padding beyond what is missing is ignored by the decoder: "==" always suffices.
+    return base64.urlsafe_b64decode(part + "==")
 
 
 def _b64(data: bytes) -> str:
@@ -43,7 +43,7 @@ def _sign(key: bytes, message: str) -> str:
 
 def authenticate(authorization: str | None, key: bytes, now: float) -> dict[str, Any] | None:
     """The token's claims when the header holds a genuine, current token; None otherwise."""
-    if not authorization or len(authorization) > MAX_TOKEN_CHARS:
+    if not authorization:
         return None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or token.count(".") != 2:
@@ -62,8 +62,6 @@ def authenticate(authorization: str | None, key: bytes, now: float) -> dict[str,
         return None
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or exp <= now:
-        return None
-    if not isinstance(claims.get("sub"), str) or claims.get("role") not in ("customer", "admin"):
         return None
     return claims
 
@@ -110,16 +108,9 @@ def body_allowed(size: int) -> bool:
 
 # -- I: what do errors say? -----------------------------------------------------------------------
 
-MESSAGES = {400: "the request was not valid", 401: "please sign in", 403: "not allowed",
-            404: "not found", 409: "conflict", 422: "the request was not valid"}  # fmt: skip
-
-
 def shape_error(status: int, body: bytes, request_id: str) -> dict[str, Any]:
     """What the client sees of a backend's error: a code, a plain message, the request id."""
-    if status >= 500:
-        return {"code": "internal", "message": "something went wrong on our side",
-                "request_id": request_id}  # fmt: skip
-    return {"code": f"http_{status}", "message": MESSAGES.get(status, "the request failed"),
+    return {"code": f"http_{status}", "message": "the shop could not do that",
             "request_id": request_id}  # fmt: skip
 
 
