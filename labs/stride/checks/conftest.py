@@ -37,7 +37,6 @@ BURST = 60
 IDLE_S = 1.5
 BUCKET = 30
 REFILL_PER_S = 10
-FEWEST_IN_BURST = 25
 """A bucket of about 30 that refills 10 a second lets 30 through, and what refills meanwhile."""
 REFILL_WAIT_S = 1.0
 REFILL_SENT = 7
@@ -448,6 +447,8 @@ def probe_rate_limit(shop: Shop) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         bursts = list(pool.map(one, [greedy] * BURST))
     took = time.monotonic() - began
+    # What refilled while the burst was being sent counts too, give or take a fifth.
+    fewest = int(BUCKET * 0.9 + REFILL_PER_S * 0.8 * took)
     most = int(BUCKET * 1.2 + REFILL_PER_S * 1.2 * took) + 1
     others = [one(other) for _ in range(3)]
     limited = [r for r in bursts if r.status_code == 429]
@@ -456,10 +457,10 @@ def probe_rate_limit(shop: Shop) -> None:
         f"a burst of {BURST} requests from one customer within a second got no 429 (statuses "
         f"{sorted({r.status_code for r in bursts})}): one client can take the whole shop"
     )
-    assert FEWEST_IN_BURST <= allowed <= most, (
+    assert fewest <= allowed <= most, (
         f"{allowed} of a burst of {BURST} (sent in {took:.1f} s, after {IDLE_S:g} s idle) were "
         f"let through: the exercise's limit (a burst of about {BUCKET}, then {REFILL_PER_S} a "
-        f"second) lets {FEWEST_IN_BURST} to {most} through"
+        f"second) lets {fewest} to {most} through"
     )
     retry = limited[0].headers.get("retry-after", "")
     assert retry.strip().isdigit() and int(retry) >= 1, (
