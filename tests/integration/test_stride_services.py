@@ -196,7 +196,7 @@ def test_a_raising_policy_is_a_500_naming_its_line(
             return answer if answer is not None and answer.status_code == 500 else None
 
         answer = eventually(
-            failing, within=10, message="the gateway never loaded the raising policy"
+            failing, within=30, message="the gateway never loaded the raising policy"
         )
         assert "policy.py:" in answer.json()["where"]
         assert "RuntimeError: boom" in answer.json()["error"]
@@ -207,4 +207,4 @@ def test_a_raising_policy_is_a_500_naming_its_line(
         answer = status_of(http, f"{running.url('gateway')}/orders/1")
         return answer is not None and answer.status_code == 401
 
-    eventually(healed, within=10)
+    eventually(healed, within=30)
