@@ -36,7 +36,8 @@ def test_listing_shows_ids_titles_labs_and_loads_no_heavy_library(isolated_state
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
     assert rows["saga"][1:3] == ["Saga", "saga"]  # title, then the lab that practises it
     assert rows["timeout"][1:3] == ["Timeout", "sidecar"]
-    assert rows["rate-limiting"][1:4] == ["Rate", "limiting", "–"]  # no lab practises it yet
+    assert rows["rate-limiting"][1:4] == ["Rate", "limiting", "stride"]
+    assert rows["api-versioning"][1:4] == ["API", "versioning", "–"]  # no lab practises it yet
     assert "LOADED []" in result.stderr
 
 
