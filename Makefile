@@ -12,7 +12,7 @@ run: setup
 test: setup docker imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# For iterating: the unit tests only (no Docker, no services started), about a minute.
+# For iterating: the unit tests only (no Docker, no services started), a few minutes.
 quick: setup imports
 	$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)
 
