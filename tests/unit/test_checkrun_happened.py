@@ -72,9 +72,28 @@ def test_a_huge_trace_keeps_its_ends_and_says_how_many_it_left_out() -> None:
 
 def test_the_checks_request_id_rides_on_its_requests() -> None:
     rid = trace.begin()
-    headers = trace.headers()
-    assert headers["X-Request-ID"] == rid and len(rid) == 32
-    assert headers["traceparent"].startswith(f"00-{rid}-")
+    first, second = trace.headers(), trace.headers()
+    assert len(rid) == 32
+    # Each request its own id under the check's, so services can tell them apart.
+    assert first["X-Request-ID"].startswith(f"{rid}.") and second["X-Request-ID"].startswith(
+        f"{rid}."
+    )
+    assert first["X-Request-ID"] != second["X-Request-ID"]
+    assert first["traceparent"].startswith(f"00-{rid}-")
+
+
+def test_the_trace_of_a_check_holds_every_request_under_its_id() -> None:
+    from workbench.servicekit import context
+    from workbench.servicekit.trace import TraceLog
+
+    log = TraceLog("orders")
+    for rid in ("abc.1", "abc.2", "abcd.1", "other"):
+        token = context._current.set(context.Trace(rid, "0" * 32))
+        try:
+            log.note("request", path="/x")
+        finally:
+            context._current.reset(token)
+    assert [r["request_id"] for r in log.of("abc")] == ["abc.1", "abc.2"]
 
 
 def test_a_crash_point_that_fired_is_marked_on_its_service() -> None:

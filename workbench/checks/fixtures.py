@@ -94,8 +94,10 @@ def http() -> Iterator[httpx.Client]:
 
     from workbench.checks import trace
 
-    # The check's request id rides on every request: the services note what it sets off.
-    with httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0), headers=trace.headers()) as client:
+    # The check's request id rides on every request (one of its own each, under the check's):
+    # the services note what it sets off.
+    hooks = {"request": [trace.stamp]}
+    with httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0), event_hooks=hooks) as client:
         yield client
 
 

@@ -29,6 +29,9 @@ CHECK = "check"
 
 _current: list[str] = []
 """The running check's request id (one item; a list so it is set without `global`)."""
+_sequence = [0]
+"""How many requests and events the checks have sent (the `.n` of their request ids)."""
+_lock = threading.Lock()
 _faults: list[dict[str, Any]] = []
 """What the check did itself (faults injected, events published), noted here."""
 
@@ -51,11 +54,24 @@ def current_id() -> str | None:
 
 
 def headers() -> dict[str, str]:
-    """What the check's requests and events carry so the services note them under its id."""
+    """What one request or event of the check carries so the services note it under the check.
+
+    Each gets its own request id, `<check id>.<n>`: services that key their own records by
+    request id (an audit log) must still tell a check's requests apart; the trace asks for the
+    check's id and gets every id under it (`TraceLog.of`)."""
     rid = current_id()
     if rid is None:
         return {}
-    return {"X-Request-ID": rid, "traceparent": f"00-{rid}-{secrets.token_hex(8)}-01"}
+    with _lock:
+        _sequence[0] += 1
+        n = _sequence[0]
+    return {"X-Request-ID": f"{rid}.{n}", "traceparent": f"00-{rid}-{secrets.token_hex(8)}-01"}
+
+
+def stamp(request: Any) -> None:
+    """An httpx request hook: the check's headers, fresh for this request."""
+    for name, value in headers().items():
+        request.headers.setdefault(name, value)
 
 
 def fault_injected(service: str, kind: str, options: dict[str, Any]) -> None:

@@ -38,5 +38,11 @@ class TraceLog:
     def of(self, request_id: str, limit: int = MAX_RECORDS) -> list[dict[str, Any]]:
         """The records of one request id, oldest first (at most the newest `limit`)."""
         with self._lock:
-            found = [r for r in self._records if r["request_id"] == request_id]
+            # A check's requests carry `<its id>.<n>`: asking for its id finds them all.
+            under = request_id + "."
+            found = [
+                r
+                for r in self._records
+                if r["request_id"] == request_id or r["request_id"].startswith(under)
+            ]
         return found[-limit:] if limit > 0 else []
