@@ -6,8 +6,8 @@ rejected too: a survivor not recorded in the lab's mutants/EQUIVALENT.md fails t
 
 A self-test mostly waits (services start, faults last, back-offs run out): one uses about 40 % of
 a core. So the module starts every selected self-test at once, at most `WORKBENCH_SELFTEST_JOBS`
-(default 3) at a time, each in its own process with its own deployments, and each test waits for
-its own: five labs on two runtimes then take about as long as three in a row, not ten. Nothing
+(default 2) at a time, each in its own process with its own deployments, and each test waits for
+its own: five labs on two runtimes then take about half as long as one after the other. Nothing
 else of the suite runs while they do (they are all in this module).
 """
 
@@ -31,7 +31,7 @@ from workbench.paths import REPO_DIR
 
 GENERATED = 5
 SEED = 1
-JOBS = int(os.environ.get("WORKBENCH_SELFTEST_JOBS", "3"))
+JOBS = int(os.environ.get("WORKBENCH_SELFTEST_JOBS", "2"))
 ONE_SELFTEST = 1200  # seconds: the slowest lab on a loaded 2-core machine, with margin
 
 LABS = sorted(p.parent for p in (REPO_DIR / "labs").glob("*/lab.yaml"))

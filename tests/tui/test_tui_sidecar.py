@@ -45,7 +45,8 @@ async def test_the_catalog_lists_the_lab(sidecar_workspace: Path) -> None:
 
 async def test_open_draw_check_the_shipper_and_stop(sidecar_workspace: Path, wait_until) -> None:  # type: ignore[no-untyped-def]
     app = WorkbenchApp(lab_id="sidecar", runtime="local")
-    async with app.run_test(size=(140, 45)) as pilot:
+    # Wide enough for the full drawing (a smaller panel gets the compact one, without volumes).
+    async with app.run_test(size=(220, 60)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, LabScreen), within=5, what="open")
         screen = app.screen
         assert isinstance(screen, LabScreen)

@@ -17,7 +17,10 @@ from workbench.checks import Faults
 RECS = "/recommendations/{customer}"
 THRESHOLD = 5
 COOL_DOWN_S = 0.5
-FAST_S = 0.05
+FAST_S = 0.15
+# The exercise asks for an answer at once (under 50 ms on an idle machine); the check allows
+# 150 ms for a loaded one (Docker under a parallel test run measured 65 ms). That the open
+# breaker calls nobody is checked apart, by the upstream's served count.
 OPEN_FOR_S = 2.0
 """Long enough to judge an open breaker; short enough that a breaker which keeps the cool-down it
 opened with still closes after the check."""

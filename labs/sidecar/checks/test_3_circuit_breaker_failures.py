@@ -16,7 +16,10 @@ from workbench.checks import Faults
 RECS = "/recommendations/{customer}"
 THRESHOLD = 5
 OPEN_FOR_S = 2.0
-FAST_S = 0.05
+FAST_S = 0.15
+# The exercise asks for an answer at once (under 50 ms on an idle machine); the check allows
+# 150 ms for a loaded one (Docker under a parallel test run measured 65 ms). That the open
+# breaker calls nobody is checked apart, by the upstream's served count.
 TIMEOUT_S = 0.2
 
 
