@@ -59,24 +59,6 @@ def test_answers_that_never_come_open_the_breaker(proxy: Proxy, faults: Faults) 
 
 
 @pytest.mark.exercise("circuit-breaker")
-@pytest.mark.hint(
-    "An upstream that cannot be reached at all is failing too: count send.Unreachable."
-)
-def test_an_upstream_that_is_down_opens_the_breaker(proxy: Proxy, faults: Faults) -> None:
-    proxy.configure(attempts=1, breaker_threshold=THRESHOLD, breaker_cooldown_s=OPEN_FOR_S)
-    faults.kill("recommendations")
-    try:
-        for n in range(THRESHOLD):
-            response, _ = proxy.recommend(f"down-{n}")
-            assert response.status_code >= 500, (
-                f"recommendations is down; call {n + 1} got {described(response)}"
-            )
-        _judge_open_now(proxy, f"recommendations was down for {THRESHOLD} calls in a row")
-    finally:
-        faults.restart("recommendations")
-
-
-@pytest.mark.exercise("circuit-breaker")
 @pytest.mark.hint("Consecutive failures: a success in between starts the count again from zero.")
 def test_a_success_in_between_starts_the_count_again(
     proxy: Proxy, faults: Faults, stats: Callable[[str], Any]
