@@ -76,3 +76,16 @@ def test_the_checks_percentile_is_the_kits(q: float) -> None:
     for _ in range(2000):
         histogram.add(rng.expovariate(1 / 30))
     assert percentile(histogram.buckets(), q) == kit_percentile(histogram.buckets(), q)
+
+
+def test_in_flight_is_a_gauge_in_the_delta_and_wait_quiet_waits_for_zero() -> None:
+    from workbench.checks.stats import wait_quiet
+
+    before = {"service": "s", "in_flight": 3, "served": {}}
+    assert (
+        StatsReport("s", subtract({"service": "s", "in_flight": 1, "served": {}}, before)).in_flight
+        == 1
+    )
+    readings = iter([2, 1, 0])
+    assert wait_quiet(lambda: {"in_flight": next(readings)}, within=2.0)
+    assert not wait_quiet(lambda: {"in_flight": 1}, within=0.1)

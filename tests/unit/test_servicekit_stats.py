@@ -88,3 +88,48 @@ async def test_served_and_called_latency_reach_admin_stats() -> None:
     assert route["count"] == 3
     assert 40 <= route["p50_ms"] <= 125
     assert stats["served"] == {"/slow": {"200": 3}}
+
+
+async def test_in_flight_counts_the_requests_begun_and_not_yet_answered() -> None:
+    import asyncio
+
+    kit = ServiceKit(settings=Settings.from_env("upstream", env={"SELF_URL": "http://self"}))
+    release = asyncio.Event()
+
+    @kit.app.get("/held")
+    async def held() -> dict[str, str]:
+        await release.wait()
+        return {"ok": "yes"}
+
+    transport = httpx.ASGITransport(app=kit.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://upstream") as client:
+        calls = [asyncio.create_task(client.get("/held")) for _ in range(2)]
+        for _ in range(100):
+            stats = (await client.get("/_admin/stats")).json()
+            if stats["in_flight"] == 2:
+                break
+            await asyncio.sleep(0.01)
+        # Two requests held, none served yet; the stats call itself is an admin call: not counted.
+        assert (stats["in_flight"], stats["served"]) == (2, {})
+        (await client.delete("/_admin/stats")).raise_for_status()
+        assert (await client.get("/_admin/stats")).json()["in_flight"] == 2
+        release.set()
+        await asyncio.gather(*calls)
+        stats = (await client.get("/_admin/stats")).json()
+    assert (stats["in_flight"], stats["served"]) == (0, {"/held": {"200": 2}})
+
+
+async def test_in_flight_ends_also_for_faulted_and_crashed_requests() -> None:
+    kit = ServiceKit(settings=Settings.from_env("upstream", env={"SELF_URL": "http://self"}))
+
+    @kit.app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    transport = httpx.ASGITransport(app=kit.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://upstream") as client:
+        fault = {"kind": "fail_next", "route": "/boom", "count": 1, "status": 503}
+        (await client.post("/_admin/faults", json=fault)).raise_for_status()
+        assert (await client.get("/boom")).status_code == 503
+        assert (await client.get("/boom")).status_code == 500
+        assert (await client.get("/_admin/stats")).json()["in_flight"] == 0

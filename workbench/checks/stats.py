@@ -19,6 +19,7 @@ what it counted since the restart.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -72,6 +73,8 @@ class StatsReport:
     def __init__(self, service: str, data: Mapping[str, Any]) -> None:
         self.service = service
         self.raw: Mapping[str, Any] = data
+        self.in_flight = int(data.get("in_flight") or 0)
+        """Requests the service had begun and not yet answered when it reported."""
         served = data.get("served") or {}
         self.served_statuses: dict[str, Counter[str]] = {
             route: Counter({str(k): int(v) for k, v in statuses.items()})
@@ -183,6 +186,7 @@ def subtract(now: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[s
                 latency[kind][key] = {"buckets": buckets}
     return {
         "service": now.get("service"),
+        "in_flight": int(now.get("in_flight") or 0),  # a gauge: now's value, not a difference
         "served": served,
         "calls": calls,
         "published": minus(now.get("published") or {}, before.get("published") or {}),
@@ -206,3 +210,19 @@ class ServiceStats:
     def delta(self) -> StatsReport:
         """What the service did since the check began."""
         return StatsReport(self.service, subtract(self._fetch(), self.baseline))
+
+    def wait_quiet(self, within: float = 5.0) -> bool:
+        """Wait until the service answers no request (a slow one a caller gave up on is still
+        being served, and counts once it ends); False if it was still busy after `within` s."""
+        return wait_quiet(self._fetch, within)
+
+
+def wait_quiet(fetch: Any, within: float = 5.0) -> bool:
+    """`fetch()` returns a kit's stats; True as soon as it reports nothing in flight."""
+    deadline = time.monotonic() + within
+    while True:
+        if not int(fetch().get("in_flight") or 0):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)

@@ -83,11 +83,12 @@ HTTP contract
 - `GET /_admin/crash` -> `{"service", "points": [declared], "armed": [{"point", "key", "mode"}],
   "held"}`; `POST /_admin/crash` `{"point", "key": null|id, "mode": "exit"|"hold"}` arms one
   (422 naming the known points otherwise); `DELETE /_admin/crash` disarms all.
-- `GET /_admin/stats` -> `{"service", "served": {route: {status: n}}, "calls": {peer: {"count",
-  "errors", "statuses": {status: n}}}, "published": {subject: n}, "consumed": {subject: n},
-  "latency": {"routes": {route: L}, "peers": {peer: L}}}` with `L` = `{"count", "p50_ms",
-  "p95_ms", "buckets": [[lower_ms, upper_ms|null, n]]}`;
-  `DELETE /_admin/stats` resets it. Probes and admin calls are not counted.
+- `GET /_admin/stats` -> `{"service", "in_flight", "served": {route: {status: n}}, "calls":
+  {peer: {"count", "errors", "statuses": {status: n}}}, "published": {subject: n},
+  "consumed": {subject: n}, "latency": {"routes": {route: L}, "peers": {peer: L}}}` with
+  `L` = `{"count", "p50_ms", "p95_ms", "buckets": [[lower_ms, upper_ms|null, n]]}`;
+  `DELETE /_admin/stats` resets it (not `in_flight`: the requests begun and not yet answered).
+  Probes and admin calls are not counted.
 - `GET /_admin/trace?request_id=ID[&limit=N]` -> `{"service", "records": [...]}`: what the
   service did under that request id, oldest first (`kind` `request`, `call`, `published`,
   `consumed` or `failed`, with `ts`, `request_id` and the kind's fields; the newest 20,000

@@ -109,47 +109,68 @@ class KitMiddleware:
                 message = {**message, "headers": [*message.get("headers", []), rid_header]}
             await send(message)
 
-        with bound(trace):
-            decision = self.faults.decide(path, str(scope.get("method", "GET")))
-            if decision.delay_s:
-                if decision.fail_status is None:
-                    # Take the body in before the delay, as a slow server that has already read
-                    # the request would: a caller that gives up during the delay then loses only
-                    # the answer, while the work still happens (the ambiguity idempotency keys
-                    # exist for). Read after the delay, the body would be a disconnect and the
-                    # endpoint would never run.
-                    receive = await buffered(receive)
-                await asyncio.sleep(decision.delay_s)
-            if decision.reset:
-                self.log.info("request", method=scope.get("method"), path=path,
-                              status=None, fault="reset")  # fmt: skip
-                self.stats.trace.note("request", method=scope.get("method"), path=path,
-                                      fault="reset")  # fmt: skip
-                await close_without_answer(receive)
-                return
-            if decision.fail_status is not None:
-                kind = decision.fault_kind or ""
-                payload = {
-                    "error": f"injected fault ({kind})",
-                    "fault": kind,
-                    "status": decision.fail_status,
-                }
-                for message in json_body(
-                    decision.fail_status, payload, [(FAULT_HEADER.lower().encode(), kind.encode())]
-                ):
-                    await send_with_id(message)
-                self._record(scope, path, decision.fail_status, started, fault=kind)
-                return
-            try:
-                await self.app(scope, receive, send_with_id)
-            except Exception as exc:
-                # Answer here rather than in Starlette's outer error handler, so the answer
-                # and the log line still carry the request id and point at the learner's line.
-                if state["started"]:
-                    raise
-                await self._crashed(exc, send_with_id)
-            finally:
-                self._record(scope, path, int(state["status"]), started)
+        counted = not path.startswith(QUIET_PREFIXES)
+        if counted:
+            self.stats.began()  # the gauge checks wait on before they judge counts
+        try:
+            with bound(trace):
+                await self._serve(
+                    scope, receive, send_with_id, state=state, path=path, started=started
+                )
+        finally:
+            if counted:
+                self.stats.ended()
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send_with_id: Send,
+        *,
+        state: dict[str, Any],
+        path: str,
+        started: float,
+    ) -> None:
+        decision = self.faults.decide(path, str(scope.get("method", "GET")))
+        if decision.delay_s:
+            if decision.fail_status is None:
+                # Take the body in before the delay, as a slow server that has already read
+                # the request would: a caller that gives up during the delay then loses only
+                # the answer, while the work still happens (the ambiguity idempotency keys
+                # exist for). Read after the delay, the body would be a disconnect and the
+                # endpoint would never run.
+                receive = await buffered(receive)
+            await asyncio.sleep(decision.delay_s)
+        if decision.reset:
+            self.log.info("request", method=scope.get("method"), path=path,
+                          status=None, fault="reset")  # fmt: skip
+            self.stats.trace.note("request", method=scope.get("method"), path=path,
+                                  fault="reset")  # fmt: skip
+            await close_without_answer(receive)
+            return
+        if decision.fail_status is not None:
+            kind = decision.fault_kind or ""
+            payload = {
+                "error": f"injected fault ({kind})",
+                "fault": kind,
+                "status": decision.fail_status,
+            }
+            for message in json_body(
+                decision.fail_status, payload, [(FAULT_HEADER.lower().encode(), kind.encode())]
+            ):
+                await send_with_id(message)
+            self._record(scope, path, decision.fail_status, started, fault=kind)
+            return
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Answer here rather than in Starlette's outer error handler, so the answer
+            # and the log line still carry the request id and point at the learner's line.
+            if state["started"]:
+                raise
+            await self._crashed(exc, send_with_id)
+        finally:
+            self._record(scope, path, int(state["status"]), started)
 
     async def _crashed(self, exc: Exception, send: Send) -> None:
         if isinstance(exc, LearnerCodeError):

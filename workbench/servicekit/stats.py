@@ -1,8 +1,8 @@
 """What a service really did, served at `GET /_admin/stats` for the checks and the live topology.
 
 Shape (the contract other areas read):
-`{"service": str, "served": {route: {status: count}}, "calls": {peer: {"count": int,
-"errors": int, "statuses": {status: count}}}, "published": {subject: count},
+`{"service": str, "in_flight": int, "served": {route: {status: count}}, "calls": {peer:
+{"count": int, "errors": int, "statuses": {status: count}}}, "published": {subject: count},
 "consumed": {subject: count}, "latency": {"routes": {route: L}, "peers": {peer: L}}}`
 where `L` is `{"count": int, "p50_ms": float, "p95_ms": float, "buckets": [[lower_ms, upper_ms,
 count], ...]}` (the non-empty buckets, ascending; `upper_ms` null for the open last one).
@@ -87,6 +87,8 @@ class Stats:
         self._lock = threading.Lock()
         self.trace = TraceLog(service)
         """Per request id, what the service did (`/_admin/trace`): a failing check shows it."""
+        self._in_flight = 0
+        """Requests begun and not yet answered: a gauge, so `reset()` leaves it alone."""
         self.reset()
 
     def reset(self) -> None:
@@ -99,6 +101,14 @@ class Stats:
             self._consumed: defaultdict[str, int] = defaultdict(int)
             self._route_ms: defaultdict[str, Histogram] = defaultdict(Histogram)
             self._peer_ms: defaultdict[str, Histogram] = defaultdict(Histogram)
+
+    def began(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+
+    def ended(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def served(self, route: str, status: int, ms: float | None = None) -> None:
         with self._lock:
@@ -130,6 +140,7 @@ class Stats:
         with self._lock:
             return {
                 "service": self.service,
+                "in_flight": self._in_flight,
                 "served": {route: dict(s) for route, s in self._served.items()},
                 "calls": {
                     peer: {**c, "statuses": dict(c["statuses"])} for peer, c in self._calls.items()

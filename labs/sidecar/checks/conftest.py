@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from workbench.checks import Faults
+from workbench.checks.stats import wait_quiet
 
 T = TypeVar("T")
 
@@ -234,6 +235,14 @@ class Proxy:
         _ok(self.http.post(f"{self.url('ambassador')}/_admin/config/refresh"),
             "make the ambassador read its settings")  # fmt: skip
 
+    def wait_upstreams_quiet(self) -> None:
+        """Until no upstream still serves a call the ambassador gave up on (a try that timed
+        out): such a call counts in the upstream's stats when it ends, and would be counted
+        in the next check's."""
+        for upstream in ("recommendations", "payments"):
+            url = f"{self.url(upstream)}/_admin/stats"
+            wait_quiet(lambda url=url: _ok(self.http.get(url), "read an upstream's stats").json())
+
     def close_breakers(self) -> None:
         """After a check: let every upstream's breaker close (a short cool-down, one good call
         each), so the next check starts from closed breakers. A breaker that never closes is
@@ -242,8 +251,10 @@ class Proxy:
         self.put_config(breaker_cooldown_s=0.05)
         self.refresh()
         for path in ("/recommendations/breaker-probe", "/payments"):
+            # Until a call gets an answer from the upstream: a probe that failed has opened the
+            # breaker again, and one the bulkhead refused has not closed it.
             settle(lambda path=path: self.http.get(f"{self.url('ambassador')}{path}"),
-                   lambda r: r.headers.get("x-circuit") != "open", 2.5)  # fmt: skip
+                   lambda r: r.status_code < 500, 2.5)  # fmt: skip
         self.reset_config()
         self.refresh()
 
@@ -311,5 +322,6 @@ def proxy(http: httpx.Client, service_url: Callable[[str], str],
         yield helper
     finally:
         faults.undo()  # the faults fixture would undo them after this; the breakers need it now
+        helper.wait_upstreams_quiet()
         helper.close_breakers()
         helper.close()
