@@ -1,6 +1,7 @@
-"""Watch mode on the real local runtime (the fixture shop lab): a save reloads the orders
-service, the loop waits for its new process before checking, a broken save is said at once, and
-`workbench watch` leaves the lab running when it quits."""
+"""Watch mode and "what happened" on the real runtimes, local and Docker (the fixture shop lab):
+a save reloads the orders service, the loop waits for its new process before checking, a broken
+save is said at once, `workbench watch` leaves the lab running when it quits, and a failing
+check carries the calls and events it set off."""
 
 from __future__ import annotations
 
@@ -20,17 +21,23 @@ from workbench.app.session import LabSession
 from workbench.app.watch import WatchEvent
 from workbench.lab import find_lab
 from workbench.lab.workspace import init_workspace
+from workbench.runtime.docker import engine_available
+
+pytestmark = pytest.mark.timeout(900)  # a first bake of the shop images on Docker
 
 SOLUTION = Path(__file__).resolve().parents[1] / "fixtures/labs/shop/solution/pricing.py"
 
 
-@pytest.fixture
-def running_shop(fixture_labs: Path) -> Iterator[LabSession]:
+@pytest.fixture(params=["local", pytest.param("docker", marks=pytest.mark.docker)])
+def running_shop(request: pytest.FixtureRequest, fixture_labs: Path) -> Iterator[LabSession]:
+    runtime = str(request.param)
+    if runtime == "docker" and not engine_available():
+        pytest.skip("no Docker engine answers")  # a failure in CI (tests/conftest.py)
     lab = find_lab("shop")
     init_workspace(lab)
-    session = LabSession(lab, "local")
+    session = LabSession(lab, runtime)
     session.ensure_workspace()
-    session.start()
+    session.start(deadline=600)  # a first bake of the shop's images on Docker
     try:
         yield session
     finally:

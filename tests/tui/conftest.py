@@ -11,6 +11,7 @@ import pytest
 from textual.pilot import Pilot
 
 FIXTURE_LABS = Path(__file__).resolve().parent.parent / "fixtures" / "labs"
+COURSE_LABS = Path(__file__).resolve().parents[2] / "labs"
 
 
 @pytest.fixture
@@ -19,6 +20,14 @@ def tui_labs(monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("WORKBENCH_LABS_PATH", str(FIXTURE_LABS))
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     return FIXTURE_LABS
+
+
+@pytest.fixture
+def course_labs(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The course's labs (labs/) are the lab list; textual animations are off."""
+    monkeypatch.setenv("WORKBENCH_LABS_PATH", str(COURSE_LABS))
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    return COURSE_LABS
 
 
 @pytest.fixture

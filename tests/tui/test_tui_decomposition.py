@@ -1,4 +1,4 @@
-"""The decomposition lab in the TUI: the catalog lists it, its screen draws the strangler's
+"""The decomposition lab in the TUI: its screen draws the strangler's
 topology (monolith, freelancers, facade), the learner's cut is drawn with `g`, and its first
 exercise (files only) is checked from the keyboard with nothing started: the starter fails with
 a sentence, the solution's cut passes."""
@@ -9,14 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from workbench.lab import find_lab
 from workbench.lab.workspace import init_workspace
 from workbench.paths import runs_dir
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.lab import LabScreen
-from workbench.tui.screens.lab_list import LabListScreen
 from workbench.tui.widgets.checks import ChecksPanel
 from workbench.tui.widgets.topology import TopologyView
 
@@ -26,25 +24,12 @@ LAB = Path(__file__).resolve().parents[2] / "labs" / "decomposition"
 
 
 @pytest.fixture
-def workspace(monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("WORKBENCH_LABS_PATH", str(LAB.parent))
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+def workspace(course_labs: Path) -> Path:
     return init_workspace(find_lab("decomposition"))
 
 
 def _drawn(view: TopologyView) -> str:
     return str(view.query_one("#topology-drawing").render())
-
-
-async def test_the_catalog_lists_the_lab(workspace: Path) -> None:
-    app = WorkbenchApp(runtime="local")
-    async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, LabListScreen)
-        table = app.screen.query_one("#labs", DataTable)
-        rows = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(table.row_count)}
-        assert "decomposition" in rows
-        assert "Decomposition" in str(rows["decomposition"][1])
 
 
 async def test_open_draw_and_check_the_contexts_without_starting(

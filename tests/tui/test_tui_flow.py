@@ -232,6 +232,14 @@ async def test_app_closing_any_other_way_still_stops_the_lab(
     assert _left_running(run_id) == []
 
 
+def _parent_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
 async def test_cancel_ends_a_hanging_check_at_once(
     tmp_path: Path,
     tui_labs: Path,
@@ -254,9 +262,15 @@ async def test_cancel_ends_a_hanging_check_at_once(
     monkeypatch.setenv("WORKBENCH_LABS_PATH", str(labs))
 
     def checks_processes() -> list[int]:
+        """Checks started cold (pytest on the lab's checks) or forked by the warm server."""
+        from workbench.checkrun import warm
+
+        server = warm._state.server.proc.pid if warm._state.server else None
         found = []
         for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
             if str(lab_dir / "checks") in " ".join(procs.cmdline_of(pid)):
+                found.append(pid)
+            elif server is not None and _parent_of(pid) == server:
                 found.append(pid)
         return found
 

@@ -1,4 +1,4 @@
-"""The STRIDE lab in the TUI: the catalog lists it, its screen draws the shop's topology and the
+"""The STRIDE lab in the TUI: its screen draws the shop's topology and the
 learner's own DFD (from threatmodel.yaml, open threats marked), and the files-only
 stride-per-element exercise is checked from the keyboard without starting anything (starter:
 failing with a sentence; the solution's model: passing). Nothing is started, nothing left
@@ -10,14 +10,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from workbench.lab import find_lab
 from workbench.lab.workspace import init_workspace
 from workbench.paths import runs_dir
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.lab import LabScreen
-from workbench.tui.screens.lab_list import LabListScreen
 from workbench.tui.widgets.checks import ChecksPanel
 from workbench.tui.widgets.topology import TopologyView
 
@@ -27,25 +25,12 @@ STRIDE = Path(__file__).resolve().parents[2] / "labs" / "stride"
 
 
 @pytest.fixture
-def stride_workspace(monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("WORKBENCH_LABS_PATH", str(STRIDE.parent))
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+def stride_workspace(course_labs: Path) -> Path:
     return init_workspace(find_lab("stride"))
 
 
 def drawn(view: TopologyView) -> str:
     return str(view.query_one("#topology-drawing").render())
-
-
-async def test_the_catalog_lists_the_lab(stride_workspace: Path) -> None:
-    app = WorkbenchApp(runtime="local")
-    async with app.run_test(size=(140, 40)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, LabListScreen)
-        table = app.screen.query_one("#labs", DataTable)
-        rows = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(table.row_count)}
-        assert "stride" in rows
-        assert "STRIDE" in str(rows["stride"][1])
 
 
 async def test_open_draw_the_dfd_and_check_the_threats_without_starting(

@@ -74,10 +74,21 @@ def test_verbose_report_adds_tracebacks_and_timings() -> None:
     assert "(0.20 s)" in text
 
 
-def test_exercise_hint_shows_when_failing_checks_have_none() -> None:
+def test_exercise_hint_is_offered_not_shown_until_asked_for() -> None:
     run = sample_run()
     run.results = [CheckResult("t::a", "a", "pricing", Outcome.FAILED, "wrong total")]
-    assert "hint: Sum quantity × unit price." in render(run)
+    text = render(run)
+    assert "Sum quantity × unit price." not in text  # not counted in hints_used: not shown
+    assert f"hint 1 of 1: workbench hint {run.lab_id} pricing" in text
+
+
+def test_the_last_hint_asked_for_is_repeated_under_a_failing_exercise() -> None:
+    run = sample_run()
+    run.results = [CheckResult("t::a", "a", "pricing", Outcome.FAILED, "wrong total")]
+    run.hints_used = {"pricing": 1}
+    text = render(run)
+    assert "hint 1 of 1: Sum quantity × unit price." in text
+    assert "workbench hint" not in text  # no further hint to offer
 
 
 def test_no_exercise_hint_when_checks_only_errored() -> None:

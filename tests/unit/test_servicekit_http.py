@@ -202,6 +202,7 @@ async def test_stats_count_served_requests_by_route_template(client: httpx.Async
     assert set(stats.pop("latency")["routes"]) == {"/orders/{order_id}", "/nowhere"}
     assert stats == {
         "service": "orders",
+        "in_flight": 0,
         "served": {"/orders/{order_id}": {"200": 2, "503": 1}, "/nowhere": {"404": 1}},
         "calls": {},
         "published": {},

@@ -147,6 +147,14 @@ class _AutoSandbox:
         )
 
 
+def keep_checks_warm() -> None:
+    """This process checks again and again (the TUI, watch mode): fork each check run from a
+    warm checks process instead of starting Python and pytest anew (`workbench.checkrun.warm`)."""
+    from workbench.checkrun import warm
+
+    warm.enable()
+
+
 def failed_run(lab_id: str, error: WorkbenchError) -> CheckRun:
     """A run that never got to its checks, saying why (for `--json` and JUnit readers)."""
     from workbench.checkrun.results import CheckRun

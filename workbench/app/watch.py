@@ -92,6 +92,9 @@ class Watch:
 
     def run(self, on_event: WatchCallback, stop: threading.Event) -> None:
         """Watch until `stop` is set: check on every save, report through `on_event`."""
+        from workbench.checkrun import warm
+
+        warm.enable()  # a check on every save: each one forked warm, not started cold
         self._boots = self._read_boots()
         stamp = self.stamp()
         waiting = self.not_saved_yet()

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from workbench.authoring.generated import generated_verdicts
 from workbench.authoring.labrun import StepCallback, runtime_for_lab, stop_failed_start
 from workbench.authoring.mutants import MutantError, copy_tree, read_mutants
+from workbench.checkrun import warm
 from workbench.checkrun.results import CheckRun, ExerciseStatus, Outcome
 from workbench.checkrun.runner import CHECK_TIMEOUT, files_that_do_not_load, run_checks
 from workbench.errors import StartFailedError
@@ -71,6 +72,7 @@ def selftest(
     """`generated`: also run a sample of that many generated mutants (`seed`), after the
     hand-written ones; each survivor not recorded as equivalent fails the self-test."""
     step = on_step or (lambda _msg: None)
+    warm.enable()  # a check run per variant: forked warm, not started cold
     report = SelftestReport(lab.id, runtime if lab.needs_services() else None)
     if not lab.exercises:
         report.problems.append("the lab has no exercises")

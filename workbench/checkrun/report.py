@@ -53,7 +53,7 @@ def print_report(run: CheckRun, console: Console, *, verbose: bool = False) -> N
         # An error (a service down, a timeout) is no verdict on the learner's code: no hint.
         judged = any(r.outcome is Outcome.FAILED for r in results) and not shown_hint
         if exercise.status is ExerciseStatus.FAILED and exercise.hints and judged:
-            console.print(f"    [yellow]hint:[/] {escape(exercise.hints[0])}")
+            _print_ladder(run.lab_id, exercise.id, exercise.hints, exercise.hints_used, console)
     untagged = [r for r in run.results if r.exercise is None]
     if untagged:
         console.print("[bold]Other checks[/]")
@@ -62,6 +62,23 @@ def print_report(run: CheckRun, console: Console, *, verbose: bool = False) -> N
     if run.error:
         console.print(f"[bold red]error:[/] {escape(run.error)}")
     console.print(_summary(run))
+
+
+def _print_ladder(
+    lab_id: str, exercise: str, hints: tuple[str, ...], used: int, console: Console
+) -> None:
+    """The exercise's hints are a ladder the learner climbs on request, each step counted
+    (`hints_used`): the report repeats the last one asked for and offers the next, never
+    showing one that was not asked for."""
+    from rich.markup import escape
+
+    used = min(used, len(hints))
+    if used:
+        console.print(f"    [yellow]hint {used} of {len(hints)}:[/] {escape(hints[used - 1])}")
+    if used < len(hints):
+        console.print(
+            f"    [dim]hint {used + 1} of {len(hints)}: workbench hint {lab_id} {exercise}[/]"
+        )
 
 
 def _print_result(result: CheckResult, console: Console, verbose: bool) -> None:

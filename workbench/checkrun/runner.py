@@ -9,7 +9,8 @@ what it imports. The import pre-check runs the learner's code where the run's ru
 (`sandbox_for`: a container for a Docker run). The plugin (`workbench.checks.plugin`, inside
 that process) writes one event line per event (format: `workbench.checks.wire`), read here as it
 arrives, so the front ends can show checks as they finish and nothing is lost when the process
-dies.
+dies. In a process that checks often the subprocess is forked from a warm one that has imported
+pytest and the plugin already (`warm`), otherwise it is a new `python -m pytest`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from workbench.checkrun import warm
 from workbench.checkrun.imports import check_imports, service_paths
 from workbench.checkrun.progress import hints_used
 from workbench.checkrun.results import CheckEvent, CheckResult, CheckRun, EventCallback, Outcome
@@ -287,15 +290,18 @@ def _run_pytest(
         }
         output = Path(tmp) / "output.txt"
         with output.open("wb") as out:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=tmp,  # never the workspace: a learner's `pytest.py` would run on the host
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            # cwd: never the workspace (a learner's `pytest.py` would run on the host).
+            proc: _Process | None = warm.spawn(cmd[3:], cwd=Path(tmp), env=env, output=output)
+            if proc is None:
+                proc = subprocess.Popen(
+                    cmd,
+                    cwd=tmp,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
             reader = _EventReader(results, limits.on_event)
             limit = time.monotonic() + limits.deadline
             stopped: str | None = None
@@ -318,7 +324,20 @@ def _run_pytest(
         _assemble(run, reader.events, proc.returncode, stopped, output_text)
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+class _Process(Protocol):
+    """A checks process: started here (`subprocess.Popen`) or forked warm (`warm.WarmRun`)."""
+
+    pid: int
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int | None: ...
+
+
+def _kill_group(proc: _Process) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()

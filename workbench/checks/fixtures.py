@@ -93,11 +93,12 @@ def http() -> Iterator[httpx.Client]:
     import httpx
 
     from workbench.checks import trace
+    from workbench.checks.clients import client as new_client
 
     # The check's request id rides on every request (one of its own each, under the check's):
     # the services note what it sets off.
     hooks = {"request": [trace.stamp]}
-    with httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0), event_hooks=hooks) as client:
+    with new_client(timeout=httpx.Timeout(5.0, connect=2.0), event_hooks=hooks) as client:
         yield client
 
 
@@ -124,10 +125,11 @@ def stats(
     `snapshot()` and `delta()` since the check began (see `workbench.checks.stats`)."""
     import httpx
 
+    from workbench.checks.clients import client as new_client
     from workbench.checks.stats import ServiceStats
     from workbench.runtime.observe import fetch_stats
 
-    with httpx.Client(timeout=STATS_TIMEOUT_S) as client:
+    with new_client(timeout=STATS_TIMEOUT_S) as client:
         # Every service's counts now, when the check begins; a service that does not answer
         # has no baseline, and its delta() is all it counted.
         baseline = fetch_stats(deployment, client=client, timeout=STATS_TIMEOUT_S)
@@ -158,15 +160,14 @@ def stats(
 def observed_topology(lab: Lab, deployment: Deployment) -> Iterator[Callable[[], ObservedTopology]]:
     """`observed_topology()`: the lab's graph with the live overlay, as `workbench graph --live`
     draws it, now; `.undeclared_edges()` lists the coupling lab.yaml does not declare."""
-    import httpx
-
+    from workbench.checks.clients import client as new_client
     from workbench.checks.health import runtime_of
     from workbench.checks.topology import ObservedTopology
     from workbench.runtime.observe import observe
     from workbench.topology import build_graph
 
     declared = build_graph(lab)
-    with httpx.Client(timeout=STATS_TIMEOUT_S) as client:
+    with new_client(timeout=STATS_TIMEOUT_S) as client:
 
         def now() -> ObservedTopology:
             statuses, graph = observe(

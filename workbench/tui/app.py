@@ -48,6 +48,9 @@ class WorkbenchApp(App[None]):
 
     def on_mount(self) -> None:
         """Open the lab asked for on the command line on top of the lab list."""
+        from workbench.app.checking import keep_checks_warm
+
+        keep_checks_warm()
         if self._start_lab:
             self.open_lab(self._start_lab)
 

@@ -20,6 +20,7 @@ import pytest
 from conftest import Shop, cents
 
 from workbench.checks import Faults, eventually
+from workbench.checks.clients import client
 
 UNDELIVERABLE = "3 Harbour Road, Atlantis"  # shipping refuses it (409): the saga turns back
 
@@ -73,7 +74,7 @@ def crashed(
 ) -> Iterator[Crashed]:
     deadline = float(lab.service("order").env.get("SAGA_DEADLINE_S", "6"))
     faults = Faults(deployment)  # module-wide: the crash serves every check of the exercise
-    with httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0)) as http, _undone(faults):
+    with client(timeout=httpx.Timeout(5.0, connect=2.0)) as http, _undone(faults):
         shop = Shop(http, service_url, deadline)
         sku_a, sku_b, sku_c = shop.new_sku(3), shop.new_sku(3), shop.new_sku(3)
 

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from workbench.checks import Faults
+from workbench.checks.clients import client
 from workbench.checks.stats import wait_quiet
 
 T = TypeVar("T")
@@ -172,7 +173,7 @@ class Proxy:
     def __init__(self, http: httpx.Client, url: Callable[[str], str]) -> None:
         self.http = http
         self.url = url
-        self.client = httpx.Client(timeout=httpx.Timeout(10.0, connect=2.0))
+        self.client = client(timeout=httpx.Timeout(10.0, connect=2.0))
 
     def close(self) -> None:
         self.client.close()

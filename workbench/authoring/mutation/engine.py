@@ -35,6 +35,7 @@ from workbench.authoring.mutants import copy_tree
 from workbench.authoring.mutation.equivalents import Equivalents
 from workbench.authoring.mutation.operators import Mutation, mutations_of
 from workbench.authoring.mutation.report import MutantResult, MutationReport, Verdict, unified_diff
+from workbench.checkrun import warm
 from workbench.checkrun.results import CheckRun, Outcome
 from workbench.checkrun.runner import (
     CHECK_TIMEOUT,
@@ -164,6 +165,7 @@ def run_mutants(
     Raises SolutionFailsError when the solution's checks do not pass, and WorkbenchError when the
     lab does not start on the solution.
     """
+    warm.enable()  # a check run per mutant: forked warm, not started cold
     step = on_step or (lambda _msg: None)
     exercises = [e.id for e in lab.exercises if any(e.id in p.exercises for p in chosen)]
     started = lab.needs_services(exercises) if exercises else False
