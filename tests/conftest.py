@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,12 @@ from support import FIXTURE_LABS, docker_required
 # Lab checks under fixtures/ (and their starters, solutions, mutants) are not the suite's tests:
 # they run only through the workbench's check runner, with its pytest plugin.
 collect_ignore_glob = ["fixtures/*"]
+
+# A suite started in the background by a non-interactive shell (`make test &`) inherits SIGINT
+# ignored, and so would every workbench it starts: the tests that press Ctrl-C (SIGINT) on a
+# workbench would then see it ignored. A learner's terminal never ignores it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

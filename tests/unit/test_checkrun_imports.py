@@ -185,3 +185,29 @@ def test_a_self_referencing_or_oversized_data_file_is_refused(tmp_path: Path) ->
     problems = {p.file: p.message for p in check_imports(tmp_path, ["loop.yaml", "big.json"])}
     assert problems["loop.yaml"] == "it nests too deep (or an alias names the value it is in)"
     assert problems["big.json"].startswith("it is 1171 KiB; the workbench reads at most 1024 KiB")
+
+
+def test_files_that_loaded_and_did_not_change_are_not_imported_again(tmp_path: Path) -> None:
+    """A process that checks often (the TUI, watch) skips the child process for files that
+    loaded last time and have not changed since; any change in the workspace runs it again."""
+    from workbench.runtime.sandbox import HostPython
+
+    class Counting(HostPython):
+        runs = 0
+
+        def run_python(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            Counting.runs += 1
+            return super().run_python(*args, **kwargs)
+
+    write(tmp_path, "pricing.py", "RATE = 1\n")
+    write(tmp_path, "helper.py", "X = 1\n")
+    assert check_imports(tmp_path, ["pricing.py"], sandbox=Counting()) == []
+    assert check_imports(tmp_path, ["pricing.py"], sandbox=Counting()) == []
+    assert Counting.runs == 1
+    write(tmp_path, "helper.py", "X = 22\n")  # another file of the workspace changed
+    assert check_imports(tmp_path, ["pricing.py"], sandbox=Counting()) == []
+    assert Counting.runs == 2
+    write(tmp_path, "pricing.py", "RATE = \n")
+    assert check_imports(tmp_path, ["pricing.py"], sandbox=Counting())  # broken: said
+    assert check_imports(tmp_path, ["pricing.py"], sandbox=Counting())  # and said again
+    assert Counting.runs == 4

@@ -33,6 +33,7 @@ PRELOAD = (
     "pytest_timeout",
     "pytest_asyncio.plugin",
     "httpx",
+    "http.client",
     "nats",
     "workbench.checks.plugin",
     "workbench.checks.fixtures",

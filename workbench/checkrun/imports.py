@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from pathlib import Path
 
 from workbench.checkrun.results import ImportProblem
@@ -173,12 +174,60 @@ def check_imports(
     """
     if not files:
         return []
+    sandbox = sandbox or HostPython()
+    key = (type(sandbox).__name__, getattr(sandbox, "run_id", None), str(workspace.resolve()),
+           tuple(files), tuple(str(p) for p in paths or []))  # fmt: skip
+    state = _files_state([workspace, *(paths or [])])
+    if state is not None and _CLEAN.get(key) == state:
+        return []  # nothing changed since these files last loaded: no child process this time
+    problems = _check(workspace, files, starter=starter, paths=paths, timeout=timeout,
+                      sandbox=sandbox)  # fmt: skip
+    if state is not None and not problems:
+        _CLEAN[key] = state
+    else:
+        _CLEAN.pop(key, None)
+    return problems
+
+
+_CLEAN: dict[tuple[object, ...], tuple[tuple[str, int, int], ...]] = {}
+"""Per pre-check (sandbox, workspace, files), the state of the files when they last loaded."""
+
+_STATE_LIMIT = 2000
+
+
+def _files_state(folders: list[Path]) -> tuple[tuple[str, int, int], ...] | None:
+    """(path, mtime_ns, size) of every file in `folders`; None when there are too many to say
+    cheaply (then the pre-check always runs)."""
+    found: list[tuple[str, int, int]] = []
+    for folder in folders:
+        for root, dirs, names in os.walk(folder):
+            dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".")]
+            for name in names:
+                try:
+                    info = os.stat(os.path.join(root, name))
+                except OSError:
+                    continue
+                found.append((os.path.join(root, name), info.st_mtime_ns, info.st_size))
+                if len(found) > _STATE_LIMIT:
+                    return None
+    return tuple(sorted(found))
+
+
+def _check(
+    workspace: Path,
+    files: list[str],
+    *,
+    starter: Path | None,
+    paths: list[Path] | None,
+    timeout: float,
+    sandbox: Sandbox,
+) -> list[ImportProblem]:
     required: dict[str, list[str]] = {}
     for rel in files:
         original = starter / rel if starter else None
         if rel.endswith(".py") and original and original.is_file():
             required[rel] = public_names(original.read_text(encoding="utf-8", errors="replace"))
-    output = (sandbox or HostPython()).run_python(
+    output = sandbox.run_python(
         CHILD,
         [json.dumps(files), json.dumps(required)],
         workspace=workspace.resolve(),
