@@ -266,13 +266,11 @@ async def test_cancel_ends_a_hanging_check_at_once(
         from workbench.checkrun import warm
 
         server = warm._state.server.proc.pid if warm._state.server else None
-        found = []
-        for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
-            if str(lab_dir / "checks") in " ".join(procs.cmdline_of(pid)):
-                found.append(pid)
-            elif server is not None and _parent_of(pid) == server:
-                found.append(pid)
-        return found
+        def ours(pid: int) -> bool:
+            cold = str(lab_dir / "checks") in " ".join(procs.cmdline_of(pid))
+            return cold or (server is not None and _parent_of(pid) == server)
+
+        return [pid for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()) if ours(pid)]
 
     app = WorkbenchApp(lab_id="design-mini", runtime="local")
     async with app.run_test(size=(120, 40)) as pilot:
