@@ -266,6 +266,7 @@ async def test_cancel_ends_a_hanging_check_at_once(
         from workbench.checkrun import warm
 
         server = warm._state.server.proc.pid if warm._state.server else None
+
         def ours(pid: int) -> bool:
             cold = str(lab_dir / "checks") in " ".join(procs.cmdline_of(pid))
             return cold or (server is not None and _parent_of(pid) == server)
