@@ -3,12 +3,11 @@ and helpers to wait for the app without sleeping blindly."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
+from pilot_support import wait_for
 
 FIXTURE_LABS = Path(__file__).resolve().parent.parent / "fixtures" / "labs"
 COURSE_LABS = Path(__file__).resolve().parents[2] / "labs"
@@ -43,14 +42,3 @@ def shop_workspace(tui_labs: Path) -> Path:
 def wait_until() -> Callable[..., object]:
     """`await wait_until(pilot, predicate, within=.., what=..)`: see `wait_for`."""
     return wait_for
-
-
-async def wait_for(
-    pilot: Pilot[object], predicate: Callable[[], object], *, within: float, what: str
-) -> None:
-    """Let the app run until `predicate()` is true, or fail saying what never happened."""
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"within {within} s: {what}")
-        await pilot.pause(0.05)

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pilot_support import press_check
 
 from workbench.lab import find_lab
 from workbench.lab.workspace import init_workspace
@@ -48,8 +49,7 @@ async def test_open_draw_and_check_the_contexts_without_starting(
 
         assert screen.instructions.current_exercise == "contexts"
         panel = screen.query_one(ChecksPanel)
-        await pilot.press("c")  # the starter: one service for six teams
-        await wait_until(pilot, lambda: not screen.checking, within=60, what="checks done")
+        await press_check(pilot, within=60)  # the starter: one service for six teams
         run = panel.last_run
         assert run is not None and run.error is None and run.run_id is None
         failed = [r.message or "" for r in run.results if not r.ok]
@@ -57,8 +57,7 @@ async def test_open_draw_and_check_the_contexts_without_starting(
         assert screen.phase == "stopped"
 
         shutil.copy(LAB / "solution" / "decomposition.yaml", workspace / "decomposition.yaml")
-        await pilot.press("c")
-        await wait_until(pilot, lambda: not screen.checking, within=60, what="checks done")
+        await press_check(pilot, within=60)
         assert panel.last_run is not None
         assert panel.last_run.passed_exercises() == ["contexts"]
         assert not runs_dir().exists() or list(runs_dir().iterdir()) == []

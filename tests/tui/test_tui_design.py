@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pilot_support import press_check
 
 from workbench.paths import runs_dir
 from workbench.tui.app import WorkbenchApp
@@ -107,9 +108,7 @@ async def test_a_files_only_exercise_is_checked_without_starting(
         screen = await _open(pilot, wait_until)
         assert screen.instructions.current_exercise == "boundaries"
         assert screen.phase == "stopped"
-        await pilot.press("c")
-        assert screen.checking  # no "press s to start the lab first"
-        await wait_until(pilot, lambda: not screen.checking, within=60, what="checks done")
+        await press_check(pilot, within=60)
         run = screen.query_one(ChecksPanel).last_run
         assert run is not None and run.error is None and run.run_id is None
         failed = [r.message for r in run.results if not r.ok]

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from pilot_support import press_check
 from textual.drivers.headless_driver import HeadlessDriver
 
 from workbench.tui.app import WorkbenchApp
@@ -147,8 +148,7 @@ async def test_h_climbs_the_hint_ladder_after_a_failing_check(
         await pilot.press("h")
         assert any("comes after a check that fails" in m for m in _messages(app))
 
-        await pilot.press("c")
-        await wait_until(pilot, lambda: not screen.checking, within=30, what="checked")
+        await press_check(pilot, within=30)
         panel = screen.query_one(ChecksPanel)
         shown = _plain(panel.shown)
         assert "h shows hint 1 of 2" in shown and hints[0] not in shown  # offered, not shown

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pilot_support import press_check
 from rich.console import Console
 
 from workbench.app.session import LOCAL_RUNTIME_NOTE
@@ -66,9 +67,7 @@ async def test_start_check_fail_fix_pass_stop(shop_workspace: Path, wait_until) 
 
         # The starter is wrong: the checks fail, each with its sentence and hint.
         panel = screen.query_one(ChecksPanel)
-        await pilot.press("c")
-        assert screen.checking
-        await wait_until(pilot, lambda: not screen.checking, within=60, what="checks done")
+        await press_check(pilot, within=60)
         assert panel.last_run is not None
         assert panel.last_run.passed_exercises() == []
         shown = _text(panel.shown)
@@ -90,8 +89,7 @@ async def test_start_check_fail_fix_pass_stop(shop_workspace: Path, wait_until) 
         before = startups()
         shutil.copy(SOLUTION, shop_workspace / "pricing.py")
         await wait_until(pilot, lambda: startups() > before, within=20, what="orders reloaded")
-        await pilot.press("c")
-        await wait_until(pilot, lambda: not screen.checking, within=60, what="checks done")
+        await press_check(pilot, within=60)
         assert panel.last_run is not None
         assert panel.last_run.passed_exercises() == ["pricing"], _text(panel.shown)
         assert "every check passes" in _text(panel.query_one("#checks-headline").render())

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pilot_support import press_check
 from rich.console import Console
 
 from workbench.authoring.patches import apply_patch, parse_patch
@@ -59,8 +60,7 @@ async def test_enter_shows_the_sequence_of_a_failing_saga_check(
         try:
             await pilot.press("n")  # happy-path → compensation
             assert screen.instructions.current_exercise == "compensation"
-            await pilot.press("c")
-            await wait_until(pilot, lambda: not screen.checking, within=120, what="checked")
+            await press_check(pilot, within=120)
             run = screen.query_one(ChecksPanel).last_run
             assert run is not None and run.passed_exercises() == []
 

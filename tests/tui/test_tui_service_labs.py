@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pilot_support import press_check
 from textual.widgets import DataTable
 
 from workbench.runtime.local import procs
@@ -85,8 +86,7 @@ async def test_open_draw_check_and_stop(course_labs: Path, case: Case, wait_unti
         await wait_until(pilot, lambda: screen.phase == "running", within=90, what="running")
         run_id = screen.session.deployment.run_id  # type: ignore[union-attr]
         panel = screen.query_one(ChecksPanel)
-        await pilot.press("c")  # the starter: the first exercise's checks fail
-        await wait_until(pilot, lambda: not screen.checking, within=90, what="checks done")
+        await press_check(pilot, within=90)  # the starter: the first exercise's checks fail
         assert panel.last_run is not None
         assert panel.last_run.passed_exercises() == []
 
@@ -102,8 +102,7 @@ async def test_open_draw_check_and_stop(course_labs: Path, case: Case, wait_unti
         before = startups()
         shutil.copy(LABS / case.lab / "solution" / case.file, workspace / case.file)
         await wait_until(pilot, lambda: startups() > before, within=30, what="reloaded")
-        await pilot.press("c")
-        await wait_until(pilot, lambda: not screen.checking, within=90, what="checks done")
+        await press_check(pilot, within=90)
         assert panel.last_run is not None
         assert panel.last_run.passed_exercises() == [case.exercise]
 

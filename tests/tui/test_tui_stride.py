@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pilot_support import press_check
 
 from workbench.lab import find_lab
 from workbench.lab.workspace import init_workspace
@@ -55,8 +56,7 @@ async def test_open_draw_the_dfd_and_check_the_threats_without_starting(
 
         await pilot.press("n")
         assert screen.instructions.current_exercise == "stride-per-element"
-        await pilot.press("c")
-        await wait_until(pilot, lambda: not screen.checking, within=60, what="checks done")
+        await press_check(pilot, within=60)
         panel = screen.query_one(ChecksPanel)
         run = panel.last_run
         assert run is not None and run.error is None and run.run_id is None
@@ -64,8 +64,7 @@ async def test_open_draw_the_dfd_and_check_the_threats_without_starting(
         assert any("not in your diagram" in m for m in failed), failed
 
         shutil.copy(STRIDE / "solution" / "threatmodel.yaml", stride_workspace)
-        await pilot.press("c")
-        await wait_until(pilot, lambda: not screen.checking, within=60, what="checks done")
+        await press_check(pilot, within=60)
         assert panel.last_run is not None
         assert panel.last_run.passed_exercises() == ["stride-per-element"]
         assert screen.phase == "stopped"
